@@ -1,0 +1,116 @@
+# bf: one non-recursive Makefile. `make`, `make test`, `make bench`,
+# `make install PREFIX=... DESTDIR=...`, `make SANITIZE=1 test`, `V=1` for full commands.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+VERSION := 0.1.0
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+
+PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DBF_VERSION='"$(VERSION)"' -Ilib -I$(BUILD)/gen \
+              $(PKG_CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP $(CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lcsv -lm -lpthread
+
+ifneq ($(V),1)
+Q = @
+SAY = @printf '  %-6s %s\n'
+else
+Q =
+SAY = @true
+endif
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/bf_migrations.o
+PROG_SRC := $(sort $(wildcard bin/bf-*.c filters/bf-*.c))
+PROGS    := $(addprefix $(BUILD)/,$(notdir $(PROG_SRC:.c=)))
+MANS     := $(sort $(wildcard bin/*.1 filters/*.1))
+SQL      := $(sort $(wildcard state/*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS    := $(BUILD)/bf-sample
+CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
+
+.PHONY: all test unit-test cli-test bench install uninstall clean check-man
+all: $(PROGS) $(TOOLS) $(UNITS)
+
+$(BUILD)/libbf.a: $(LIB_OBJ)
+	$(SAY) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	$(SAY) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/bf_migrations.c: $(SQL) scripts/embed-sql.sh
+	$(SAY) GEN $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh scripts/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/bf_migrations.o: $(BUILD)/gen/bf_migrations.c
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define prog_rule
+$(BUILD)/$(notdir $(1:.c=)): $(BUILD)/$(1:.c=.o) $(BUILD)/libbf.a
+	$$(SAY) LD $$@
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$< $(BUILD)/libbf.a $$(LIBS)
+endef
+$(foreach p,$(PROG_SRC),$(eval $(call prog_rule,$(p))))
+
+$(BUILD)/bf-sample: scripts/bf-sample.c
+	$(SAY) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
+	$(SAY) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbf.a $(LIBS)
+
+# Every test is TAP; one prove runs the unit binaries and the CLI scripts.
+PROVE_FLAGS ?= -j2 --timer
+test: all
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) --exec '' $(UNITS) $(CLI_TESTS)
+
+unit-test: all
+	BF_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) --exec '' $(UNITS)
+
+cli-test: all
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) --exec '' $(CLI_TESTS)
+
+bench: all
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) bash tests/bench/run.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(MANS) $(DESTDIR)$(MANDIR)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANS)))
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

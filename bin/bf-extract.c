@@ -1,0 +1,176 @@
+/* bf-extract: date-partitioned CSV drops -> SCHEMA/RECORD/STATE messages on stdout. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bf_buf.h"
+#include "bf_cli.h"
+#include "bf_exit.h"
+#include "bf_extract.h"
+#include "bf_log.h"
+
+static const char usage[] =
+	"Usage: bf-extract --source SRC (--date D | --dates D... | --start-date D --end-date D | --all)\n"
+	"                  [options]\n"
+	"Reads the nightly CSV drops of each requested (location, date) and writes SCHEMA, RECORD\n"
+	"and STATE messages (newline-delimited JSON) on stdout, one STATE per partition.\n"
+	"\n"
+	"  -s, --source SRC        local folder, sftp://user@host[:port]/path or https://host/base/\n"
+	"      --layout PATTERN    folder layout (default {location}/{yyyymmdd}); placeholders\n"
+	"                          {location} {yyyymmdd} {date} {yyyy} {mm} {dd}\n"
+	"      --location L        only this location (repeatable; requested even if missing)\n"
+	"      --include GLOBS     file-name patterns, comma-separated (default *.csv,*.csv.gz)\n"
+	"      --delimiter C       field delimiter (default ,)\n"
+	"      --date D, --dates D..., --start-date D --end-date D, --all\n"
+	"                          dates: YYYY-MM-DD or YYYYMMDD; --all = earliest to latest found\n"
+	"      --force             redo partitions already loaded or closed\n"
+	"      --strict            the first bad row is fatal (exit 65)\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --known-hosts FILE  sftp: known_hosts file (default ~/.ssh/known_hosts)\n"
+	"      --accept-new-host-key  sftp: trust and record an unknown host key (explicit opt-in)\n"
+	"      --identity FILE     sftp: private key (passphrase from BF_SFTP_PASSPHRASE)\n"
+	"      --password-file F   sftp: password file (else BF_SFTP_PASSWORD, else agent/keys)\n"
+	"      --ca-file FILE      https: CA certificates to trust\n"
+	"      --url-template T    https: path of a file, default {location}/{yyyymmdd}/{file}\n"
+	"      --files NAMES       https: comma-separated file names to fetch for each date\n"
+	"      --retries N         retries of transient network faults (default 5)\n"
+	"      --timeout S         seconds per network operation (default 30)\n"
+	"      --progress          show progress even when stderr is not a terminal\n"
+	"  -q, --quiet             no progress, no warnings\n"
+	"  -v, --verbose           notes too\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           version\n";
+
+enum { O_LAYOUT = 0x100, O_LOCATION, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_KNOWN,
+       O_ACCEPT, O_IDENTITY, O_PWFILE, O_CAFILE, O_URLT, O_FILES, O_RETRIES, O_TIMEOUT, O_PROGRESS };
+
+static const struct option longopts[] = {
+	{ "source", required_argument, NULL, 's' },
+	{ "layout", required_argument, NULL, O_LAYOUT },
+	{ "location", required_argument, NULL, O_LOCATION },
+	{ "include", required_argument, NULL, O_INCLUDE },
+	{ "delimiter", required_argument, NULL, O_DELIM },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "strict", no_argument, NULL, O_STRICT },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "known-hosts", required_argument, NULL, O_KNOWN },
+	{ "accept-new-host-key", no_argument, NULL, O_ACCEPT },
+	{ "identity", required_argument, NULL, O_IDENTITY },
+	{ "password-file", required_argument, NULL, O_PWFILE },
+	{ "ca-file", required_argument, NULL, O_CAFILE },
+	{ "url-template", required_argument, NULL, O_URLT },
+	{ "files", required_argument, NULL, O_FILES },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	BF_DATESEL_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static char **split_list(const char *s, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	while (*s) {
+		size_t k = strcspn(s, ",");
+		if (k) {
+			out = bf_xrealloc(out, (*n + 1) * sizeof *out);
+			out[(*n)++] = bf_xstrndup(s, k);
+		}
+		s += k + (s[k] == ',');
+	}
+	return out;
+}
+
+static int parse_int(const char *opt, const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	*v = strtol(s, &end, 10);
+	if (!*s || *end || *v < lo || *v > hi)
+		return bf_cli_usage_error("%s: expected a whole number from %ld to %ld", opt, lo, hi);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_extract_opts o = { 0 };
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	int c, idx, rc;
+	long v;
+
+	bf_log_init(argv[0]);
+	bf_datesel_init(&o.dates);
+	for (int i = 1; i < argc; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, argv[i]);
+	}
+	o.args = args.p;
+	while ((c = getopt_long(argc, argv, "s:qvhV", longopts, &idx)) != -1) {
+		switch (c) {
+		case 's': o.source = optarg; break;
+		case O_LAYOUT: o.layout = optarg; break;
+		case O_LOCATION:
+			o.locations = bf_xrealloc(o.locations, (o.nlocations + 1) * sizeof *o.locations);
+			o.locations[o.nlocations++] = optarg;
+			break;
+		case O_INCLUDE: o.include = optarg; break;
+		case O_DELIM:
+			if (strlen(optarg) != 1 && strcmp(optarg, "\\t"))
+				return bf_cli_usage_error("--delimiter: one character");
+			o.delimiter = strcmp(optarg, "\\t") ? optarg[0] : '\t';
+			break;
+		case O_FORCE: o.force = 1; break;
+		case O_STRICT: o.strict = 1; break;
+		case O_STATE: o.state_path = optarg; break;
+		case O_KNOWN: o.src.known_hosts = optarg; break;
+		case O_ACCEPT: o.src.accept_new_host_key = 1; break;
+		case O_IDENTITY: o.src.identity = optarg; break;
+		case O_PWFILE: o.src.password_file = optarg; break;
+		case O_CAFILE: o.src.ca_file = optarg; break;
+		case O_URLT: o.src.url_template = optarg; break;
+		case O_FILES: o.src.file_names = split_list(optarg, &o.src.nfile_names); break;
+		case O_RETRIES:
+			if (parse_int("--retries", optarg, 0, 100, &v))
+				return BF_EUSAGE;
+			o.src.retries = (int)v;
+			break;
+		case O_TIMEOUT:
+			if (parse_int("--timeout", optarg, 1, 86400, &v))
+				return BF_EUSAGE;
+			o.src.timeout = (double)v;
+			break;
+		case O_PROGRESS: o.progress = 1; break;
+		case 'q': o.progress = -1; bf_log_set_level(0); break;
+		case 'v': bf_log_set_level(2); break;
+		case 'h': return bf_cli_help(usage);
+		case 'V': return bf_cli_version();
+		case BF_OPT_DATESEL:
+			if (bf_datesel_option(&o.dates, longopts[idx].name, optarg ? optarg : "", &err))
+				return bf_cli_usage_error("%s", err.msg);
+			break;
+		default:
+			return bf_cli_usage_error("unknown option");
+		}
+	}
+	if (bf_datesel_args(&o.dates, argc - optind, argv + optind, &err) ||
+	    bf_datesel_validate(&o.dates, &err))
+		return bf_cli_usage_error("%s", err.msg);
+	if (!o.source)
+		return bf_cli_usage_error("--source is required");
+	rc = bf_extract_run(&o, 1, &err);
+	if (rc)
+		bf_err_print(&err);
+	bf_datesel_free(&o.dates);
+	free(o.locations);
+	for (size_t i = 0; i < o.src.nfile_names; i++)
+		free(o.src.file_names[i]);
+	free(o.src.file_names);
+	bf_buf_free(&args);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* A growable byte buffer, always NUL-terminated. BF_BUF_INIT or bf_buf_init() it,
+ * bf_buf_free() it; bf_buf_detach() hands the bytes to the caller. Allocation failure
+ * aborts (there is no sensible recovery from it in a streaming stage). */
+#ifndef BF_BUF_H
+#define BF_BUF_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+struct bf_buf {
+	char *p;
+	size_t len, cap;
+};
+#define BF_BUF_INIT { NULL, 0, 0 }
+
+void bf_buf_init(struct bf_buf *b);
+void bf_buf_free(struct bf_buf *b);
+char *bf_buf_detach(struct bf_buf *b);
+void bf_buf_grow(struct bf_buf *b, size_t extra);
+static inline void bf_buf_reset(struct bf_buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+void bf_buf_add(struct bf_buf *b, const void *data, size_t len);
+void bf_buf_adds(struct bf_buf *b, const char *s);
+void bf_buf_addc(struct bf_buf *b, char c);
+void bf_buf_addf(struct bf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bf_buf_addu(struct bf_buf *b, unsigned long long v);
+/* Appends s[0..len) as a JSON string with its quotes. The bytes must be valid UTF-8. */
+void bf_buf_add_json_str(struct bf_buf *b, const char *s, size_t len);
+void bf_buf_truncate(struct bf_buf *b, size_t len);
+
+/* Calls malloc/realloc/strdup and aborts with a message when memory is exhausted. */
+void *bf_xmalloc(size_t n);
+void *bf_xcalloc(size_t n, size_t size);
+void *bf_xrealloc(void *p, size_t n);
+char *bf_xstrdup(const char *s);
+char *bf_xstrndup(const char *s, size_t n);
+
+#endif

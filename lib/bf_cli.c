@@ -1,0 +1,64 @@
+#include "bf_cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bf_exit.h"
+#include "bf_log.h"
+
+#ifndef BF_VERSION
+#define BF_VERSION "0.0.0"
+#endif
+
+static const char exit_table[] =
+	"\nExit status:\n"
+	"  0   ok\n"
+	"  1   finished, but some dates or rows failed (reported)\n"
+	"  64  usage error\n"
+	"  65  bad input data\n"
+	"  66  input missing\n"
+	"  69  remote unavailable (retryable)\n"
+	"  70  internal error\n"
+	"  71  operating-system error\n"
+	"  74  I/O error (including a failed write to stdout)\n"
+	"  75  temporary failure, retry (state file locked, timeout)\n"
+	"  77  authentication or permission refused\n"
+	"  78  configuration error (including a state file newer than this bf)\n";
+
+int bf_cli_version(void)
+{
+	printf("%s %s\n", bf_prog(), BF_VERSION);
+	return bf_cli_close_stdout(0);
+}
+
+int bf_cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs(exit_table, stdout);
+	return bf_cli_close_stdout(0);
+}
+
+int bf_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", bf_prog());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", bf_prog());
+	return BF_EUSAGE;
+}
+
+int bf_cli_close_stdout(int rc)
+{
+	int bad = ferror(stdout);
+	if (fclose(stdout) != 0 || bad) {
+		if (rc == 0) {
+			bf_error(BF_EIO, "stdout", "write failed: %s", errno ? strerror(errno) : "error");
+			return BF_EIO;
+		}
+	}
+	return rc;
+}

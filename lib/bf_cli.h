@@ -1,0 +1,14 @@
+/* What every command does the same way: --version, --help, and the exit-code table. */
+#ifndef BF_CLI_H
+#define BF_CLI_H
+
+/* Prints "<prog> <version>" to stdout; returns 0. */
+int bf_cli_version(void);
+/* Prints usage text to stdout followed by the exit-code table; returns 0. */
+int bf_cli_help(const char *usage);
+/* Prints "prog: msg" and "Try 'prog --help'." to stderr; returns BF_EUSAGE. */
+int bf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Closes stdout and reports a failure (74); returns rc if it was already non-zero. */
+int bf_cli_close_stdout(int rc);
+
+#endif

@@ -1,0 +1,432 @@
+#include "bf_csv.h"
+
+#include <csv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "bf_buf.h"
+#include "bf_exit.h"
+#include "bf_utf8.h"
+
+#define RAW_CHUNK (64u << 10)
+#define DATA_CHUNK (256u << 10)
+
+struct bf_csv {
+	bf_read_fn read;
+	void *ctx;
+	const char *name;
+	struct bf_csv_opts o;
+	struct csv_parser p;
+	int p_live;
+
+	/* raw input and, for gzip, the inflater */
+	unsigned char *raw;
+	int gz;                    /* -1 unknown yet, 0 plain, 1 gzip */
+	z_stream z;
+	int z_live, raw_eof;
+
+	/* decompressed data not yet split into lines */
+	char *data;
+	size_t dstart, dend;
+	int data_eof, started;
+
+	struct bf_buf line;        /* a physical line spanning two data chunks */
+	struct bf_buf rowraw;      /* the lines of a row still open (quoted newline) */
+	long lineno;               /* physical lines consumed */
+	long row_line;             /* line where the open row started */
+
+	/* fields of the rows completed by the last feed */
+	struct bf_buf arena;
+	size_t *off, *flen;
+	unsigned char *isnull;
+	size_t nf, capf;
+	size_t *row_end;           /* field index after each completed row */
+	size_t nrows, caprows, next_row, row_first;
+	int row_ended_eof;
+	const char **fp;
+	size_t capfp;
+
+	size_t header_n;
+	int have_header;
+	int parse_error;
+	const char *last_raw;
+	size_t last_rawlen;
+	int last_nl;               /* the last fed line ended with '\n' */
+	char reason[96];
+};
+
+static int no_space(unsigned char c) { (void)c; return 0; }
+
+static void parser_reset(struct bf_csv *c)
+{
+	if (c->p_live)
+		csv_free(&c->p);
+	csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI);
+	csv_set_space_func(&c->p, no_space);
+	csv_set_delim(&c->p, (unsigned char)c->o.delimiter);
+	c->p_live = 1;
+}
+
+struct bf_csv *bf_csv_open(bf_read_fn read, void *ctx, const char *name,
+			   const struct bf_csv_opts *opts)
+{
+	struct bf_csv *c = bf_xcalloc(1, sizeof *c);
+	c->read = read;
+	c->ctx = ctx;
+	c->name = name;
+	if (opts)
+		c->o = *opts;
+	if (!c->o.delimiter)
+		c->o.delimiter = ',';
+	if (!c->o.max_row)
+		c->o.max_row = 16u << 20;
+	c->gz = -1;
+	c->raw = bf_xmalloc(RAW_CHUNK);
+	c->data = bf_xmalloc(DATA_CHUNK);
+	parser_reset(c);
+	return c;
+}
+
+void bf_csv_close(struct bf_csv *c)
+{
+	if (!c)
+		return;
+	if (c->p_live)
+		csv_free(&c->p);
+	if (c->z_live)
+		inflateEnd(&c->z);
+	free(c->raw);
+	free(c->data);
+	bf_buf_free(&c->line);
+	bf_buf_free(&c->rowraw);
+	bf_buf_free(&c->arena);
+	free(c->off);
+	free(c->flen);
+	free(c->isnull);
+	free(c->row_end);
+	free(c->fp);
+	free(c);
+}
+
+int bf_csv_was_gzip(const struct bf_csv *c) { return c->gz == 1; }
+
+/* Fills c->data with the next decompressed bytes; returns 0, or an exit code. */
+static int fill(struct bf_csv *c, struct bf_err *err)
+{
+	c->dstart = c->dend = 0;
+	for (;;) {
+		if (c->gz != 1) {
+			/* the first read fits the raw buffer, in case it is gzip */
+			long n = c->read(c->ctx, c->data, c->gz == -1 ? RAW_CHUNK : DATA_CHUNK, err);
+			if (n < 0)
+				return (int)-n;
+			if (n == 0) {
+				c->data_eof = 1;
+				return 0;
+			}
+			if (c->gz == -1) {
+				if (n >= 2 && (unsigned char)c->data[0] == 0x1f && (unsigned char)c->data[1] == 0x8b) {
+					/* gzip: move what we read into the raw buffer and inflate */
+					c->gz = 1;
+					memcpy(c->raw, c->data, (size_t)n);
+					memset(&c->z, 0, sizeof c->z);
+					if (inflateInit2(&c->z, 15 + 32) != Z_OK)
+						return bf_fail(err, BF_EOS, c->name, "cannot start gzip decompression");
+					c->z_live = 1;
+					c->z.next_in = c->raw;
+					c->z.avail_in = (uInt)n;
+					continue;
+				}
+				c->gz = 0;
+			}
+			c->dend = (size_t)n;
+			return 0;
+		}
+		if (c->z.avail_in == 0 && !c->raw_eof) {
+			long n = c->read(c->ctx, c->raw, RAW_CHUNK, err);
+			if (n < 0)
+				return (int)-n;
+			if (n == 0)
+				c->raw_eof = 1;
+			c->z.next_in = c->raw;
+			c->z.avail_in = (uInt)n;
+		}
+		if (c->z.avail_in == 0 && c->raw_eof) {
+			if (c->z_live)
+				return bf_fail(err, BF_EDATA, c->name, "gzip data ends early (truncated file)");
+			c->data_eof = 1;
+			return 0;
+		}
+		if (!c->z_live) {
+			/* another gzip member follows (concatenated .gz) */
+			if (inflateReset(&c->z) != Z_OK)
+				return bf_fail(err, BF_EOS, c->name, "cannot restart gzip decompression");
+			c->z_live = 1;
+		}
+		c->z.next_out = (unsigned char *)c->data;
+		c->z.avail_out = DATA_CHUNK;
+		int zr = inflate(&c->z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return bf_fail(err, BF_EDATA, c->name, "gzip data is corrupt: %s",
+				       c->z.msg ? c->z.msg : "inflate failed");
+		c->dend = DATA_CHUNK - c->z.avail_out;
+		if (zr == Z_STREAM_END)
+			c->z_live = 0;  /* keep the stream allocated for a next member */
+		if (c->dend)
+			return 0;
+	}
+}
+
+static void cb_field(void *s, size_t len, void *data)
+{
+	struct bf_csv *c = data;
+	if (c->nf == c->capf) {
+		c->capf = c->capf ? c->capf * 2 : 64;
+		c->off = bf_xrealloc(c->off, c->capf * sizeof *c->off);
+		c->flen = bf_xrealloc(c->flen, c->capf * sizeof *c->flen);
+		c->isnull = bf_xrealloc(c->isnull, c->capf);
+	}
+	c->off[c->nf] = c->arena.len;
+	c->flen[c->nf] = len;
+	c->isnull[c->nf] = len == 0;
+	if (len)
+		bf_buf_add(&c->arena, s, len);
+	c->nf++;
+}
+
+static void cb_row(int term, void *data)
+{
+	struct bf_csv *c = data;
+	if (c->nrows == c->caprows) {
+		c->caprows = c->caprows ? c->caprows * 2 : 8;
+		c->row_end = bf_xrealloc(c->row_end, c->caprows * sizeof *c->row_end);
+	}
+	c->row_end[c->nrows++] = c->nf;
+	c->row_ended_eof = term == -1;
+}
+
+/* A line with nothing but line ends (and, unless the header has one column, blanks). */
+static int blank(const struct bf_csv *c, const char *s, size_t n)
+{
+	int spaces_ok = !c->have_header || c->header_n != 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n' && !(spaces_ok && (s[i] == ' ' || s[i] == '\t')))
+			return 0;
+	return 1;
+}
+
+/* Feeds one physical line (or the unterminated end of the file) to the parser. */
+static void feed(struct bf_csv *c, const char *s, size_t n, int nl)
+{
+	c->last_nl = nl;
+	if (c->rowraw.len == 0)
+		c->row_line = c->lineno;
+	size_t used = csv_parse(&c->p, s, n, cb_field, cb_row, c);
+	if (used != n || csv_error(&c->p) != CSV_SUCCESS) {
+		c->parse_error = 1;
+		return;
+	}
+}
+
+/* Reads input until at least one row completed (or a bad one, or EOF). */
+static int advance(struct bf_csv *c, struct bf_err *err)
+{
+	/* drop what the previous rows used */
+	c->nrows = c->next_row = c->row_first = 0;
+	if (c->rowraw.len == 0) {
+		c->nf = 0;
+		bf_buf_reset(&c->arena);
+	}
+	for (;;) {
+		if (c->dstart == c->dend) {
+			if (c->data_eof)
+				return 0;
+			int rc = fill(c, err);
+			if (rc)
+				return rc;
+			if (!c->started && c->dend) {
+				c->started = 1;
+				if (c->dend >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0)
+					c->dstart = 3;
+			}
+			if (c->dstart == c->dend && c->data_eof) {
+				/* end of file: the unterminated last line, then the open row */
+				if (c->line.len) {
+					c->lineno++;
+					feed(c, c->line.p, c->line.len, 0);
+					bf_buf_add(&c->rowraw, c->line.p, c->line.len);
+					bf_buf_reset(&c->line);
+					if (c->parse_error)
+						return 1;
+				}
+				if (c->rowraw.len) {
+					if (csv_fini(&c->p, cb_field, cb_row, c) != 0)
+						c->parse_error = 2;
+					c->last_raw = c->rowraw.p;
+					c->last_rawlen = c->rowraw.len;
+					return 1;
+				}
+				return 0;
+			}
+			continue;
+		}
+		char *s = c->data + c->dstart;
+		size_t avail = c->dend - c->dstart;
+		char *nl = memchr(s, '\n', avail);
+		if (!nl) {
+			bf_buf_add(&c->line, s, avail);
+			c->dstart = c->dend;
+			if (c->line.len + c->rowraw.len > c->o.max_row) {
+				c->parse_error = 3;
+				bf_buf_add(&c->rowraw, c->line.p, c->line.len);
+				bf_buf_reset(&c->line);
+				return 1;
+			}
+			continue;
+		}
+		size_t n = (size_t)(nl - s) + 1;
+		const char *l = s;
+		if (c->line.len) {
+			bf_buf_add(&c->line, s, n);
+			l = c->line.p;
+			n = c->line.len;
+		}
+		c->dstart += (size_t)(nl - s) + 1;
+		c->lineno++;
+		if (c->rowraw.len == 0 && blank(c, l, n)) {
+			bf_buf_reset(&c->line);
+			continue;
+		}
+		feed(c, l, n, 1);
+		if (c->parse_error || c->nrows == 0) {
+			/* inside a quoted field that goes on (or broken): keep the bytes */
+			bf_buf_add(&c->rowraw, l, n);
+			bf_buf_reset(&c->line);
+			if (c->parse_error)
+				return 1;
+			if (c->rowraw.len > c->o.max_row) {
+				c->parse_error = 3;
+				return 1;
+			}
+			continue;
+		}
+		if (c->rowraw.len) {
+			bf_buf_add(&c->rowraw, l, n);
+			c->last_raw = c->rowraw.p;
+			c->last_rawlen = c->rowraw.len;
+		} else {
+			c->last_raw = l;
+			c->last_rawlen = n;
+		}
+		/* c->line (if used) stays valid until the next advance */
+		return 1;
+	}
+}
+
+static void raw_trim(const char **raw, size_t *len)
+{
+	while (*len && ((*raw)[*len - 1] == '\n' || (*raw)[*len - 1] == '\r'))
+		(*len)--;
+}
+
+/* Hands out the next completed row of the last feed, or the bad row. */
+static int take(struct bf_csv *c, struct bf_csv_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->line = c->row_line;
+	if (c->parse_error) {
+		row->raw = c->rowraw.p;
+		row->rawlen = c->rowraw.len;
+		row->bad = c->parse_error == 1 ? "malformed quoting"
+			 : c->parse_error == 2 ? "truncated last line (unterminated quoted field)"
+			 : "row too long (unterminated quoted field?)";
+		raw_trim(&row->raw, &row->rawlen);
+		return 1;
+	}
+	size_t first = c->row_first, end = c->row_end[c->next_row];
+	size_t n = end - first;
+	if (n > c->capfp) {
+		c->capfp = n * 2;
+		c->fp = bf_xrealloc(c->fp, c->capfp * sizeof *c->fp);
+	}
+	for (size_t i = 0; i < n; i++)
+		c->fp[i] = c->isnull[first + i] ? NULL : c->arena.p + c->off[first + i];
+	row->n = n;
+	row->f = c->fp;
+	row->len = c->flen + first;
+	row->raw = c->last_raw;
+	row->rawlen = c->last_rawlen;
+	raw_trim(&row->raw, &row->rawlen);
+	c->row_first = end;
+	c->next_row++;
+	return 1;
+}
+
+/* After a row was handed out: forget the bytes of a completed multi-line row. */
+static void settle(struct bf_csv *c)
+{
+	if (c->next_row >= c->nrows && !c->parse_error) {
+		bf_buf_reset(&c->rowraw);
+		bf_buf_reset(&c->line);
+	}
+}
+
+static int next_row(struct bf_csv *c, struct bf_csv_row *row, struct bf_err *err)
+{
+	if (c->parse_error) {
+		/* the bad row was handed out: start clean */
+		c->parse_error = 0;
+		bf_buf_reset(&c->rowraw);
+		bf_buf_reset(&c->line);
+		c->nf = 0;
+		bf_buf_reset(&c->arena);
+		parser_reset(c);
+	}
+	if (c->next_row < c->nrows)
+		return take(c, row);
+	settle(c);
+	int rc = advance(c, err);
+	if (rc != 1)
+		return rc;
+	if (!c->parse_error && c->nrows == 0)
+		return 0;
+	return take(c, row);
+}
+
+int bf_csv_header(struct bf_csv *c, struct bf_csv_row *row, struct bf_err *err)
+{
+	int rc = next_row(c, row, err);
+	if (rc != 1)
+		return rc;
+	if (row->bad)
+		return bf_fail(err, BF_EDATA, c->name, "%ld: header: %s", row->line, row->bad);
+	size_t bad;
+	if (!bf_utf8_valid(row->raw, row->rawlen, &bad))
+		return bf_fail(err, BF_EDATA, c->name, "%ld: header: invalid UTF-8 at byte %zu",
+			       row->line, bad + 1);
+	c->header_n = row->n;
+	c->have_header = 1;
+	return 1;
+}
+
+int bf_csv_next(struct bf_csv *c, struct bf_csv_row *row, struct bf_err *err)
+{
+	char *reason = c->reason;
+	int rc = next_row(c, row, err);
+	if (rc != 1 || row->bad)
+		return rc;
+	size_t bad;
+	if (!bf_utf8_valid(row->raw, row->rawlen, &bad)) {
+		snprintf(reason, sizeof c->reason, "invalid UTF-8 at byte %zu", bad + 1);
+		row->bad = reason;
+	} else if (row->n != c->header_n) {
+		int truncated = c->row_ended_eof && !c->last_nl && c->next_row >= c->nrows &&
+				row->n < c->header_n;
+		snprintf(reason, sizeof c->reason, "%s (%zu fields, header has %zu)",
+			 truncated ? "truncated last line" : "ragged row", row->n, c->header_n);
+		row->bad = reason;
+	}
+	return 1;
+}

@@ -1,0 +1,592 @@
+#include "bf_extract.h"
+
+#include <fnmatch.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bf_buf.h"
+#include "bf_csv.h"
+#include "bf_exit.h"
+#include "bf_layout.h"
+#include "bf_msg.h"
+#include "bf_names.h"
+#include "bf_progress.h"
+#include "bf_state.h"
+#include "bf_time.h"
+
+#define WARN_PER_FILE 10
+
+/* The last SCHEMA sent for each stream, by header fingerprint. */
+struct sent_schema {
+	char stream[BF_NAME_MAX + 1];
+	char fingerprint[65];
+};
+
+struct ctx {
+	const struct bf_extract_opts *o;
+	struct bf_source *src;
+	struct bf_state *st;
+	struct bf_layout layout;
+	struct bf_out out;
+	struct bf_progress prog;
+	struct sent_schema *sent;
+	size_t nsent;
+	struct bf_buf rec;         /* one RECORD line */
+	long long total_rows, total_bad, done_parts, skipped, failed;
+	int first_fail;            /* code of the first failed partition */
+	int mixed_fail;
+};
+
+/* Per partition. */
+struct part {
+	const char *location;
+	char date[11], compact[9];
+	const char *folder;        /* present, empty, missing */
+	cJSON *files;              /* STATE's file list */
+	cJSON *rows;               /* rows per stream */
+	long long nrows, nbad, nfiles;
+};
+
+/* Source reading with a running SHA-256 and byte count. */
+struct hashed {
+	struct bf_source *src;
+	void *fh;
+	EVP_MD_CTX *md;
+	long long bytes;
+};
+
+static long hashed_read(void *p, void *buf, size_t len, struct bf_err *err)
+{
+	struct hashed *h = p;
+	long n = h->src->ops->read(h->fh, buf, len, err);
+	if (n > 0) {
+		EVP_DigestUpdate(h->md, buf, (size_t)n);
+		h->bytes += n;
+	}
+	return n;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int included(const char *include, const char *name)
+{
+	const char *p = include && *include ? include : "*.csv,*.csv.gz";
+	char pat[256];
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n && n < sizeof pat) {
+			memcpy(pat, p, n);
+			pat[n] = '\0';
+			if (fnmatch(pat, name, FNM_CASEFOLD) == 0)
+				return 1;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+/* Sends SCHEMA for stream when its header differs from the last one sent. */
+static void maybe_schema(struct ctx *c, const char *stream, const char *fp, char **names,
+			 const struct bf_csv_row *hdr)
+{
+	struct sent_schema *s = NULL;
+	for (size_t i = 0; i < c->nsent; i++)
+		if (!strcmp(c->sent[i].stream, stream))
+			s = &c->sent[i];
+	if (s && !strcmp(s->fingerprint, fp))
+		return;
+	if (!s) {
+		c->sent = bf_xrealloc(c->sent, (c->nsent + 1) * sizeof *c->sent);
+		s = &c->sent[c->nsent++];
+		snprintf(s->stream, sizeof s->stream, "%s", stream);
+	}
+	snprintf(s->fingerprint, sizeof s->fingerprint, "%s", fp);
+
+	cJSON *schema = cJSON_CreateObject();
+	cJSON_AddStringToObject(schema, "type", "object");
+	cJSON *props = cJSON_AddObjectToObject(schema, "properties");
+	for (size_t i = 0; i < hdr->n; i++) {
+		cJSON *p = cJSON_AddObjectToObject(props, names[i]);
+		cJSON *t = cJSON_AddArrayToObject(p, "type");
+		cJSON_AddItemToArray(t, cJSON_CreateString("string"));
+		cJSON_AddItemToArray(t, cJSON_CreateString("null"));
+		char *title = bf_xstrndup(hdr->f[i] ? hdr->f[i] : "", hdr->f[i] ? hdr->len[i] : 0);
+		cJSON_AddStringToObject(p, "title", title);
+		free(title);
+	}
+	static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source" };
+	for (int i = 0; i < 3; i++) {
+		cJSON *p = cJSON_AddObjectToObject(props, lineage[i]);
+		cJSON_AddStringToObject(p, "type", "string");
+		if (i == 0)
+			cJSON_AddStringToObject(p, "format", "date");
+	}
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(props, "_bf_line"), "type", "integer");
+	cJSON *keys = cJSON_CreateArray();
+	cJSON_AddItemToArray(keys, cJSON_CreateString("_bf_source"));
+	cJSON_AddItemToArray(keys, cJSON_CreateString("_bf_line"));
+	cJSON *msg = bf_msg_new_schema(stream, schema, keys);
+	bf_out_json_line(&c->out, msg);
+	cJSON_Delete(msg);
+}
+
+/* The constant parts of a file's RECORD lines. */
+struct rec_parts {
+	struct bf_buf prefix, lineage, suffix;
+	struct bf_buf *keys;       /* ,"name": */
+	size_t n;
+};
+
+static void parts_init(struct rec_parts *r, const char *stream, char **names, size_t n,
+		       const struct part *p, const char *relpath)
+{
+	char now[21];
+	bf_now_rfc3339(now);
+	memset(r, 0, sizeof *r);
+	bf_buf_adds(&r->prefix, "{\"type\":\"RECORD\",\"stream\":");
+	bf_buf_add_json_str(&r->prefix, stream, strlen(stream));
+	bf_buf_adds(&r->prefix, ",\"record\":{");
+	r->n = n;
+	r->keys = bf_xcalloc(n, sizeof *r->keys);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			bf_buf_addc(&r->keys[i], ',');
+		bf_buf_add_json_str(&r->keys[i], names[i], strlen(names[i]));
+		bf_buf_addc(&r->keys[i], ':');
+	}
+	bf_buf_adds(&r->lineage, ",\"_bf_date\":\"");
+	bf_buf_adds(&r->lineage, p->date);
+	bf_buf_adds(&r->lineage, "\",\"_bf_location\":");
+	bf_buf_add_json_str(&r->lineage, p->location, strlen(p->location));
+	bf_buf_adds(&r->lineage, ",\"_bf_source\":");
+	bf_buf_add_json_str(&r->lineage, relpath, strlen(relpath));
+	bf_buf_adds(&r->lineage, ",\"_bf_line\":");
+	bf_buf_adds(&r->suffix, "},\"time_extracted\":\"");
+	bf_buf_adds(&r->suffix, now);
+	bf_buf_adds(&r->suffix, "\"}\n");
+}
+
+static void parts_free(struct rec_parts *r)
+{
+	bf_buf_free(&r->prefix);
+	bf_buf_free(&r->lineage);
+	bf_buf_free(&r->suffix);
+	for (size_t i = 0; i < r->n; i++)
+		bf_buf_free(&r->keys[i]);
+	free(r->keys);
+}
+
+static void write_record(struct ctx *c, const struct rec_parts *r, const struct bf_csv_row *row)
+{
+	struct bf_buf *b = &c->rec;
+	bf_buf_reset(b);
+	bf_buf_add(b, r->prefix.p, r->prefix.len);
+	for (size_t i = 0; i < row->n; i++) {
+		bf_buf_add(b, r->keys[i].p, r->keys[i].len);
+		if (row->f[i])
+			bf_buf_add_json_str(b, row->f[i], row->len[i]);
+		else
+			bf_buf_add(b, "null", 4);
+	}
+	bf_buf_add(b, r->lineage.p, r->lineage.len);
+	bf_buf_addu(b, (unsigned long long)row->line);
+	bf_buf_add(b, r->suffix.p, r->suffix.len);
+	bf_out_write(&c->out, b->p, b->len);
+}
+
+/* Reads one file of a partition. Returns 0 or the exit code that fails the partition. */
+static int do_file(struct ctx *c, struct part *p, const char *dir, const struct bf_entry *e,
+		   struct bf_err *err)
+{
+	struct bf_buf rel = BF_BUF_INIT;
+	char stream[BF_NAME_MAX + 1], sha[65], fp[65] = "";
+	struct hashed h = { c->src, NULL, EVP_MD_CTX_new(), 0 };
+	struct bf_csv *csv = NULL;
+	char **names = NULL;
+	size_t nnames = 0;
+	long long rows = 0, bad = 0;
+	struct rec_parts parts;
+	int have_parts = 0, rc;
+
+	bf_buf_adds(&rel, dir);
+	bf_buf_addc(&rel, '/');
+	bf_buf_adds(&rel, e->name);
+	bf_stream_name(e->name, stream);
+	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
+	if ((rc = c->src->ops->open(c->src, rel.p, e, &h.fh, err)))
+		goto out;
+	struct bf_csv_opts co = { c->o->delimiter, 0 };
+	csv = bf_csv_open(hashed_read, &h, rel.p, &co);
+	struct bf_csv_row row;
+	rc = bf_csv_header(csv, &row, err);
+	if (rc == 1) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		EVP_MD_CTX *fctx = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(fctx, EVP_sha256(), NULL);
+		for (size_t i = 0; i < row.n; i++) {
+			EVP_DigestUpdate(fctx, row.f[i] ? row.f[i] : "", row.f[i] ? row.len[i] : 0);
+			EVP_DigestUpdate(fctx, "\x1f", 1);
+		}
+		EVP_DigestFinal_ex(fctx, md, &mdlen);
+		EVP_MD_CTX_free(fctx);
+		hex(md, 16, fp);
+		nnames = row.n;
+		names = bf_column_names((const char *const *)row.f, row.len, row.n);
+		maybe_schema(c, stream, fp, names, &row);
+		parts_init(&parts, stream, names, nnames, p, rel.p);
+		have_parts = 1;
+		rc = 0;
+		for (;;) {
+			int r = bf_csv_next(csv, &row, err);
+			if (r == 0)
+				break;
+			if (r != 1) {
+				rc = r;
+				break;
+			}
+			if (!row.bad) {
+				write_record(c, &parts, &row);
+				rows++;
+				continue;
+			}
+			bad++;
+			if (bad <= WARN_PER_FILE)
+				bf_warn(NULL, "%s:%ld: %s%s", rel.p, row.line, row.bad,
+					c->o->strict ? "" : " (quarantined)");
+			if ((r = bf_state_quarantine(c->st, "extract", c->src->canon, p->location, p->date,
+						     rel.p, row.line, row.bad, row.raw, row.rawlen, err))) {
+				rc = r;
+				break;
+			}
+			if (c->o->strict) {
+				rc = bf_fail(err, BF_EDATA, NULL, "%s:%ld: %s (--strict)", rel.p, row.line, row.bad);
+				break;
+			}
+		}
+		if (bad > WARN_PER_FILE)
+			bf_warn(NULL, "%s: %lld bad rows in all (quarantined)", rel.p, bad);
+	} else if (rc == 0) {
+		bf_note(rel.p, "empty file");
+	}
+	if (rc == 0 && e->size >= 0 && h.bytes != e->size && !bf_csv_was_gzip(csv))
+		rc = bf_fail(err, BF_EIO, rel.p, "read %lld bytes, the listing said %lld (file changed or cut short)",
+			     h.bytes, e->size);
+	if (h.fh) {
+		int crc = c->src->ops->close(h.fh, rc ? NULL : err);
+		if (!rc)
+			rc = crc;
+	}
+	if (rc == 0) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		EVP_DigestFinal_ex(h.md, md, &mdlen);
+		hex(md, 32, sha);
+		struct bf_file_seen fs = {
+			c->src->canon, p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
+			fp[0] ? fp : NULL, rows, bad,
+		};
+		rc = bf_state_file_seen(c->st, &fs, err);
+	}
+	if (rc == 0) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "name", e->name);
+		cJSON_AddStringToObject(f, "stream", stream);
+		cJSON_AddNumberToObject(f, "rows", (double)rows);
+		cJSON_AddNumberToObject(f, "quarantined", (double)bad);
+		cJSON_AddNumberToObject(f, "bytes", (double)h.bytes);
+		cJSON_AddItemToArray(p->files, f);
+		cJSON *r = cJSON_GetObjectItemCaseSensitive(p->rows, stream);
+		if (r)
+			cJSON_SetNumberValue(r, r->valuedouble + (double)rows);
+		else
+			cJSON_AddNumberToObject(p->rows, stream, (double)rows);
+		p->nrows += rows;
+		p->nbad += bad;
+		p->nfiles++;
+	}
+out:
+	if (have_parts)
+		parts_free(&parts);
+	bf_names_free(names, nnames);
+	bf_csv_close(csv);
+	EVP_MD_CTX_free(h.md);
+	bf_buf_free(&rel);
+	return rc;
+}
+
+static void emit_state(struct ctx *c, struct part *p, int code, const char *error)
+{
+	cJSON *v = cJSON_CreateObject();
+	cJSON *bf = cJSON_AddObjectToObject(v, "bf");
+	cJSON_AddStringToObject(bf, "source", c->src->canon);
+	cJSON_AddStringToObject(bf, "location", p->location);
+	cJSON_AddStringToObject(bf, "date", p->date);
+	cJSON_AddStringToObject(bf, "status", code ? "failed" : "ok");
+	cJSON_AddStringToObject(bf, "folder", p->folder);
+	cJSON_AddNumberToObject(bf, "file_count", (double)p->nfiles);
+	cJSON_AddItemToObject(bf, "files", p->files);
+	cJSON_AddItemToObject(bf, "rows", p->rows);
+	cJSON_AddNumberToObject(bf, "total_rows", (double)p->nrows);
+	cJSON_AddNumberToObject(bf, "quarantined", (double)p->nbad);
+	if (code) {
+		cJSON_AddStringToObject(bf, "error", error);
+		cJSON_AddNumberToObject(bf, "exit_code", code);
+	}
+	p->files = p->rows = NULL;
+	cJSON *msg = bf_msg_new_state(v);
+	bf_out_json_line(&c->out, msg);
+	cJSON_Delete(msg);
+}
+
+/* One (location, date). Returns 0, or a code that stops the whole run (output or state
+ * file broken); a partition's own failure is reported in its STATE and counted. */
+static int do_partition(struct ctx *c, const char *location, int32_t date, struct bf_err *err)
+{
+	struct part p = { .location = location, .folder = "missing" };
+	struct bf_buf dir = BF_BUF_INIT;
+	struct bf_entry *ents = NULL;
+	size_t n = 0;
+	int missing = 0, rc;
+	char status[16];
+	int64_t t0 = bf_mono_ms();
+	struct bf_err perr = { 0 };
+
+	bf_date_iso(date, p.date);
+	bf_date_compact(date, p.compact);
+	if ((rc = bf_state_partition_status(c->st, c->src->canon, location, p.date, status, err)))
+		return rc;
+	if (!c->o->force && (!strcmp(status, "loaded") || !strcmp(status, "closed"))) {
+		c->skipped++;
+		return 0;
+	}
+	struct bf_partition_update u = { c->src->canon, location, p.date, "running", NULL,
+					 -1, -1, -1, -1, NULL, 1, -1 };
+	if ((rc = bf_state_partition_update(c->st, &u, err)) ||
+	    (rc = bf_state_quarantine_clear(c->st, "extract", c->src->canon, location, p.date, err)))
+		return rc;
+
+	p.files = cJSON_CreateArray();
+	p.rows = cJSON_CreateObject();
+	bf_layout_render(&c->layout, location, date, &dir);
+	int prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
+	if (!prc && !missing) {
+		p.folder = "empty";
+		for (size_t i = 0; i < n && !prc; i++) {
+			if (ents[i].type != BF_ENT_FILE || !included(c->o->include, ents[i].name))
+				continue;
+			p.folder = "present";
+			prc = do_file(c, &p, dir.p, &ents[i], &perr);
+		}
+	}
+	bf_entries_free(ents, n);
+	bf_buf_free(&dir);
+
+	/* the output must be intact before the STATE promises anything */
+	if (c->out.err) {
+		cJSON_Delete(p.files);
+		cJSON_Delete(p.rows);
+		return bf_out_flush(&c->out, err);
+	}
+	if (prc == BF_EIO && c->out.err)
+		return prc;
+	emit_state(c, &p, prc, perr.msg);
+	c->total_rows += p.nrows;
+	c->total_bad += p.nbad;
+	c->done_parts++;
+	u = (struct bf_partition_update){ c->src->canon, location, p.date, prc ? "failed" : "running",
+					  p.folder, p.nfiles, p.nrows, p.nbad, -1,
+					  prc ? perr.msg : NULL, 0, bf_mono_ms() - t0 };
+	if ((rc = bf_state_partition_update(c->st, &u, err)))
+		return rc;
+	bf_state_metric(c->st, c->src->canon, location, p.date, "rows", (double)p.nrows);
+	if (prc) {
+		bf_err_print(&perr);
+		bf_state_error(c->st, c->src->canon, location, p.date, prc, perr.msg);
+		if (!c->failed)
+			c->first_fail = prc;
+		else if (c->first_fail != prc)
+			c->mixed_fail = 1;
+		c->failed++;
+	}
+	/* hand the partition downstream now */
+	return bf_out_flush(&c->out, err);
+}
+
+/* Finds the locations (folders matching the location segment). */
+static int find_locations(struct ctx *c, char ***locs, size_t *nlocs, struct bf_err *err)
+{
+	*locs = NULL;
+	*nlocs = 0;
+	if (c->layout.loc_seg < 0) {
+		*locs = bf_xmalloc(sizeof **locs);
+		(*locs)[0] = bf_xstrdup("");
+		*nlocs = 1;
+		return 0;
+	}
+	struct bf_buf dir = BF_BUF_INIT;
+	struct bf_entry *ents;
+	size_t n;
+	int missing, rc;
+	bf_layout_render_prefix(&c->layout, (size_t)c->layout.loc_seg, "", &dir);
+	rc = bf_source_list(c->src, dir.p, &ents, &n, &missing, err);
+	bf_buf_free(&dir);
+	if (rc)
+		return rc;
+	if (missing)
+		return bf_fail(err, BF_ENOINPUT, c->src->canon, "no such folder");
+	for (size_t i = 0; i < n; i++) {
+		struct bf_layout_caps caps = { -1, -1, -1, "" };
+		if (ents[i].type != BF_ENT_DIR ||
+		    !bf_layout_match(&c->layout, (size_t)c->layout.loc_seg, ents[i].name, &caps))
+			continue;
+		if (c->o->nlocations) {
+			size_t k;
+			for (k = 0; k < c->o->nlocations; k++)
+				if (!strcmp(c->o->locations[k], caps.location))
+					break;
+			if (k == c->o->nlocations)
+				continue;
+		}
+		*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
+		(*locs)[(*nlocs)++] = bf_xstrdup(caps.location);
+	}
+	bf_entries_free(ents, n);
+	/* a location asked for by name is requested even when its folder is missing */
+	for (size_t k = 0; k < c->o->nlocations; k++) {
+		size_t i;
+		for (i = 0; i < *nlocs; i++)
+			if (!strcmp((*locs)[i], c->o->locations[k]))
+				break;
+		if (i == *nlocs) {
+			*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
+			(*locs)[(*nlocs)++] = bf_xstrdup(c->o->locations[k]);
+		}
+	}
+	return 0;
+}
+
+/* Walks the date segments under a location folder for the earliest and latest dates. */
+static int scan_dates(struct ctx *c, size_t seg, const char *dir, struct bf_layout_caps caps,
+		      int32_t *lo, int32_t *hi, struct bf_err *err)
+{
+	struct bf_entry *ents;
+	size_t n;
+	int missing, rc;
+	if ((rc = bf_source_list(c->src, dir, &ents, &n, &missing, err)))
+		return rc;
+	struct bf_buf child = BF_BUF_INIT;
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct bf_layout_caps k = caps;
+		if (ents[i].type != BF_ENT_DIR || !bf_layout_match(&c->layout, seg, ents[i].name, &k))
+			continue;
+		bf_buf_reset(&child);
+		if (*dir) {
+			bf_buf_adds(&child, dir);
+			bf_buf_addc(&child, '/');
+		}
+		bf_buf_adds(&child, ents[i].name);
+		if (seg + 1 < c->layout.n) {
+			rc = scan_dates(c, seg + 1, child.p, k, lo, hi, err);
+			continue;
+		}
+		int32_t d = bf_date_from_ymd(k.y, k.m, k.d);
+		int y, m, dd;
+		bf_date_to_ymd(d, &y, &m, &dd);
+		if (k.y < 1900 || k.m < 1 || k.m > 12 || k.d < 1 || k.d > 31 || y != k.y || m != k.m || dd != k.d) {
+			bf_note(child.p, "not a date folder, ignored");
+			continue;
+		}
+		if (*lo == BF_DATE_NONE || d < *lo)
+			*lo = d;
+		if (*hi == BF_DATE_NONE || d > *hi)
+			*hi = d;
+	}
+	bf_buf_free(&child);
+	bf_entries_free(ents, n);
+	return rc;
+}
+
+int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err)
+{
+	struct ctx c = { .o = o };
+	char **locs = NULL;
+	size_t nlocs = 0, ndates = 0;
+	int32_t *dates = NULL;
+	int rc;
+
+	bf_out_init(&c.out, out_fd, "stdout");
+	bf_progress_init(&c.prog, o->progress);
+	if ((rc = bf_layout_parse(o->layout, &c.layout, err)))
+		goto done;
+	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
+	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
+		goto done;
+	if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
+		goto done;
+	if ((rc = find_locations(&c, &locs, &nlocs, err)))
+		goto done;
+	int32_t lo = BF_DATE_NONE, hi = BF_DATE_NONE;
+	if (o->dates.all) {
+		for (size_t i = 0; i < nlocs && !rc; i++) {
+			struct bf_buf dir = BF_BUF_INIT;
+			struct bf_layout_caps caps = { -1, -1, -1, "" };
+			bf_layout_render_prefix(&c.layout, (size_t)c.layout.first_date_seg, locs[i], &dir);
+			rc = scan_dates(&c, (size_t)c.layout.first_date_seg, dir.p, caps, &lo, &hi, err);
+			bf_buf_free(&dir);
+		}
+		if (rc)
+			goto done;
+		if (lo == BF_DATE_NONE)
+			bf_warn(c.src->canon, "no date folders found");
+	}
+	ndates = bf_datesel_resolve(&o->dates, lo, hi, &dates);
+	for (size_t d = 0; d < ndates && !rc; d++) {
+		for (size_t l = 0; l < nlocs && !rc; l++) {
+			rc = do_partition(&c, locs[l], dates[d], err);
+			bf_progress_show(&c.prog, 0, "%lld/%zu partitions, %lld rows, %lld quarantined, %lld failed",
+					 c.done_parts + c.skipped, ndates * nlocs, c.total_rows, c.total_bad, c.failed);
+		}
+	}
+	bf_progress_done(&c.prog);
+	if (!rc && c.skipped)
+		bf_warn(NULL, "skipped %lld partitions already done (--force redoes them)", c.skipped);
+	if (!rc)
+		rc = c.failed ? (c.mixed_fail ? BF_PARTIAL : c.first_fail) : c.total_bad ? BF_PARTIAL : 0;
+	if (rc && c.failed)
+		bf_fail(err, rc, NULL, "%lld of %zu partitions failed, %lld rows quarantined",
+			c.failed, ndates * nlocs, c.total_bad);
+	else if (rc == BF_PARTIAL)
+		bf_fail(err, rc, NULL, "done, but %lld bad rows were quarantined (see the quarantine table)",
+			c.total_bad);
+done:
+	{
+		struct bf_err cerr = { 0 };
+		int crc = bf_out_close(&c.out, &cerr);
+		if (crc && (!rc || rc == BF_PARTIAL)) {
+			*err = cerr;
+			rc = crc;
+		}
+	}
+	bf_state_run_end(c.st, rc);
+	for (size_t i = 0; i < nlocs; i++)
+		free(locs[i]);
+	free(locs);
+	free(dates);
+	free(c.sent);
+	bf_buf_free(&c.rec);
+	bf_source_free(c.src);
+	bf_layout_free(&c.layout);
+	bf_state_close(c.st);
+	return rc;
+}

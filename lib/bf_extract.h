@@ -1,0 +1,32 @@
+/* bf-extract's core: reads the drop of each requested (location, date) partition from a
+ * source and writes SCHEMA, RECORD and STATE messages (DESIGN.md 2). Bad rows are
+ * quarantined in the state file and counted; --strict makes the first one fatal. */
+#ifndef BF_EXTRACT_H
+#define BF_EXTRACT_H
+
+#include <stddef.h>
+
+#include "bf_datesel.h"
+#include "bf_log.h"
+#include "bf_source.h"
+
+struct bf_extract_opts {
+	const char *source;
+	const char *layout;        /* NULL: BF_LAYOUT_DEFAULT */
+	struct bf_datesel dates;
+	char **locations;          /* only these locations (NULL: every one found) */
+	size_t nlocations;
+	const char *include;       /* file-name patterns, comma-separated; default "*.csv,*.csv.gz" */
+	char delimiter;
+	int force, strict;
+	int progress;              /* -1 quiet, 0 on a terminal, 1 always */
+	const char *state_path;
+	const char *args;          /* for the runs table */
+	struct bf_source_opts src;
+};
+
+/* Returns the exit code: 0; 1 when rows were quarantined or some partitions failed for
+ * different reasons; the failure's code when every failure had the same one. */
+int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err);
+
+#endif

@@ -1,0 +1,90 @@
+/* The message protocol on the pipe: newline-delimited JSON, Singer shapes
+ * (SCHEMA, RECORD, STATE; other types pass through). DESIGN.md section 2.
+ *
+ * bf_lines reads lines from a file descriptor with a hard length limit; the line it
+ * returns is owned by the reader and valid until the next call. bf_msg_parse checks a
+ * line strictly and, when asked, builds a cJSON tree that bf_msg_clear frees. bf_out
+ * buffers output to a descriptor and reports every write or close failure as 74. */
+#ifndef BF_MSG_H
+#define BF_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "bf_buf.h"
+#include "bf_jsoncheck.h"
+#include "bf_log.h"
+
+#define BF_MAX_LINE_DEFAULT (64u << 20)   /* 64 MiB; --max-line-bytes to change */
+
+struct bf_lines {
+	int fd;
+	const char *name;          /* "stdin" or a path, for messages */
+	char *buf;
+	size_t cap, start, end, scan;
+	size_t max_line;
+	long lineno;               /* number of the line last returned */
+	int eof;
+};
+
+void bf_lines_init(struct bf_lines *r, int fd, const char *name, size_t max_line);
+void bf_lines_free(struct bf_lines *r);
+/* 1 and *line, *len (no '\n'; line[len] is '\0'), 0 at end of input, or an exit code:
+ * BF_EDATA for an over-long line or a last line without '\n', BF_EIO for a read error.
+ * Empty lines are skipped. */
+int bf_lines_next(struct bf_lines *r, char **line, size_t *len, struct bf_err *err);
+
+enum bf_msg_type { BF_MSG_OTHER = 0, BF_MSG_SCHEMA, BF_MSG_RECORD, BF_MSG_STATE };
+
+struct bf_msg {
+	enum bf_msg_type type;
+	char type_name[32];        /* as written, for OTHER */
+	char *line;                /* the raw line (borrowed), line[len] == '\0' */
+	size_t len;
+	long lineno;
+	struct bf_jsoncheck_span stream_span, record_span, value_span;
+	/* Only with a tree (want_tree): */
+	cJSON *root;
+	const char *stream;        /* SCHEMA, RECORD */
+	cJSON *record;             /* RECORD: the record object */
+	cJSON *schema;             /* SCHEMA */
+	cJSON *key_properties;     /* SCHEMA, may be NULL */
+	cJSON *value;              /* STATE */
+};
+
+/* Checks one line (strict JSON, an object with a string "type", and the members its
+ * type requires) and fills m. With want_tree the cJSON tree is built too.
+ * where names the input for errors ("stdin"). Returns 0 or BF_EDATA. */
+int bf_msg_parse(char *line, size_t len, long lineno, const char *where, int want_tree,
+		 struct bf_msg *m, struct bf_err *err);
+/* Builds the tree of an already checked message (when it was parsed without one). */
+int bf_msg_tree(struct bf_msg *m, const char *where, struct bf_err *err);
+void bf_msg_clear(struct bf_msg *m);
+
+/* The "bf" object of a STATE value (value.bf), or NULL for a foreign STATE. */
+cJSON *bf_msg_state_bf(const struct bf_msg *m);
+
+/* Buffered output to a descriptor. Errors are sticky; bf_out_close reports them. */
+struct bf_out {
+	int fd;
+	const char *name;
+	char *buf;
+	size_t len, cap;
+	int err;                   /* errno of the first failure, 0 if none */
+};
+void bf_out_init(struct bf_out *o, int fd, const char *name);
+void bf_out_write(struct bf_out *o, const void *data, size_t len);
+static inline void bf_out_buf(struct bf_out *o, const struct bf_buf *b) { bf_out_write(o, b->p, b->len); }
+/* Writes what is buffered; returns 0 or BF_EIO. */
+int bf_out_flush(struct bf_out *o, struct bf_err *err);
+/* Flushes, closes the descriptor and frees; returns 0 or BF_EIO (a full disk is not success). */
+int bf_out_close(struct bf_out *o, struct bf_err *err);
+/* Writes a cJSON value as one compact line. */
+void bf_out_json_line(struct bf_out *o, const cJSON *v);
+
+/* Builders for the protocol messages (the caller owns the returned tree). */
+cJSON *bf_msg_new_schema(const char *stream, cJSON *schema, cJSON *key_properties);
+cJSON *bf_msg_new_state(cJSON *value);
+
+#endif

@@ -1,0 +1,74 @@
+/* Where the nightly drops are read from: a local folder, sftp:// or https://.
+ * Every source lists folders and streams files the same way; names from a source are
+ * untrusted and bf_source_list refuses (and reports) any with '/', "..", a control
+ * character, or a link that leads outside the root. bf_source_open picks the backend
+ * from the spec; bf_source_free(NULL) is a no-op. */
+#ifndef BF_SOURCE_H
+#define BF_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bf_log.h"
+
+enum bf_entry_type { BF_ENT_FILE, BF_ENT_DIR, BF_ENT_OTHER };
+
+struct bf_entry {
+	char *name;
+	enum bf_entry_type type;
+	long long size;            /* -1 unknown */
+	int64_t mtime;             /* Unix seconds, -1 unknown */
+};
+
+struct bf_source_opts {
+	const char *known_hosts;   /* sftp: default ~/.ssh/known_hosts */
+	int accept_new_host_key;   /* sftp: add an unknown host's key (explicit opt-in) */
+	const char *identity;      /* sftp: private key file; passphrase from BF_SFTP_PASSPHRASE */
+	const char *password_file; /* sftp: file holding the password (else BF_SFTP_PASSWORD) */
+	const char *ca_file;       /* https: CA bundle */
+	const char *url_template;  /* https: "{location}/{yyyymmdd}/{file}" */
+	char **file_names;         /* https: names to fetch for each date */
+	size_t nfile_names;
+	int retries;               /* transient faults: attempts after the first (default 5) */
+	double timeout;            /* seconds per network operation (default 30) */
+};
+
+struct bf_source;
+struct bf_source_ops {
+	const char *scheme;
+	/* Lists dir ("" is the root). *missing = 1 (and 0 returned) when it does not exist. */
+	int (*list)(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
+		    int *missing, struct bf_err *err);
+	/* Opens a file for streaming; e is its listing entry (size may be checked). */
+	int (*open)(struct bf_source *s, const char *path, const struct bf_entry *e, void **fh,
+		    struct bf_err *err);
+	/* >0 bytes, 0 at end of file, or -(exit code) with err filled. */
+	long (*read)(void *fh, void *buf, size_t len, struct bf_err *err);
+	/* Frees fh; an error when the file did not arrive whole. */
+	int (*close)(void *fh, struct bf_err *err);
+	void (*free)(struct bf_source *s);
+};
+
+struct bf_source {
+	const struct bf_source_ops *ops;
+	char *canon;               /* identity in the state file; never holds credentials */
+	void *impl;
+	struct bf_source_opts opts;
+};
+
+int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_source **out,
+		   struct bf_err *err);
+void bf_source_free(struct bf_source *s);
+/* Lists dir, sorted by name, with untrusted names refused and reported. */
+int bf_source_list(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
+		   int *missing, struct bf_err *err);
+void bf_entries_free(struct bf_entry *ents, size_t n);
+/* Whether a name from a source is acceptable as one path component. */
+int bf_name_safe(const char *name);
+
+/* Backends (each in its own file). */
+int bf_source_local_open(const char *path, struct bf_source *s, struct bf_err *err);
+int bf_source_sftp_open(const char *url, struct bf_source *s, struct bf_err *err);
+int bf_source_https_open(const char *url, struct bf_source *s, struct bf_err *err);
+
+#endif

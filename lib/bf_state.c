@@ -1,0 +1,448 @@
+#include "bf_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bf_buf.h"
+#include "bf_exit.h"
+#include "bf_time.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define BUSY_RETRY_MS 120000
+
+const char *bf_state_path(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("BF_STATE");
+	return env && *env ? env : "bf-state.db";
+}
+
+int bf_sqlite_fail(sqlite3 *db, int rc, const char *where, struct bf_err *err)
+{
+	int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? BF_ETEMP
+		 : (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ? BF_EIO
+		 : (rc & 0xff) == SQLITE_CANTOPEN ? BF_EIO
+		 : (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_PERM ? BF_ENOPERM
+		 : (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB ? BF_EDATA
+		 : BF_ESOFTWARE;
+	return bf_fail(err, code, where, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static void nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+int bf_sqlite_step(sqlite3_stmt *st)
+{
+	int waited = 0, delay = 5;
+	for (;;) {
+		int rc = sqlite3_step(st);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_RETRY_MS)
+			return rc;
+		sqlite3_reset(st);
+		nap(delay);
+		waited += delay;
+		delay = delay < 200 ? delay * 2 : 200;
+	}
+}
+
+int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err)
+{
+	int waited = 0, delay = 5;
+	for (;;) {
+		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_RETRY_MS)
+			return bf_sqlite_fail(db, rc, where, err);
+		nap(delay);
+		waited += delay;
+		delay = delay < 200 ? delay * 2 : 200;
+	}
+}
+
+int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *err)
+{
+	*out = NULL;
+	if (create) {
+		/* create it ourselves so that it is 0600 whatever the umask */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EEXIST)
+			return bf_fail(err, errno == EACCES ? BF_ENOPERM : BF_EIO, path,
+				       "cannot create: %s", strerror(errno));
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int code = access(path, F_OK) == 0 ? BF_EIO : BF_ENOINPUT;
+		bf_fail(err, code, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return code;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if ((rc = bf_sqlite_exec(db, "PRAGMA journal_mode=WAL", path, err)) ||
+	    (rc = bf_sqlite_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", path, err))) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = bf_sqlite_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int migrate(sqlite3 *db, const char *path, struct bf_err *err)
+{
+	int v = 0, rc;
+	if ((rc = user_version(db, &v)) != SQLITE_OK)
+		return bf_sqlite_fail(db, rc, path, err);
+	if (v > bf_migrations_count)
+		return bf_fail(err, BF_ECONFIG, path,
+			       "state file schema version %d is newer than this bf knows (%d); upgrade bf",
+			       v, bf_migrations_count);
+	if (v == bf_migrations_count)
+		return 0;
+	if ((rc = bf_sqlite_exec(db, "BEGIN IMMEDIATE", path, err)))
+		return rc;
+	if ((rc = user_version(db, &v)) != SQLITE_OK) { /* another process may have migrated */
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return bf_sqlite_fail(db, rc, path, err);
+	}
+	for (int i = v; i < bf_migrations_count; i++) {
+		char *msg = NULL;
+		rc = sqlite3_exec(db, bf_migrations[i].sql, NULL, NULL, &msg);
+		if (rc != SQLITE_OK) {
+			bf_fail(err, BF_ESOFTWARE, path, "migration %s: %s", bf_migrations[i].name,
+				msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return BF_ESOFTWARE;
+		}
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", bf_migrations_count);
+	if ((rc = bf_sqlite_exec(db, sql, path, err)) || (rc = bf_sqlite_exec(db, "COMMIT", path, err))) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err)
+{
+	sqlite3 *db;
+	int rc;
+	*out = NULL;
+	if ((rc = bf_sqlite_open(path, 1, &db, err)))
+		return rc;
+	if ((rc = migrate(db, path, err))) {
+		sqlite3_close(db);
+		return rc;
+	}
+	struct bf_state *st = bf_xcalloc(1, sizeof *st);
+	st->db = db;
+	st->path = bf_xstrdup(path);
+	*out = st;
+	return 0;
+}
+
+void bf_state_close(struct bf_state *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* Prepares sql; on failure fills err. */
+static int prep(struct bf_state *st, const char *sql, sqlite3_stmt **out, struct bf_err *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+	if (rc != SQLITE_OK)
+		return bf_sqlite_fail(st->db, rc, st->path, err);
+	return 0;
+}
+
+/* Steps a write statement to completion and finalizes it. */
+static int done(struct bf_state *st, sqlite3_stmt *s, struct bf_err *err)
+{
+	int rc = bf_sqlite_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return bf_sqlite_fail(st->db, rc, st->path, err);
+	return 0;
+}
+
+static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *s, int i, long long v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	int rc;
+	bf_now_rfc3339(now);
+	snprintf(st->stage, sizeof st->stage, "%s", stage);
+	if ((rc = prep(st, "INSERT INTO runs (stage, started_at, pid, args, parent_run) "
+			   "VALUES (?, ?, ?, ?, ?)", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (long long)getpid());
+	bind_opt_text(s, 4, args);
+	const char *parent = getenv("BF_RUN_ID");
+	if (parent && *parent)
+		sqlite3_bind_int64(s, 5, atoll(parent));
+	if ((rc = done(st, s, err)))
+		return rc;
+	st->run_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int bf_state_run_end(struct bf_state *st, int exit_code)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	struct bf_err err = { 0 };
+	if (!st || !st->run_id)
+		return 0;
+	bf_now_rfc3339(now);
+	if (prep(st, "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", &s, &err))
+		return err.code;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, exit_code);
+	sqlite3_bind_int64(s, 3, st->run_id);
+	return done(st, s, &err);
+}
+
+int bf_state_partition_status(struct bf_state *st, const char *source, const char *location,
+			      const char *date, char status[16], struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	status[0] = '\0';
+	if ((rc = prep(st, "SELECT status FROM partitions WHERE source = ? AND location = ? AND date = ?",
+		       &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, date, -1, SQLITE_STATIC);
+	rc = bf_sqlite_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(status, 16, "%s", (const char *)sqlite3_column_text(s, 0));
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : bf_sqlite_fail(st->db, rc, st->path, err);
+}
+
+int bf_state_partition_update(struct bf_state *st, const struct bf_partition_update *u,
+			      struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	int rc;
+	bf_now_rfc3339(now);
+	rc = prep(st,
+		  "INSERT INTO partitions (source, location, date, status, attempts, last_error, folder,"
+		  " files, rows, quarantined, loaded_rows, started_at, finished_at, duration_ms, run_id,"
+		  " updated_at)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		  "  CASE WHEN ?5 THEN ?12 END, CASE WHEN ?5 THEN NULL ELSE ?12 END, ?13, ?14, ?12)"
+		  " ON CONFLICT (source, location, date) DO UPDATE SET"
+		  "  status = ?4,"
+		  "  attempts = attempts + ?5,"
+		  "  last_error = ?6,"
+		  "  folder = coalesce(?7, folder),"
+		  "  files = coalesce(?8, files),"
+		  "  rows = coalesce(?9, rows),"
+		  "  quarantined = coalesce(?10, quarantined),"
+		  "  loaded_rows = CASE WHEN ?5 THEN NULL ELSE coalesce(?11, loaded_rows) END,"
+		  "  started_at = CASE WHEN ?5 THEN ?12 ELSE started_at END,"
+		  "  finished_at = CASE WHEN ?5 THEN NULL"
+		  "                     WHEN ?4 IN ('loaded','closed','failed') THEN ?12"
+		  "                     ELSE finished_at END,"
+		  "  duration_ms = coalesce(?13, duration_ms),"
+		  "  run_id = coalesce(?14, run_id),"
+		  "  updated_at = ?12",
+		  &s, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, u->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, u->location ? u->location : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, u->date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, u->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, u->start ? 1 : 0);
+	bind_opt_text(s, 6, u->error);
+	bind_opt_text(s, 7, u->folder);
+	bind_opt_int(s, 8, u->files);
+	bind_opt_int(s, 9, u->rows);
+	bind_opt_int(s, 10, u->quarantined);
+	bind_opt_int(s, 11, u->loaded_rows);
+	sqlite3_bind_text(s, 12, now, -1, SQLITE_STATIC);
+	bind_opt_int(s, 13, u->duration_ms);
+	if (st->run_id)
+		sqlite3_bind_int64(s, 14, st->run_id);
+	return done(st, s, err);
+}
+
+int bf_state_file_seen(struct bf_state *st, const struct bf_file_seen *f, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	char now[21], mtime[21];
+	int rc;
+	bf_now_rfc3339(now);
+	if (f->mtime >= 0)
+		bf_time_rfc3339(f->mtime, mtime);
+	if ((rc = prep(st, "INSERT OR REPLACE INTO files (source, location, date, name, stream, size,"
+			   " mtime, sha256, header_fingerprint, rows, bad_rows, seen_at, run_id)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, f->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, f->date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, f->stream, -1, SQLITE_STATIC);
+	bind_opt_int(s, 6, f->size);
+	bind_opt_text(s, 7, f->mtime >= 0 ? mtime : NULL);
+	bind_opt_text(s, 8, f->sha256);
+	bind_opt_text(s, 9, f->header_fingerprint);
+	bind_opt_int(s, 10, f->rows);
+	bind_opt_int(s, 11, f->bad_rows);
+	sqlite3_bind_text(s, 12, now, -1, SQLITE_STATIC);
+	if (st->run_id)
+		sqlite3_bind_int64(s, 13, st->run_id);
+	return done(st, s, err);
+}
+
+int bf_state_quarantine_clear(struct bf_state *st, const char *stage, const char *source,
+			      const char *location, const char *date, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = prep(st, "DELETE FROM quarantine WHERE stage = ? AND source = ? AND location = ?"
+			   " AND date = ?", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, date, -1, SQLITE_STATIC);
+	return done(st, s, err);
+}
+
+int bf_state_quarantine(struct bf_state *st, const char *stage, const char *source,
+			const char *location, const char *date, const char *file, long line,
+			const char *reason, const void *raw, size_t rawlen, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	int rc;
+	bf_now_rfc3339(now);
+	if ((rc = prep(st, "INSERT INTO quarantine (run_id, stage, source, location, date, file, line,"
+			   " reason, raw, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
+		return rc;
+	if (st->run_id)
+		sqlite3_bind_int64(s, 1, st->run_id);
+	sqlite3_bind_text(s, 2, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, location, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, file, -1, SQLITE_STATIC);
+	if (line > 0)
+		sqlite3_bind_int64(s, 7, line);
+	sqlite3_bind_text(s, 8, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, raw, (int)rawlen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, now, -1, SQLITE_STATIC);
+	return done(st, s, err);
+}
+
+void bf_state_error(struct bf_state *st, const char *source, const char *location,
+		    const char *date, int code, const char *message)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	struct bf_err err = { 0 };
+	if (!st)
+		return;
+	bf_now_rfc3339(now);
+	if (prep(st, "INSERT INTO errors (run_id, stage, source, location, date, exit_code, message, at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s, &err) == 0) {
+		if (st->run_id)
+			sqlite3_bind_int64(s, 1, st->run_id);
+		sqlite3_bind_text(s, 2, st->stage[0] ? st->stage : bf_prog(), -1, SQLITE_STATIC);
+		bind_opt_text(s, 3, source);
+		bind_opt_text(s, 4, location);
+		bind_opt_text(s, 5, date);
+		sqlite3_bind_int(s, 6, code);
+		sqlite3_bind_text(s, 7, message, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
+		done(st, s, &err);
+	}
+	if (err.code)
+		bf_warn(st->path, "could not record an error: %s", err.msg);
+}
+
+void bf_state_metric(struct bf_state *st, const char *source, const char *location,
+		     const char *date, const char *name, double value)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	struct bf_err err = { 0 };
+	if (!st)
+		return;
+	bf_now_rfc3339(now);
+	if (prep(st, "INSERT INTO metrics (run_id, stage, source, location, date, name, value, at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s, &err) == 0) {
+		if (st->run_id)
+			sqlite3_bind_int64(s, 1, st->run_id);
+		sqlite3_bind_text(s, 2, st->stage[0] ? st->stage : bf_prog(), -1, SQLITE_STATIC);
+		bind_opt_text(s, 3, source);
+		bind_opt_text(s, 4, location);
+		bind_opt_text(s, 5, date);
+		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
+		sqlite3_bind_double(s, 7, value);
+		sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
+		done(st, s, &err);
+	}
+	if (err.code)
+		bf_warn(st->path, "could not record a metric: %s", err.msg);
+}

@@ -1,0 +1,85 @@
+/* The state file: one SQLite database shared by every stage and process (DESIGN.md 3).
+ * WAL, busy timeout, foreign keys, created 0600, schema by numbered migrations compiled
+ * in from the state directory; a file from a newer bf is refused with BF_ECONFIG.
+ * Writes are short transactions retried while the file is busy (then BF_ETEMP).
+ * struct bf_state owns its connection; bf_state_close(NULL) is a no-op. */
+#ifndef BF_STATE_H
+#define BF_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "bf_log.h"
+
+struct bf_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct bf_migration bf_migrations[];
+extern const int bf_migrations_count;
+
+struct bf_state {
+	sqlite3 *db;
+	char *path;
+	int64_t run_id;            /* this process's row in runs, 0 before bf_state_run_begin */
+	char stage[16];
+};
+
+/* The path to use: opt (from --state) if set, else $BF_STATE, else "bf-state.db". */
+const char *bf_state_path(const char *opt);
+/* Opens (creating 0600 and migrating when needed). */
+int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err);
+void bf_state_close(struct bf_state *st);
+/* Opens any SQLite file with the same settings (WAL, busy timeout), creating it 0600. */
+int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *err);
+/* Runs sql (no results) retrying while busy; returns 0, BF_ETEMP or BF_ESOFTWARE. */
+int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err);
+/* Steps a prepared statement, retrying while busy; returns the sqlite code. */
+int bf_sqlite_step(sqlite3_stmt *st);
+/* Maps an SQLite failure to an exit code and message. */
+int bf_sqlite_fail(sqlite3 *db, int rc, const char *where, struct bf_err *err);
+
+/* Begins / ends this process's run row. args: a one-line summary without secrets. */
+int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args, struct bf_err *err);
+int bf_state_run_end(struct bf_state *st, int exit_code);
+
+/* Partition status: "pending", "running", "loaded", "closed", "failed", or "" when unknown. */
+int bf_state_partition_status(struct bf_state *st, const char *source, const char *location,
+			      const char *date, char status[16], struct bf_err *err);
+
+struct bf_partition_update {
+	const char *source, *location, *date;
+	const char *status;        /* required */
+	const char *folder;        /* NULL keeps the old value */
+	long long files, rows, quarantined, loaded_rows;  /* < 0 keeps the old value */
+	const char *error;         /* NULL clears last_error when status is not failed */
+	int start;                 /* 1: a new attempt begins (attempts+1, started_at) */
+	long long duration_ms;     /* < 0 keeps */
+};
+int bf_state_partition_update(struct bf_state *st, const struct bf_partition_update *u,
+			      struct bf_err *err);
+
+struct bf_file_seen {
+	const char *source, *location, *date, *name, *stream;
+	long long size;
+	int64_t mtime;             /* Unix seconds, < 0 unknown */
+	const char *sha256, *header_fingerprint;
+	long long rows, bad_rows;
+};
+int bf_state_file_seen(struct bf_state *st, const struct bf_file_seen *f, struct bf_err *err);
+
+/* Deletes the quarantined rows a stage left for a partition (before redoing it). */
+int bf_state_quarantine_clear(struct bf_state *st, const char *stage, const char *source,
+			      const char *location, const char *date, struct bf_err *err);
+int bf_state_quarantine(struct bf_state *st, const char *stage, const char *source,
+			const char *location, const char *date, const char *file, long line,
+			const char *reason, const void *raw, size_t rawlen, struct bf_err *err);
+/* Records an error (best effort: a failure here is only warned about). */
+void bf_state_error(struct bf_state *st, const char *source, const char *location,
+		    const char *date, int code, const char *message);
+void bf_state_metric(struct bf_state *st, const char *source, const char *location,
+		     const char *date, const char *name, double value);
+
+#endif

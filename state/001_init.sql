@@ -1,0 +1,111 @@
+-- bf state file, schema version 1.
+-- Times are UTC RFC 3339 text; dates are YYYY-MM-DD; a partition is (source, location, date).
+
+-- One row per process run of any stage.
+CREATE TABLE runs (
+    run_id      INTEGER PRIMARY KEY,
+    stage       TEXT NOT NULL,               -- extract, enrich, closure, load, run, report
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    exit_code   INTEGER,                     -- NULL while running (or killed)
+    pid         INTEGER,
+    args        TEXT,                        -- options, secrets never included
+    parent_run  INTEGER                      -- the bf-run that spawned it, if any
+);
+
+-- One row per (source, location, date): where each date of a backfill stands.
+CREATE TABLE partitions (
+    source      TEXT NOT NULL,               -- canonical source, no credentials
+    location    TEXT NOT NULL,               -- '' when the layout has none
+    date        TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'loaded', 'closed', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    folder      TEXT,                        -- present, empty, missing
+    files       INTEGER,
+    rows        INTEGER,                     -- data rows extracted
+    quarantined INTEGER,
+    loaded_rows INTEGER,                     -- rows the sink committed
+    started_at  TEXT,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    run_id      INTEGER,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (source, location, date)
+) WITHOUT ROWID;
+CREATE INDEX partitions_status ON partitions (status, date);
+
+-- Every file read, with what identifies its content.
+CREATE TABLE files (
+    source      TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    name        TEXT NOT NULL,               -- path relative to the source root
+    stream      TEXT NOT NULL,
+    size        INTEGER,
+    mtime       TEXT,
+    sha256      TEXT,
+    header_fingerprint TEXT,
+    rows        INTEGER,
+    bad_rows    INTEGER,
+    seen_at     TEXT NOT NULL,
+    run_id      INTEGER,
+    PRIMARY KEY (source, location, date, name)
+) WITHOUT ROWID;
+
+-- Bad input kept, never dropped: the raw bytes and why.
+CREATE TABLE quarantine (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER,
+    stage       TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    file        TEXT NOT NULL,
+    line        INTEGER,
+    reason      TEXT NOT NULL,
+    raw         BLOB,
+    at          TEXT NOT NULL
+);
+CREATE INDEX quarantine_partition ON quarantine (source, location, date);
+
+-- Errors that stopped a file, a date or a run.
+CREATE TABLE errors (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER,
+    stage       TEXT NOT NULL,
+    source      TEXT,
+    location    TEXT,
+    date        TEXT,
+    exit_code   INTEGER NOT NULL,
+    message     TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE INDEX errors_partition ON errors (source, location, date);
+
+-- Closure verdicts with the evidence they were based on.
+CREATE TABLE closures (
+    source      TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('open', 'closed', 'pending')),
+    reason      TEXT,                        -- no_files, insufficient_files, low_activity, low_sales
+    evidence    TEXT,                        -- JSON: thresholds, baseline, observed values
+    decided_at  TEXT NOT NULL,
+    run_id      INTEGER,
+    PRIMARY KEY (source, location, date)
+) WITHOUT ROWID;
+
+-- Numbers per run, stage and partition (rows, bytes, seconds, ...).
+CREATE TABLE metrics (
+    run_id      INTEGER,
+    stage       TEXT NOT NULL,
+    source      TEXT,
+    location    TEXT,
+    date        TEXT,
+    name        TEXT NOT NULL,
+    value       REAL NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE INDEX metrics_run ON metrics (run_id, stage);
