@@ -1,0 +1,83 @@
+/* bf-load: SCHEMA/RECORD/STATE messages on stdin -> a warehouse, one transaction a partition. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bf_buf.h"
+#include "bf_cli.h"
+#include "bf_exit.h"
+#include "bf_load.h"
+#include "bf_log.h"
+
+static const char usage[] =
+	"Usage: bf-load --target TARGET [options] < messages.ndjson\n"
+	"Loads SCHEMA/RECORD/STATE messages into a warehouse. Each partition (location, date)\n"
+	"is replaced and committed in one transaction when its STATE arrives; the STATE is then\n"
+	"marked in the state file and written to stdout.\n"
+	"\n"
+	"  -t, --target TARGET     PATH.db or sqlite:PATH (SQLite)\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --max-line-bytes N  longest message accepted (default 64 MiB)\n"
+	"      --progress          show progress even when stderr is not a terminal\n"
+	"  -q, --quiet             no progress, no warnings\n"
+	"  -v, --verbose           notes too\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           version\n";
+
+enum { O_STATE = 0x100, O_MAXLINE, O_PROGRESS };
+
+static const struct option longopts[] = {
+	{ "target", required_argument, NULL, 't' },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	struct bf_load_opts o = { 0 };
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	int c, rc;
+
+	bf_log_init(argv[0]);
+	for (int i = 1; i < argc; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, argv[i]);
+	}
+	o.args = args.p;
+	while ((c = getopt_long(argc, argv, "t:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.target = optarg; break;
+		case O_STATE: o.state_path = optarg; break;
+		case O_MAXLINE: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || v < 1024)
+				return bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
+			o.max_line = (size_t)v;
+			break;
+		}
+		case O_PROGRESS: o.progress = 1; break;
+		case 'q': o.progress = -1; bf_log_set_level(0); break;
+		case 'v': bf_log_set_level(2); break;
+		case 'h': return bf_cli_help(usage);
+		case 'V': return bf_cli_version();
+		default: return bf_cli_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		return bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (!o.target)
+		return bf_cli_usage_error("--target is required");
+	rc = bf_load_run(&o, 0, 1, &err);
+	if (rc)
+		bf_err_print(&err);
+	bf_buf_free(&args);
+	return rc;
+}

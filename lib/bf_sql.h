@@ -1,0 +1,10 @@
+/* SQL text helpers shared by the SQL targets: identifiers are always quoted. */
+#ifndef BF_SQL_H
+#define BF_SQL_H
+
+#include "bf_buf.h"
+
+/* Appends name as a double-quoted identifier ("a""b"). */
+void bf_sql_ident(struct bf_buf *b, const char *name);
+
+#endif
