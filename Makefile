@@ -46,7 +46,7 @@ MANS     := $(sort $(wildcard bin/*.1 filters/*.1))
 SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/bf-sample
+TOOLS    := $(if $(wildcard scripts/bf-sample.c),$(BUILD)/bf-sample)
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean check-man

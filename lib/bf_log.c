@@ -18,6 +18,7 @@ const char *bf_prog(void) { return prog; }
 void bf_log_set_level(int l) { level = l; }
 int bf_log_level(void) { return level; }
 
+__attribute__((format(printf, 4, 0)))
 static void vformat(char *out, size_t cap, const char *where, const char *fmt, va_list ap)
 {
 	size_t n = 0;
@@ -49,6 +50,7 @@ int bf_err_print(const struct bf_err *err)
 	return err->code;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vprint(const char *where, const char *fmt, va_list ap)
 {
 	char line[BF_ERR_MAX];
