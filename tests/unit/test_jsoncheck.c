@@ -18,6 +18,7 @@
 static struct { int ok; char desc[120]; } results[MAX_TESTS];
 static int ntests;
 
+__attribute__((format(printf, 2, 3)))
 static int check(int cond, const char *fmt, ...)
 {
     if (ntests == MAX_TESTS) {
@@ -32,6 +33,7 @@ static int check(int cond, const char *fmt, ...)
     return cond;
 }
 
+__attribute__((format(printf, 1, 2)))
 static void diag(const char *fmt, ...)
 {
     va_list ap;
