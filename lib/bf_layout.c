@@ -36,7 +36,7 @@ int bf_layout_parse(const char *spec, struct bf_layout *l, struct bf_err *err)
 			return bf_fail(err, BF_EUSAGE, "--layout", "bad segment in \"%s\"", spec);
 		char *seg = bf_xstrndup(p, n);
 		l->seg = bf_xrealloc(l->seg, (l->n + 1) * sizeof *l->seg);
-		l->seg[l->n] = seg;
+		l->seg[l->n++] = seg;      /* counted now, so that an error below frees it */
 		int locs = 0, dates = 0;
 		for (const char *q = seg; *q; q++) {
 			size_t tl;
@@ -55,19 +55,18 @@ int bf_layout_parse(const char *spec, struct bf_layout *l, struct bf_err *err)
 		if (locs) {
 			if (l->loc_seg >= 0 || has_date)
 				return bf_fail(err, BF_EUSAGE, "--layout", "{location} must come once, before the date");
-			for (size_t i = 0; i < l->n; i++)
+			for (size_t i = 0; i + 1 < l->n; i++)
 				if (strchr(l->seg[i], '{'))
 					return bf_fail(err, BF_EUSAGE, "--layout", "only literal folders may precede {location}");
-			l->loc_seg = (int)l->n;
+			l->loc_seg = (int)l->n - 1;
 		}
 		if (dates) {
 			if (!has_date)
-				l->first_date_seg = (int)l->n;
+				l->first_date_seg = (int)l->n - 1;
 			has_date = 1;
 		} else if (has_date) {
 			return bf_fail(err, BF_EUSAGE, "--layout", "the date must be in the last segments");
 		}
-		l->n++;
 		p += n;
 		if (*p == '/')
 			p++;
