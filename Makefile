@@ -88,15 +88,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbf.a $(LIBS)
 
 # Every test is TAP; one prove runs the unit binaries and the CLI scripts.
-PROVE_FLAGS ?= -j2 --timer
+PROVE_FLAGS ?= -j2 --timer --failures --comments
 test: all
-	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) --exec '' $(UNITS) $(CLI_TESTS)
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) $(UNITS) $(CLI_TESTS)
 
 unit-test: all
-	BF_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) --exec '' $(UNITS)
+	BF_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNITS)
 
 cli-test: all
-	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) --exec '' $(CLI_TESTS)
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) $(CLI_TESTS)
 
 bench: all
 	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) bash tests/bench/run.sh
