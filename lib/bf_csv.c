@@ -25,12 +25,14 @@ struct bf_csv {
 	unsigned char *raw;
 	int gz;                    /* -1 unknown yet, 0 plain, 1 gzip */
 	z_stream z;
-	int z_live, raw_eof;
+	int z_init;                /* inflateInit2 done: inflateEnd at close */
+	int z_live, raw_eof;       /* z_live: inside a gzip member */
 
 	/* decompressed data not yet split into lines */
 	char *data;
 	size_t dstart, dend;
-	int data_eof, started;
+	int data_eof, bom_done;
+	int skip_line;             /* drop the rest of an over-long physical line */
 
 	struct bf_buf line;        /* a physical line spanning two data chunks */
 	struct bf_buf rowraw;      /* the lines of a row still open (quoted newline) */
@@ -95,7 +97,7 @@ void bf_csv_close(struct bf_csv *c)
 		return;
 	if (c->p_live)
 		csv_free(&c->p);
-	if (c->z_live)
+	if (c->z_init)
 		inflateEnd(&c->z);
 	free(c->raw);
 	free(c->data);
@@ -122,6 +124,15 @@ static int fill(struct bf_csv *c, struct bf_err *err)
 			long n = c->read(c->ctx, c->data, c->gz == -1 ? RAW_CHUNK : DATA_CHUNK, err);
 			if (n < 0)
 				return (int)-n;
+			/* the gzip magic needs two bytes, whatever the first read gave */
+			while (c->gz == -1 && n == 1) {
+				long m = c->read(c->ctx, c->data + 1, RAW_CHUNK - 1, err);
+				if (m < 0)
+					return (int)-m;
+				if (m == 0)
+					break;
+				n += m;
+			}
 			if (n == 0) {
 				c->data_eof = 1;
 				return 0;
@@ -134,7 +145,7 @@ static int fill(struct bf_csv *c, struct bf_err *err)
 					memset(&c->z, 0, sizeof c->z);
 					if (inflateInit2(&c->z, 15 + 32) != Z_OK)
 						return bf_fail(err, BF_EOS, c->name, "cannot start gzip decompression");
-					c->z_live = 1;
+					c->z_init = c->z_live = 1;
 					c->z.next_in = c->raw;
 					c->z.avail_in = (uInt)n;
 					continue;
@@ -230,6 +241,18 @@ static void feed(struct bf_csv *c, const char *s, size_t n, int nl)
 	}
 }
 
+/* Drops a UTF-8 BOM from the first physical line (whole, whatever the reads were). */
+static void skip_bom(struct bf_csv *c, const char **l, size_t *n)
+{
+	if (c->bom_done)
+		return;
+	c->bom_done = 1;
+	if (*n >= 3 && memcmp(*l, "\xEF\xBB\xBF", 3) == 0) {
+		*l += 3;
+		*n -= 3;
+	}
+}
+
 /* Reads input until at least one row completed (or a bad one, or EOF). */
 static int advance(struct bf_csv *c, struct bf_err *err)
 {
@@ -246,17 +269,19 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			int rc = fill(c, err);
 			if (rc)
 				return rc;
-			if (!c->started && c->dend) {
-				c->started = 1;
-				if (c->dend >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0)
-					c->dstart = 3;
-			}
 			if (c->dstart == c->dend && c->data_eof) {
 				/* end of file: the unterminated last line, then the open row */
 				if (c->line.len) {
 					c->lineno++;
-					feed(c, c->line.p, c->line.len, 0);
-					bf_buf_add(&c->rowraw, c->line.p, c->line.len);
+					const char *l = c->line.p;
+					size_t n = c->line.len;
+					skip_bom(c, &l, &n);
+					if (c->rowraw.len == 0 && blank(c, l, n)) {
+						bf_buf_reset(&c->line);
+						return 0;
+					}
+					feed(c, l, n, 0);
+					bf_buf_add(&c->rowraw, l, n);
 					bf_buf_reset(&c->line);
 					if (c->parse_error)
 						return 1;
@@ -275,11 +300,25 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 		char *s = c->data + c->dstart;
 		size_t avail = c->dend - c->dstart;
 		char *nl = memchr(s, '\n', avail);
+		if (c->skip_line) {
+			/* the rest of a line already quarantined as too long is not a row */
+			if (!nl) {
+				c->dstart = c->dend;
+				continue;
+			}
+			c->dstart += (size_t)(nl - s) + 1;
+			c->lineno++;
+			c->skip_line = 0;
+			continue;
+		}
 		if (!nl) {
 			bf_buf_add(&c->line, s, avail);
 			c->dstart = c->dend;
 			if (c->line.len + c->rowraw.len > c->o.max_row) {
+				if (c->rowraw.len == 0)
+					c->row_line = c->lineno + 1;
 				c->parse_error = 3;
+				c->skip_line = 1;
 				bf_buf_add(&c->rowraw, c->line.p, c->line.len);
 				bf_buf_reset(&c->line);
 				return 1;
@@ -295,6 +334,15 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 		}
 		c->dstart += (size_t)(nl - s) + 1;
 		c->lineno++;
+		skip_bom(c, &l, &n);
+		if (c->rowraw.len + n > c->o.max_row) {
+			if (c->rowraw.len == 0)
+				c->row_line = c->lineno;
+			c->parse_error = 3;
+			bf_buf_add(&c->rowraw, l, n > c->o.max_row ? c->o.max_row : n);
+			bf_buf_reset(&c->line);
+			return 1;
+		}
 		if (c->rowraw.len == 0 && blank(c, l, n)) {
 			bf_buf_reset(&c->line);
 			continue;

@@ -1,0 +1,448 @@
+/* Unit tests for bf_csv: quoted fields, embedded newlines, CRLF, BOM, gzip, blank lines,
+ * ragged rows, invalid UTF-8, truncated last lines, rows over max_row, tiny reads, and
+ * memory that does not grow with the file (a 50 MB stream through a read callback). TAP. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <zlib.h>
+
+#include "bf_buf.h"
+#include "bf_csv.h"
+#include "bf_exit.h"
+
+/* ---- TAP ---- */
+static int t_n, t_fail;
+__attribute__((format(printf, 2, 3)))
+static int ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%s %d - ", cond ? "ok" : "not ok", ++t_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!cond)
+		t_fail++;
+	return cond;
+}
+__attribute__((format(printf, 1, 2)))
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+static int done_testing(void)
+{
+	printf("1..%d\n", t_n);
+	return t_fail ? 1 : 0;
+}
+__attribute__((unused)) static int is_str_(const char *got, const char *want, int line)
+{
+	if (got && !strcmp(got, want))
+		return 1;
+	diag("line %d: got \"%s\", want \"%s\"", line, got ? got : "(null)", want);
+	return 0;
+}
+#define is_str(got, want, ...) ok(is_str_((got), (want), __LINE__), __VA_ARGS__)
+#define is_int(got, want, ...) \
+	(ok((long long)(got) == (long long)(want), __VA_ARGS__) || (diag("got %lld, want %lld", (long long)(got), (long long)(want)), 0))
+
+/* A read callback over a memory buffer, at most chunk bytes a call. */
+struct mem { const unsigned char *p; size_t len, off, chunk; int fail_at; };
+
+static long mem_read(void *ctx, void *buf, size_t len, struct bf_err *err)
+{
+	struct mem *m = ctx;
+	if (m->fail_at >= 0 && m->off >= (size_t)m->fail_at)
+		return -bf_fail(err, BF_EIO, "mem", "injected read error");
+	size_t n = m->len - m->off;
+	if (n > len)
+		n = len;
+	if (m->chunk && n > m->chunk)
+		n = m->chunk;
+	memcpy(buf, m->p + m->off, n);
+	m->off += n;
+	return (long)n;
+}
+
+/* Parses a whole input into a textual form:
+ *   H a|b|c          the header
+ *   R3 x|<null>|z    a good row starting at line 3
+ *   B5 reason :: raw a bad row at line 5
+ * and ends with "E<code>" when a call failed. */
+static char *parse_all(const void *in, size_t len, size_t chunk, size_t max_row)
+{
+	struct mem m = { in, len, 0, chunk, -1 };
+	struct bf_csv_opts o = { 0, max_row };
+	struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", &o);
+	struct bf_buf out = BF_BUF_INIT;
+	struct bf_csv_row r;
+	struct bf_err err = { 0 };
+	int rc = bf_csv_header(c, &r, &err);
+	if (rc == 1) {
+		bf_buf_adds(&out, "H ");
+		for (size_t i = 0; i < r.n; i++) {
+			if (i)
+				bf_buf_addc(&out, '|');
+			bf_buf_add(&out, r.f[i] ? r.f[i] : "<null>", r.f[i] ? r.len[i] : 6);
+		}
+		bf_buf_addc(&out, '\n');
+		while ((rc = bf_csv_next(c, &r, &err)) == 1) {
+			if (r.bad) {
+				bf_buf_addf(&out, "B%ld %s :: ", r.line, r.bad);
+				bf_buf_add(&out, r.raw, r.rawlen);
+				bf_buf_addc(&out, '\n');
+				continue;
+			}
+			bf_buf_addf(&out, "R%ld ", r.line);
+			for (size_t i = 0; i < r.n; i++) {
+				if (i)
+					bf_buf_addc(&out, '|');
+				bf_buf_add(&out, r.f[i] ? r.f[i] : "<null>", r.f[i] ? r.len[i] : 6);
+			}
+			bf_buf_addc(&out, '\n');
+		}
+	}
+	if (rc != 0)
+		bf_buf_addf(&out, "E%d %s\n", rc, err.msg);
+	bf_csv_close(c);
+	if (!out.p)
+		bf_buf_adds(&out, "");
+	return bf_buf_detach(&out);
+}
+
+/* Checks the parse of s, whole and read one byte at a time (every split point). */
+static void expect(const char *desc, const char *s, size_t len, const char *want)
+{
+	char *got = parse_all(s, len, 0, 0);
+	int same = strcmp(got, want) == 0;
+	char *got1 = parse_all(s, len, 1, 0);
+	char *got7 = parse_all(s, len, 7, 0);
+	int same1 = strcmp(got1, want) == 0, same7 = strcmp(got7, want) == 0;
+	ok(same && same1 && same7, "%s", desc);
+	if (!same || !same1 || !same7) {
+		diag("want:\n%s", want);
+		diag("got (whole):\n%s", got);
+		if (!same1)
+			diag("got (1-byte reads):\n%s", got1);
+		if (!same7)
+			diag("got (7-byte reads):\n%s", got7);
+	}
+	free(got);
+	free(got1);
+	free(got7);
+}
+#define EXPECT(desc, lit, want) expect(desc, lit, sizeof(lit) - 1, want)
+
+static unsigned char *gzip_mem(const char *s, size_t len, size_t *outlen)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	size_t cap = deflateBound(&z, len) + 64;
+	unsigned char *out = malloc(cap);
+	z.next_in = (unsigned char *)s;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	*outlen = cap - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* A generator of a big CSV file, read through the callback without holding it. */
+struct gen { long long rows, emitted; char pending[512]; size_t plen, poff; unsigned long long bytes; };
+
+static long gen_read(void *ctx, void *buf, size_t len, struct bf_err *err)
+{
+	(void)err;
+	struct gen *g = ctx;
+	size_t o = 0;
+	while (o < len) {
+		if (g->poff == g->plen) {
+			if (g->emitted > g->rows)
+				break;
+			if (g->emitted == 0)
+				g->plen = (size_t)snprintf(g->pending, sizeof g->pending,
+							   "Order Id,Location,Amount,Note,Opened\r\n");
+			else
+				g->plen = (size_t)snprintf(g->pending, sizeof g->pending,
+					"%lld,185129,%lld.%02lld,\"a note, with \"\"quotes\"\"\nand a newline\",2024-04-04 12:%02lld:00\r\n",
+					100000000000000000LL + g->emitted, g->emitted % 1000, g->emitted % 100, g->emitted % 60);
+			g->poff = 0;
+			g->emitted++;
+		}
+		size_t n = g->plen - g->poff;
+		if (n > len - o)
+			n = len - o;
+		memcpy((char *)buf + o, g->pending + g->poff, n);
+		g->poff += n;
+		o += n;
+	}
+	g->bytes += o;
+	return (long)o;
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+int main(void)
+{
+	EXPECT("plain rows",
+	       "a,b,c\n1,2,3\n4,5,6\n",
+	       "H a|b|c\nR2 1|2|3\nR3 4|5|6\n");
+	EXPECT("empty cells are null, spaces around fields are kept",
+	       "a,b,c\n,x ,\n  y,, z\n",
+	       "H a|b|c\nR2 <null>|x |<null>\nR3   y|<null>| z\n");
+	EXPECT("a quote inside an unquoted field is malformed quoting (strict RFC 4180)",
+	       "a,b,c\n \" q\",,\n1,2,3\n",
+	       "H a|b|c\nB2 malformed quoting ::  \" q\",,\nR3 1|2|3\n");
+	EXPECT("quoted fields with delimiters and doubled quotes",
+	       "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n",
+	       "H a|b\nR2 x,y|say \"hi\"\n");
+	EXPECT("an empty quoted field is empty, not null? (libcsv gives length 0: null)",
+	       "a,b\n\"\",x\n",
+	       "H a|b\nR2 <null>|x\n");
+	EXPECT("embedded newlines keep the row's first line number",
+	       "a,b\n\"line1\nline2\nline3\",z\n5,6\n",
+	       "H a|b\nR2 line1\nline2\nline3|z\nR5 5|6\n");
+	EXPECT("CRLF line ends",
+	       "a,b\r\n1,2\r\n\"x\r\ny\",3\r\n",
+	       "H a|b\nR2 1|2\nR3 x\r\ny|3\n");
+	EXPECT("a UTF-8 BOM is dropped from the header",
+	       "\xEF\xBB\xBF" "Id,Name\n1,caf\xc3\xa9\n",
+	       "H Id|Name\nR2 1|caf\xc3\xa9\n");
+	EXPECT("blank lines are skipped, line numbers still count them",
+	       "\n\na,b\n\n1,2\n\r\n   \n3,4\n\n",
+	       "H a|b\nR5 1|2\nR8 3|4\n");
+	EXPECT("a blank unterminated last line is skipped too",
+	       "a,b\n1,2\n   ",
+	       "H a|b\nR2 1|2\n");
+	EXPECT("ragged rows are bad with their raw bytes, the rest goes on",
+	       "a,b,c\n1,2\n1,2,3,4\n5,6,7\n",
+	       "H a|b|c\nB2 ragged row (2 fields, header has 3) :: 1,2\n"
+	       "B3 ragged row (4 fields, header has 3) :: 1,2,3,4\nR4 5|6|7\n");
+	EXPECT("invalid UTF-8 is bad, with the byte position",
+	       "a,b\n1,caf\xe9\n2,ok\n",
+	       "H a|b\nB2 invalid UTF-8 at byte 6 :: 1,caf\xe9\nR3 2|ok\n");
+	EXPECT("a last line without a newline but complete is a good row",
+	       "a,b\n1,2\n3,4",
+	       "H a|b\nR2 1|2\nR3 3|4\n");
+	EXPECT("a truncated last line (no newline, too few fields)",
+	       "a,b,c\n1,2,3\n4,5",
+	       "H a|b|c\nR2 1|2|3\nB3 truncated last line (2 fields, header has 3) :: 4,5\n");
+	EXPECT("a truncated last line inside a quoted field",
+	       "a,b\n1,2\n3,\"unterminated\nstill",
+	       "H a|b\nR2 1|2\nB3 truncated last line (unterminated quoted field) :: 3,\"unterminated\nstill\n");
+	EXPECT("a short row that ends with a newline is ragged, not truncated",
+	       "a,b,c\n4,5\n",
+	       "H a|b|c\nB2 ragged row (2 fields, header has 3) :: 4,5\n");
+	EXPECT("text after a closing quote is malformed, and the next row is read",
+	       "a,b\n\"x\"y,2\n3,4\n",
+	       "H a|b\nB2 malformed quoting :: \"x\"y,2\nR3 3|4\n");
+	EXPECT("header only",
+	       "a,b\n",
+	       "H a|b\n");
+	EXPECT("header only, no newline",
+	       "a,b",
+	       "H a|b\n");
+	EXPECT("an empty file has no header", "", "");
+	EXPECT("a file of blank lines has no header", "\n\r\n\n", "");
+	EXPECT("a BOM alone is an empty file", "\xEF\xBB\xBF", "");
+	EXPECT("a header with invalid UTF-8 is an error",
+	       "a,\xff\n1,2\n",
+	       "E65 t.csv: 1: header: invalid UTF-8 at byte 3\n");
+	EXPECT("a header with an unterminated quote is an error",
+	       "a,\"b\n",
+	       "E65 t.csv: 1: header: truncated last line (unterminated quoted field)\n");
+	EXPECT("one column: a blank line is skipped",
+	       "only\nx\n\ny\n",
+	       "H only\nR2 x\nR4 y\n");
+	EXPECT("a BOM only at the start: later ones are data",
+	       "a\n\xEF\xBB\xBFx\n",
+	       "H a\nR2 \xEF\xBB\xBFx\n");
+	EXPECT("NUL bytes are data (valid UTF-8)",
+	       "a,b\nx\0y,2\n",
+	       "H a|b\nR2 x\0y|2\n");
+
+	/* semicolon delimiter */
+	{
+		const char in[] = "a;b\n1,5;2\n";
+		struct mem m = { (const unsigned char *)in, sizeof in - 1, 0, 0, -1 };
+		struct bf_csv_opts o = { ';', 0 };
+		struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", &o);
+		struct bf_csv_row r;
+		struct bf_err err = { 0 };
+		ok(bf_csv_header(c, &r, &err) == 1 && r.n == 2 && bf_csv_next(c, &r, &err) == 1 &&
+		   !r.bad && r.n == 2 && r.len[0] == 3 && !memcmp(r.f[0], "1,5", 3), "another delimiter");
+		bf_csv_close(c);
+	}
+
+	/* the raw bytes of a bad multi-line row are all of its lines */
+	{
+		static const char in[] = "a,b,c\n\"x\ny\",2\n9,9,9\n";
+		char *got = parse_all(in, sizeof in - 1, 0, 0);
+		is_str(got, "H a|b|c\nB2 ragged row (2 fields, header has 3) :: \"x\ny\",2\nR4 9|9|9\n",
+		       "a bad row spanning lines keeps all its raw bytes");
+		free(got);
+	}
+
+	/* max_row */
+	{
+		struct bf_buf in = BF_BUF_INIT;
+		bf_buf_adds(&in, "a,b\n1,2\n3,\"");
+		for (int i = 0; i < 5000; i++)
+			bf_buf_adds(&in, "0123456789\n");
+		bf_buf_adds(&in, "\"\n4,5\n");
+		char *got = parse_all(in.p, in.len, 0, 4096);
+		ok(strstr(got, "R2 1|2\n") && strstr(got, "B3 row too long") && !strstr(got, "E"),
+		   "a row over max_row is bad, not an error");
+		char *bad = strstr(got, "B3 row too long");
+		size_t badlen = bad ? strcspn(bad, "B") : 0;
+		char *nextbad = bad ? strstr(bad + 1, "\nB") : NULL;
+		ok(bad && nextbad && (size_t)(nextbad - bad) < 4096 + 200, "and its raw bytes are bounded by max_row");
+		(void)badlen;
+		free(got);
+		bf_buf_reset(&in);
+		bf_buf_adds(&in, "a,b\n");
+		for (int i = 0; i < 1000; i++)
+			bf_buf_adds(&in, "0123456789");
+		bf_buf_adds(&in, ",x\n1,2\n");
+		got = parse_all(in.p, in.len, 0, 4096);
+		ok(strstr(got, "B2 row too long") != NULL && strstr(got, "R3 1|2"),
+		   "a single long line over max_row is bad, with its line number, and reading goes on");
+		free(got);
+		bf_buf_reset(&in);
+		bf_buf_adds(&in, "a,b\n1,2\n");
+		for (int i = 0; i < 30000; i++)
+			bf_buf_adds(&in, "0123456789");
+		bf_buf_adds(&in, ",x\n3,4\n");
+		got = parse_all(in.p, in.len, 0, 100000);
+		ok(strstr(got, "B3 row too long") != NULL && strstr(got, "R2 1|2") && strstr(got, "R4 3|4"),
+		   "a line over max_row spanning read chunks is bad at its own line");
+		free(got);
+		bf_buf_reset(&in);
+		bf_buf_adds(&in, "a,b\n");
+		for (int i = 0; i < 70000; i++)
+			bf_buf_adds(&in, "yyyyyyyyyy");
+		bf_buf_adds(&in, ",z\n3,4\n");
+		got = parse_all(in.p, in.len, 0, 100000);
+		ok(strstr(got, "B2 row too long") && strstr(got, "R3 3|4") && !strstr(got, "R2") &&
+		   !strstr(got, "|z\n"), "the tail of a line far over max_row is not taken for a row");
+		free(got);
+		bf_buf_free(&in);
+	}
+
+	/* gzip */
+	{
+		const char plain[] = "a,b\r\n1,\"x\ny\"\r\n2,caf\xe9\r\n3,4";
+		size_t zlen;
+		unsigned char *z = gzip_mem(plain, sizeof plain - 1, &zlen);
+		char *want = parse_all(plain, sizeof plain - 1, 0, 0);
+		char *got = parse_all(z, zlen, 0, 0);
+		is_str(got, want, ".csv.gz gives the same rows as the plain file");
+		char *got1 = parse_all(z, zlen, 1, 0);
+		is_str(got1, want, ".csv.gz read one byte at a time");
+		struct mem m = { z, zlen, 0, 0, -1 };
+		struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv.gz", NULL);
+		struct bf_csv_row r;
+		struct bf_err err = { 0 };
+		bf_csv_header(c, &r, &err);
+		ok(bf_csv_was_gzip(c), "gzip is detected from the bytes");
+		bf_csv_close(c);
+		/* truncated gzip */
+		char *cut = parse_all(z, zlen - 10, 0, 0);
+		ok(strstr(cut, "E65") && strstr(cut, "truncated"), "a truncated .gz is an error (65)");
+		free(cut);
+		/* corrupt gzip */
+		unsigned char *bad = malloc(zlen);
+		memcpy(bad, z, zlen);
+		for (size_t i = 12; i < zlen - 8; i++)
+			bad[i] ^= 0x5a;
+		cut = parse_all(bad, zlen, 0, 0);
+		ok(strstr(cut, "E65") != NULL, "a corrupt .gz is an error (65)");
+		free(cut);
+		free(bad);
+		/* two gzip members */
+		size_t z2len;
+		unsigned char *z2 = gzip_mem("5,6\n", 4, &z2len);
+		unsigned char *cat = malloc(zlen + z2len);
+		const char plain2[] = "a,b\r\n1,\"x\ny\"\r\n2,caf\xe9\r\n3,4" "5,6\n";
+		memcpy(cat, z, zlen);
+		memcpy(cat + zlen, z2, z2len);
+		char *want2 = parse_all(plain2, sizeof plain2 - 1, 0, 0);
+		free(got);
+		got = parse_all(cat, zlen + z2len, 0, 0);
+		is_str(got, want2, "concatenated gzip members are read as one file");
+		free(want2);
+		free(cat);
+		free(z2);
+		free(got);
+		free(got1);
+		free(want);
+		free(z);
+		/* a BOM inside gzip */
+		z = gzip_mem("\xEF\xBB\xBFId\n7\n", 8, &zlen);
+		got = parse_all(z, zlen, 0, 0);
+		is_str(got, "H Id\nR2 7\n", "a BOM inside a .csv.gz is dropped");
+		free(got);
+		got = parse_all(z, zlen, 1, 0);
+		is_str(got, "H Id\nR2 7\n", "... also when the .gz comes one byte at a time");
+		free(got);
+		free(z);
+	}
+
+	/* a read error is returned as the callback's code */
+	{
+		const char in[] = "a,b\n1,2\n3,4\n5,6\n";
+		struct mem m = { (const unsigned char *)in, sizeof in - 1, 0, 4, 9 };
+		struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", NULL);
+		struct bf_csv_row r;
+		struct bf_err err = { 0 };
+		int rc = bf_csv_header(c, &r, &err);
+		while (rc == 1)
+			rc = bf_csv_next(c, &r, &err);
+		ok(rc == BF_EIO && strstr(err.msg, "injected"), "a read error comes back as its code (%d)", rc);
+		bf_csv_close(c);
+	}
+	bf_csv_close(NULL);
+
+	/* memory: stream ~50 MB and check the peak RSS grows by little */
+	{
+		struct gen g = { 0 };
+		g.rows = 560000;
+		long rss0 = max_rss_kb();
+		struct bf_csv *c = bf_csv_open(gen_read, &g, "big.csv", NULL);
+		struct bf_csv_row r;
+		struct bf_err err = { 0 };
+		long long good = 0, bad = 0, lastline = 0;
+		int rc = bf_csv_header(c, &r, &err);
+		while (rc == 1 && (rc = bf_csv_next(c, &r, &err)) == 1) {
+			if (r.bad)
+				bad++;
+			else if (r.n == 5)
+				good++;
+			lastline = r.line;
+		}
+		bf_csv_close(c);
+		long grew = max_rss_kb() - rss0;
+		ok(rc == 0 && good == g.rows && bad == 0, "%lld rows of %.0f MB read, none bad", good, g.bytes / 1e6);
+		ok(g.bytes > 50000000ull, "the stream is over 50 MB (%llu bytes)", g.bytes);
+		ok(lastline == 1 + 2 * g.rows - 1, "line numbers count the embedded newlines (%lld)", lastline);
+		ok(grew < 8 * 1024, "peak RSS grew by %ld kB (< 8 MB) while reading it", grew);
+	}
+	return done_testing();
+}
