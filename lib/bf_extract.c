@@ -17,6 +17,7 @@
 #include "bf_time.h"
 
 #define WARN_PER_FILE 10
+#define FILE_MISSING (-1)          /* do_file: the source says the file does not exist */
 
 /* The last SCHEMA sent for each stream, by header fingerprint. */
 struct sent_schema {
@@ -223,8 +224,13 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 	bf_buf_adds(&rel, e->name);
 	bf_stream_name(e->name, stream);
 	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
-	if ((rc = c->src->ops->open(c->src, rel.p, e, &h.fh, err)))
+	if ((rc = c->src->ops->open(c->src, rel.p, e, &h.fh, err))) {
+		if (rc == BF_ENOINPUT) {  /* gone since the listing, or https 404 */
+			bf_note(rel.p, "missing");
+			rc = FILE_MISSING;
+		}
 		goto out;
+	}
 	struct bf_csv_opts co = { c->o->delimiter, 0 };
 	csv = bf_csv_open(hashed_read, &h, rel.p, &co);
 	struct bf_csv_row row;
@@ -381,13 +387,23 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	bf_layout_render(&c->layout, location, date, &dir);
 	int prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
 	if (!prc && !missing) {
+		size_t nmissing = 0, nfound = 0;
 		p.folder = "empty";
 		for (size_t i = 0; i < n && !prc; i++) {
 			if (ents[i].type != BF_ENT_FILE || !included(c->o->include, ents[i].name))
 				continue;
-			p.folder = "present";
 			prc = do_file(c, &p, dir.p, &ents[i], &perr);
+			if (prc == FILE_MISSING) {
+				prc = 0;
+				nmissing++;
+				continue;
+			}
+			nfound++;
+			p.folder = "present";
 		}
+		/* a source that learns existence on open (https): no file at all = no folder */
+		if (!prc && nmissing && !nfound)
+			p.folder = "missing";
 	}
 	bf_entries_free(ents, n);
 	bf_buf_free(&dir);
@@ -532,7 +548,9 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
 		goto done;
-	if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
+	struct bf_source_opts so = o->src;
+	so.layout = o->layout;
+	if ((rc = bf_source_open(o->source, &so, &c.src, err)))
 		goto done;
 	if ((rc = find_locations(&c, &locs, &nlocs, err)))
 		goto done;

@@ -31,6 +31,7 @@ struct bf_source_opts {
 	size_t nfile_names;
 	int retries;               /* transient faults: attempts after the first (default 5) */
 	double timeout;            /* seconds per network operation (default 30) */
+	const char *layout;        /* https: the folder layout, to fill the URL template */
 };
 
 struct bf_source;
@@ -39,7 +40,8 @@ struct bf_source_ops {
 	/* Lists dir ("" is the root). *missing = 1 (and 0 returned) when it does not exist. */
 	int (*list)(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
 		    int *missing, struct bf_err *err);
-	/* Opens a file for streaming; e is its listing entry (size may be checked). */
+	/* Opens a file for streaming; e is its listing entry (size may be checked).
+	 * BF_ENOINPUT means the file does not exist (https: 404): counted as missing. */
 	int (*open)(struct bf_source *s, const char *path, const struct bf_entry *e, void **fh,
 		    struct bf_err *err);
 	/* >0 bytes, 0 at end of file, or -(exit code) with err filled. */
