@@ -15,7 +15,14 @@ static const char usage[] =
 	"is replaced and committed in one transaction when its STATE arrives; the STATE is then\n"
 	"marked in the state file and written to stdout.\n"
 	"\n"
-	"  -t, --target TARGET     PATH.db or sqlite:PATH (SQLite)\n"
+	"  -t, --target TARGET     PATH.db or sqlite:PATH (SQLite), postgresql://USER@HOST:PORT/DB\n"
+	"                          (password from PGPASSWORD or ~/.pgpass, never in the URL),\n"
+	"                          dir:PATH (NDJSON files per stream and partition)\n"
+	"      --pg-schema NAME    PostgreSQL schema of the tables (default public)\n"
+	"      --type S.C=TYPE     column C of stream S gets TYPE: string integer number boolean\n"
+	"                          date date-time timestamptz json vector (repeatable)\n"
+	"      --amount-column S.C the column summed by the <S>_daily view (repeatable;\n"
+	"                          default order_details.amount)\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	"      --max-line-bytes N  longest message accepted (default 64 MiB)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
@@ -24,13 +31,16 @@ static const char usage[] =
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n";
 
-enum { O_STATE = 0x100, O_MAXLINE, O_PROGRESS };
+enum { O_STATE = 0x100, O_MAXLINE, O_PROGRESS, O_PGSCHEMA, O_TYPE, O_AMOUNT };
 
 static const struct option longopts[] = {
 	{ "target", required_argument, NULL, 't' },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
 	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "pg-schema", required_argument, NULL, O_PGSCHEMA },
+	{ "type", required_argument, NULL, O_TYPE },
+	{ "amount-column", required_argument, NULL, O_AMOUNT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -38,8 +48,21 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Splits "stream.column" at its first dot into fresh strings. */
+static int split_col(const char *arg, size_t n, char **stream, char **column)
+{
+	const char *dot = memchr(arg, '.', n);
+	if (!dot || dot == arg || (size_t)(dot - arg) + 1 >= n)
+		return -1;
+	*stream = bf_xstrndup(arg, (size_t)(dot - arg));
+	*column = bf_xstrndup(dot + 1, n - (size_t)(dot - arg) - 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct bf_type_override *types = NULL;
+	struct bf_amount_col *amounts = NULL;
 	struct bf_load_opts o = { 0 };
 	struct bf_err err = { 0 };
 	struct bf_buf args = BF_BUF_INIT;
@@ -64,6 +87,33 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_PROGRESS: o.progress = 1; break;
+		case O_PGSCHEMA:
+			if (!*optarg)
+				return bf_cli_usage_error("--pg-schema: a schema name");
+			o.topts.pg_schema = optarg;
+			break;
+		case O_TYPE: {
+			const char *eq = strrchr(optarg, '=');
+			struct bf_type_override ov;
+			if (!eq || split_col(optarg, (size_t)(eq - optarg), &ov.stream, &ov.column))
+				return bf_cli_usage_error("--type: STREAM.COLUMN=TYPE, not \"%s\"", optarg);
+			if (bf_type_parse(eq + 1, &ov.type))
+				return bf_cli_usage_error("--type: unknown type \"%s\" (string integer number boolean "
+							  "date date-time timestamptz json vector)", eq + 1);
+			types = bf_xrealloc(types, (o.ntypes + 1) * sizeof *types);
+			types[o.ntypes++] = ov;
+			o.types = types;
+			break;
+		}
+		case O_AMOUNT: {
+			struct bf_amount_col a;
+			if (split_col(optarg, strlen(optarg), &a.stream, &a.column))
+				return bf_cli_usage_error("--amount-column: STREAM.COLUMN, not \"%s\"", optarg);
+			amounts = bf_xrealloc(amounts, (o.namounts + 1) * sizeof *amounts);
+			amounts[o.namounts++] = a;
+			o.amounts = amounts;
+			break;
+		}
 		case 'q': o.progress = -1; bf_log_set_level(0); break;
 		case 'v': bf_log_set_level(2); break;
 		case 'h': return bf_cli_help(usage);
@@ -79,5 +129,15 @@ int main(int argc, char **argv)
 	if (rc)
 		bf_err_print(&err);
 	bf_buf_free(&args);
+	for (size_t i = 0; i < o.ntypes; i++) {
+		free(types[i].stream);
+		free(types[i].column);
+	}
+	for (size_t i = 0; i < o.namounts; i++) {
+		free(amounts[i].stream);
+		free(amounts[i].column);
+	}
+	free(types);
+	free(amounts);
 	return rc;
 }

@@ -6,8 +6,24 @@
 #include "bf_buf.h"
 #include "bf_exit.h"
 #include "bf_progress.h"
+#include "bf_sql.h"
 #include "bf_state.h"
 #include "bf_time.h"
+
+/* The loop's view of a stream: its definition plus what speeds up records. */
+struct lstream {
+	struct bf_stream_def def;
+	struct bf_cell *cells;     /* one per column, reused row after row */
+	size_t ncells;
+	char **ckey;               /* member order of the previous record -> column index */
+	size_t *cidx, ncache;
+};
+
+struct quar {                      /* a refused record, written at the partition's STATE */
+	char *file, *reason, *raw;
+	size_t rawlen;
+	long line;
+};
 
 struct loop {
 	const struct bf_load_opts *o;
@@ -18,11 +34,19 @@ struct loop {
 	int open;                  /* a transaction is open */
 	int foreign;               /* ... for records without bf lineage */
 	char *loc, *date;          /* the open partition */
-	long long rows, total_rows, parts, failed;
+	long long rows, total_rows, parts, failed, total_quar;
 	int64_t t0;
-	char **streams;            /* streams that had a SCHEMA */
+	struct lstream **streams;
 	size_t nstreams;
+	struct bf_member *mem;
+	size_t memcap;
+	struct bf_buf scratch, name;
+	struct quar *q;
+	size_t nq;
 };
+
+static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source", "_bf_line" };
+static const enum bf_type lineage_type[] = { BF_T_DATE, BF_T_STRING, BF_T_STRING, BF_T_INTEGER };
 
 static const char *str_member(const cJSON *o, const char *k)
 {
@@ -30,12 +54,96 @@ static const char *str_member(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int known_stream(struct loop *l, const char *s)
+static struct lstream *find_stream(struct loop *l, const char *s)
 {
 	for (size_t i = 0; i < l->nstreams; i++)
-		if (!strcmp(l->streams[i], s))
-			return 1;
-	return 0;
+		if (!strcmp(l->streams[i]->def.name, s))
+			return l->streams[i];
+	return NULL;
+}
+
+static int find_col(const struct bf_stream_def *d, const char *key, size_t n)
+{
+	for (size_t i = 0; i < d->ncols; i++)
+		if (!strncmp(d->cols[i].name, key, n) && d->cols[i].name[n] == '\0')
+			return (int)i;
+	return -1;
+}
+
+/* The type a column gets: --type override, else the declared one; the amount column is
+ * a number unless something more specific was declared. */
+static enum bf_type col_type(struct loop *l, const struct bf_stream_def *d, const char *col,
+			     enum bf_type declared)
+{
+	for (size_t i = 0; i < l->o->ntypes; i++)
+		if (!strcmp(l->o->types[i].stream, d->name) && !strcmp(l->o->types[i].column, col))
+			return l->o->types[i].type;
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(col, lineage[i]))
+			return lineage_type[i];
+	if (d->amount && !strcmp(col, d->amount) && declared == BF_T_STRING)
+		return BF_T_NUMBER;
+	return declared;
+}
+
+static void add_col(struct loop *l, struct lstream *s, const char *name, size_t n, enum bf_type declared)
+{
+	struct bf_stream_def *d = &s->def;
+	d->cols = bf_xrealloc(d->cols, (d->ncols + 1) * sizeof *d->cols);
+	d->cols[d->ncols].name = bf_xstrndup(name, n);
+	d->cols[d->ncols].type = col_type(l, d, d->cols[d->ncols].name, declared);
+	d->ncols++;
+	d->version++;
+	s->cells = bf_xrealloc(s->cells, d->ncols * sizeof *s->cells);
+	memset(&s->cells[d->ncols - 1], 0, sizeof *s->cells);
+	s->ncells = d->ncols;
+}
+
+static struct lstream *new_stream(struct loop *l, const char *name)
+{
+	struct lstream *s = bf_xcalloc(1, sizeof *s);
+	s->def.name = bf_xstrdup(name);
+	const char *amount = NULL;
+	if (l->o->namounts == 0) {
+		if (!strcmp(name, "order_details"))
+			amount = "amount";
+	} else {
+		for (size_t i = 0; i < l->o->namounts; i++)
+			if (!strcmp(l->o->amounts[i].stream, name))
+				amount = l->o->amounts[i].column;
+	}
+	s->def.amount = amount;
+	l->streams = bf_xrealloc(l->streams, (l->nstreams + 1) * sizeof *l->streams);
+	l->streams[l->nstreams++] = s;
+	return s;
+}
+
+static void free_stream(struct lstream *s)
+{
+	for (size_t i = 0; i < s->def.ncols; i++) {
+		free(s->def.cols[i].name);
+		bf_cell_free(&s->cells[i]);
+	}
+	free(s->def.cols);
+	free(s->cells);
+	for (size_t i = 0; i < s->ncache; i++)
+		free(s->ckey[i]);
+	free(s->ckey);
+	free(s->cidx);
+	free(s->def.name);
+	free(s);
+}
+
+static void clear_quar(struct loop *l)
+{
+	for (size_t i = 0; i < l->nq; i++) {
+		free(l->q[i].file);
+		free(l->q[i].reason);
+		free(l->q[i].raw);
+	}
+	free(l->q);
+	l->q = NULL;
+	l->nq = 0;
 }
 
 static void close_part(struct loop *l)
@@ -45,6 +153,7 @@ static void close_part(struct loop *l)
 	l->loc = l->date = NULL;
 	l->open = l->foreign = 0;
 	l->rows = 0;
+	clear_quar(l);
 }
 
 static int begin(struct loop *l, const char *loc, const char *date, struct bf_err *err)
@@ -61,29 +170,154 @@ static int begin(struct loop *l, const char *loc, const char *date, struct bf_er
 	return 0;
 }
 
+/* The message's stream name (a JSON string span), unescaped into l->name. */
+static const char *stream_name(struct loop *l, const struct bf_msg *m)
+{
+	const char *p = m->line + m->stream_span.start;
+	size_t n = m->stream_span.len;
+	bf_buf_reset(&l->name);
+	if (!memchr(p, '\\', n)) {
+		bf_buf_add(&l->name, p + 1, n - 2);
+	} else {
+		cJSON *v = cJSON_ParseWithLength(p, n);
+		if (cJSON_IsString(v))
+			bf_buf_adds(&l->name, v->valuestring);
+		cJSON_Delete(v);
+	}
+	return l->name.p ? l->name.p : "";
+}
+
+static char *member_text(const struct bf_member *m)
+{
+	return m && m->kind != BF_J_NULL ? bf_xstrndup(m->val, m->len) : NULL;
+}
+
 static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
-	if (!cJSON_IsObject(m->record))
-		return bf_fail(err, BF_EDATA, where, "line %ld: \"record\" is not an object", m->lineno);
-	if (!known_stream(l, m->stream))
+	const char *name = stream_name(l, m);
+	struct lstream *s = find_stream(l, name);
+	if (!s)
 		return bf_fail(err, BF_EDATA, where, "line %ld: RECORD of stream \"%s\" before its SCHEMA",
-			       m->lineno, m->stream);
-	const char *loc = str_member(m->record, "_bf_location");
-	const char *date = str_member(m->record, "_bf_date");
+			       m->lineno, name);
+	const char *raw = m->line + m->record_span.start;
+	size_t rawlen = m->record_span.len;
+	long n = bf_json_members(raw, rawlen, &l->mem, &l->memcap, &l->scratch);
+	if (n < 0)
+		return bf_fail(err, BF_EDATA, where, "line %ld: \"record\" is not an object", m->lineno);
+	const struct bf_member *mloc = NULL, *mdate = NULL, *msrc = NULL, *mline = NULL;
+	unsigned version = s->def.version;
 	int rc;
+	/* map members to columns (the previous record's order first) */
+	int *idx = n ? bf_xmalloc((size_t)n * sizeof *idx) : NULL;
+	for (long i = 0; i < n; i++) {
+		const struct bf_member *mb = &l->mem[i];
+		int c = -1;
+		if ((size_t)i < s->ncache && !strncmp(s->ckey[i], mb->key, mb->keylen) &&
+		    s->ckey[i][mb->keylen] == '\0')
+			c = (int)s->cidx[i];
+		if (c < 0) {
+			if (memchr(mb->key, '\0', mb->keylen)) {
+				free(idx);
+				return bf_fail(err, BF_EDATA, where, "line %ld: a NUL character in a member name",
+					       m->lineno);
+			}
+			c = find_col(&s->def, mb->key, mb->keylen);
+			if (c < 0) {
+				/* a member no SCHEMA announced: a new text column */
+				add_col(l, s, mb->key, mb->keylen, BF_T_STRING);
+				c = (int)s->def.ncols - 1;
+			}
+			if ((size_t)i >= s->ncache) {
+				s->ckey = bf_xrealloc(s->ckey, ((size_t)i + 1) * sizeof *s->ckey);
+				s->cidx = bf_xrealloc(s->cidx, ((size_t)i + 1) * sizeof *s->cidx);
+				for (size_t k = s->ncache; k <= (size_t)i; k++)
+					s->ckey[k] = NULL;
+				s->ncache = (size_t)i + 1;
+			}
+			free(s->ckey[i]);
+			s->ckey[i] = bf_xstrndup(mb->key, mb->keylen);
+			s->cidx[i] = (size_t)c;
+		}
+		idx[i] = c;
+		if (mb->key[0] == '_' && mb->keylen >= 8 && !strncmp(mb->key, "_bf_", 4)) {
+			const char *k = s->def.cols[c].name;
+			if (!strcmp(k, "_bf_location"))
+				mloc = mb;
+			else if (!strcmp(k, "_bf_date"))
+				mdate = mb;
+			else if (!strcmp(k, "_bf_source"))
+				msrc = mb;
+			else if (!strcmp(k, "_bf_line"))
+				mline = mb;
+		}
+	}
+	if (s->def.version != version && (rc = l->t->ops->schema(l->t, &s->def, err))) {
+		free(idx);
+		return rc;
+	}
+	/* the partition */
+	char *loc = mloc && mloc->kind == BF_J_STRING ? bf_xstrndup(mloc->val, mloc->len) : NULL;
+	char *date = mdate && mdate->kind == BF_J_STRING ? bf_xstrndup(mdate->val, mdate->len) : NULL;
 	if (date && !loc)
-		loc = "";
+		loc = bf_xstrdup("");
+	rc = 0;
 	if (l->open) {
 		int same = date ? (!l->foreign && !strcmp(loc, l->loc) && !strcmp(date, l->date)) : l->foreign;
 		if (!same)
-			return bf_fail(err, BF_EDATA, where,
-				       "line %ld: a record of %s/%s before the STATE that ends %s/%s",
-				       m->lineno, loc ? loc : "-", date ? date : "-",
-				       l->foreign ? "-" : l->loc, l->foreign ? "-" : l->date);
-	} else if ((rc = begin(l, date ? loc : NULL, date, err))) {
+			rc = bf_fail(err, BF_EDATA, where,
+				     "line %ld: a record of %s/%s before the STATE that ends %s/%s",
+				     m->lineno, loc ? loc : "-", date ? date : "-",
+				     l->foreign ? "-" : l->loc, l->foreign ? "-" : l->date);
+	} else {
+		rc = begin(l, date ? loc : NULL, date, err);
+	}
+	free(loc);
+	free(date);
+	if (rc) {
+		free(idx);
 		return rc;
 	}
-	if ((rc = l->t->ops->record(l->t, m, err)))
+	/* cast */
+	for (size_t c = 0; c < s->ncells; c++)
+		s->cells[c].kind = BF_C_NULL;
+	char why[160];
+	int bad = 0;
+	for (long i = 0; i < n && !bad; i++) {
+		const struct bf_col *col = &s->def.cols[idx[i]];
+		if (bf_cast(col->type, &l->mem[i], &s->cells[idx[i]], why, sizeof why) < 0) {
+			size_t wl = strlen(why);
+			char *reason = bf_xmalloc(wl + strlen(col->name) + 32);
+			memcpy(reason, col->name, strlen(col->name));
+			strcpy(reason + strlen(col->name), " (");
+			strcat(reason, bf_type_name(col->type));
+			strcat(reason, "): ");
+			strcat(reason, why);
+			l->q = bf_xrealloc(l->q, (l->nq + 1) * sizeof *l->q);
+			struct quar *q = &l->q[l->nq++];
+			q->file = member_text(msrc);
+			q->reason = reason;
+			q->raw = bf_xstrndup(raw, rawlen);
+			q->rawlen = rawlen;
+			q->line = 0;
+			if (mline && (mline->kind == BF_J_NUMBER || mline->kind == BF_J_STRING) &&
+			    mline->len < 24) {
+				char num[24];
+				memcpy(num, mline->val, mline->len);
+				num[mline->len] = '\0';
+				q->line = strtol(num, NULL, 10);
+			}
+			bad = 1;
+		}
+	}
+	free(idx);
+	if (bad) {
+		if (bf_log_level() >= 1)
+			bf_warn(where, "line %ld: record of %s refused: %s", m->lineno, s->def.name,
+				l->q[l->nq - 1].reason);
+		return 0;
+	}
+	struct bf_row row = { &s->def, s->cells, raw, rawlen };
+	if ((rc = l->t->ops->record(l->t, &row, err)))
 		return rc;
 	l->rows++;
 	return 0;
@@ -91,34 +325,60 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 
 static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
+	int rc;
+	if ((rc = bf_msg_tree(m, where, err)))
+		return rc;
 	if (!cJSON_IsObject(m->schema))
 		return bf_fail(err, BF_EDATA, where, "line %ld: \"schema\" is not an object", m->lineno);
-	int rc = l->t->ops->schema(l->t, m, err);
-	if (rc)
-		return rc;
-	if (!known_stream(l, m->stream)) {
-		l->streams = bf_xrealloc(l->streams, (l->nstreams + 1) * sizeof *l->streams);
-		l->streams[l->nstreams++] = bf_xstrdup(m->stream);
-	}
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(m->schema, "properties");
+	if (props && !cJSON_IsObject(props))
+		return bf_fail(err, BF_EDATA, where, "line %ld: schema \"properties\" is not an object", m->lineno);
+	struct lstream *s = find_stream(l, m->stream);
+	int fresh = !s;
+	if (!s)
+		s = new_stream(l, m->stream);
+	unsigned version = s->def.version;
+	for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
+		if (find_col(&s->def, p->string, strlen(p->string)) < 0)
+			add_col(l, s, p->string, strlen(p->string), bf_type_of_schema(p));
+	for (size_t i = 0; i < 4; i++)
+		if (find_col(&s->def, lineage[i], strlen(lineage[i])) < 0)
+			add_col(l, s, lineage[i], strlen(lineage[i]), lineage_type[i]);
+	if (fresh || s->def.version != version)
+		return l->t->ops->schema(l->t, &s->def, err);
 	return 0;
+}
+
+static int flush_quar(struct loop *l, const char *source, const char *loc, const char *date,
+		      struct bf_err *err)
+{
+	int rc = bf_state_quarantine_clear(l->st, "load", source, loc, date, err);
+	for (size_t i = 0; i < l->nq && !rc; i++)
+		rc = bf_state_quarantine(l->st, "load", source, loc, date, l->q[i].file ? l->q[i].file : "",
+					 l->q[i].line, l->q[i].reason, l->q[i].raw, l->q[i].rawlen, err);
+	return rc;
 }
 
 static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
+	int rc;
+	if ((rc = bf_msg_tree(m, where, err)))
+		return rc;
 	cJSON *bf = bf_msg_state_bf(m);
 	const char *loc = bf ? str_member(bf, "location") : NULL;
 	const char *date = bf ? str_member(bf, "date") : NULL;
 	const char *source = bf ? str_member(bf, "source") : NULL;
 	const char *status = bf ? str_member(bf, "status") : NULL;
-	int rc;
 	if (date && !loc)
 		loc = "";
 	if (!date) {
 		/* a foreign STATE: commit what came before it (Singer semantics) */
 		if (l->open) {
-			struct bf_load_part p = { NULL, NULL, NULL, l->rows, "loaded", NULL };
+			struct bf_load_part p = { NULL, NULL, NULL, l->rows, (long long)l->nq, "loaded", NULL };
 			if ((rc = l->t->ops->commit(l->t, &p, err)))
 				return rc;
+			if (l->nq)
+				bf_warn(where, "%zu records without bf lineage refused (not loaded)", l->nq);
 			l->total_rows += l->rows;
 			close_part(l);
 		}
@@ -155,27 +415,103 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 		pstatus = "closed";
 	else if (verdict && !strcmp(verdict, "pending"))
 		pstatus = "pending";
+	/* what the load did goes into the STATE it passes on */
+	long long upstream_q = -1;
+	const cJSON *uq = cJSON_GetObjectItemCaseSensitive(bf, "quarantined");
+	if (cJSON_IsNumber(uq))
+		upstream_q = (long long)uq->valuedouble;
+	cJSON_DeleteItemFromObjectCaseSensitive(bf, "load");
+	cJSON *ld = cJSON_AddObjectToObject(bf, "load");
+	cJSON_AddNumberToObject(ld, "rows", (double)l->rows);
+	cJSON_AddNumberToObject(ld, "quarantined", (double)l->nq);
 	char *json = cJSON_PrintUnformatted(m->value);
-	struct bf_load_part p = { source, loc, date, l->rows, pstatus, json };
+	struct bf_load_part p = { source, loc, date, l->rows, (long long)l->nq, pstatus, json };
 	rc = l->t->ops->commit(l->t, &p, err);
-	cJSON_free(json);
-	if (rc)
+	if (rc) {
+		cJSON_free(json);
 		return rc;
+	}
 	int64_t ms = bf_mono_ms() - l->t0;
 	l->total_rows += l->rows;
+	l->total_quar += (long long)l->nq;
 	l->parts++;
 	if (source) {
-		struct bf_partition_update u = { source, loc, date, pstatus, NULL, -1, -1, -1, l->rows,
-						 NULL, 0, -1 };
-		if ((rc = bf_state_partition_update(l->st, &u, err)))
+		if ((rc = flush_quar(l, source, loc, date, err))) {
+			cJSON_free(json);
 			return rc;
+		}
+		long long quar = l->nq ? (upstream_q > 0 ? upstream_q : 0) + (long long)l->nq : upstream_q;
+		struct bf_partition_update u = { source, loc, date, pstatus, NULL, -1, -1, quar, l->rows,
+						 NULL, 0, -1 };
+		if ((rc = bf_state_partition_update(l->st, &u, err))) {
+			cJSON_free(json);
+			return rc;
+		}
 		bf_state_metric(l->st, source, loc, date, "loaded_rows", (double)l->rows);
+		bf_state_metric(l->st, source, loc, date, "load_quarantined", (double)l->nq);
 		bf_state_metric(l->st, source, loc, date, "load_ms", (double)ms);
 	}
+	if (l->nq)
+		bf_warn(NULL, "%s/%s: %zu records refused by their column types (quarantined, stage load)",
+			loc[0] ? loc : "-", date, l->nq);
 	close_part(l);
-	bf_out_write(&l->out, m->line, m->len);
-	bf_out_write(&l->out, "\n", 1);
+	/* the STATE line as received, with bf.load added */
+	cJSON *msg = cJSON_Duplicate(m->root, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(msg, "value", cJSON_Parse(json));
+	cJSON_free(json);
+	bf_out_json_line(&l->out, msg);
+	cJSON_Delete(msg);
 	return bf_out_flush(&l->out, err);
+}
+
+void bf_load_views_sql(struct bf_buf *q, const char *schema, const char *table,
+		       int (*has_col)(void *ctx, const char *col), void *ctx, const char *amount, int pg)
+{
+	size_t tl = strlen(table);
+	char *vopen = bf_xmalloc(tl + 8), *vdaily = bf_xmalloc(tl + 8);
+	memcpy(vopen, table, tl);
+	memcpy(vopen + tl, "_open", 6);
+	memcpy(vdaily, table, tl);
+	memcpy(vdaily + tl, "_daily", 7);
+	int closure = has_col(ctx, "closure_indicator"), reason = has_col(ctx, "closure_reason");
+#define QN(n) do { if (schema) { bf_sql_ident(q, schema); bf_buf_addc(q, '.'); } bf_sql_ident(q, n); } while (0)
+	bf_buf_adds(q, "DROP VIEW IF EXISTS ");
+	QN(vopen);
+	bf_buf_adds(q, ";\nCREATE VIEW ");
+	QN(vopen);
+	bf_buf_adds(q, " AS SELECT * FROM ");
+	QN(table);
+	if (closure)
+		bf_buf_adds(q, pg ? " WHERE (\"closure_indicator\")::boolean IS NOT TRUE"
+				  : " WHERE \"closure_indicator\" IS NOT TRUE");
+	bf_buf_adds(q, ";\nDROP VIEW IF EXISTS ");
+	QN(vdaily);
+	bf_buf_adds(q, ";\nCREATE VIEW ");
+	QN(vdaily);
+	bf_buf_adds(q, " AS SELECT \"_bf_date\" AS \"date\", \"_bf_location\" AS \"location\","
+		       " count(\"_bf_line\") AS \"rows\"");
+	if (amount && has_col(ctx, amount)) {
+		bf_buf_adds(q, pg ? ", sum((" : ", sum(");
+		bf_sql_ident(q, amount);
+		bf_buf_adds(q, pg ? ")::numeric) AS " : ") AS ");
+		bf_sql_ident(q, amount);
+	}
+	if (closure)
+		bf_buf_adds(q, pg ? ", coalesce(bool_or((\"closure_indicator\")::boolean), false) AS \"closed\""
+				  : ", coalesce(max(\"closure_indicator\"), 0) AS \"closed\"");
+	else
+		bf_buf_adds(q, pg ? ", CAST(NULL AS boolean) AS \"closed\"" : ", NULL AS \"closed\"");
+	if (reason)
+		bf_buf_adds(q, pg ? ", max((\"closure_reason\")::text) AS \"closure_reason\""
+				  : ", max(\"closure_reason\") AS \"closure_reason\"");
+	else
+		bf_buf_adds(q, pg ? ", CAST(NULL AS text) AS \"closure_reason\"" : ", NULL AS \"closure_reason\"");
+	bf_buf_adds(q, " FROM ");
+	QN(table);
+	bf_buf_adds(q, " WHERE \"_bf_date\" IS NOT NULL GROUP BY \"_bf_date\", \"_bf_location\"");
+#undef QN
+	free(vopen);
+	free(vdaily);
 }
 
 int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_err *err)
@@ -193,10 +529,10 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	bf_progress_init(&l.prog, o->progress);
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &l.st, err)) ||
 	    (rc = bf_state_run_begin(l.st, "load", o->args, err)) ||
-	    (rc = bf_target_open(o->target, &l.t, err)))
+	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)))
 		goto done;
 	while ((rc = bf_lines_next(&in, &line, &len, err)) == 1) {
-		if ((rc = bf_msg_parse(line, len, in.lineno, where, 1, &m, err)))
+		if ((rc = bf_msg_parse(line, len, in.lineno, where, 0, &m, err)))
 			break;
 		switch (m.type) {
 		case BF_MSG_RECORD: rc = on_record(&l, &m, where, err); break;
@@ -212,7 +548,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	bf_progress_done(&l.prog);
 	if (rc == 0 && l.open) {
 		if (l.foreign) {
-			struct bf_load_part p = { NULL, NULL, NULL, l.rows, "loaded", NULL };
+			struct bf_load_part p = { NULL, NULL, NULL, l.rows, (long long)l.nq, "loaded", NULL };
 			rc = l.t->ops->commit(l.t, &p, err);
 			close_part(&l);
 		} else {
@@ -224,6 +560,10 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	if (rc == 0 && l.failed)
 		rc = bf_fail(err, BF_PARTIAL, NULL, "%lld partitions failed upstream and were not loaded",
 			     l.failed);
+	else if (rc == 0 && l.total_quar)
+		rc = bf_fail(err, BF_PARTIAL, NULL,
+			     "%lld records did not fit their column types and were quarantined (stage load)",
+			     l.total_quar);
 done:
 	if (l.open && l.t) {
 		l.t->ops->rollback(l.t);
@@ -243,7 +583,11 @@ done:
 	bf_state_close(l.st);
 	bf_lines_free(&in);
 	for (size_t i = 0; i < l.nstreams; i++)
-		free(l.streams[i]);
+		free_stream(l.streams[i]);
 	free(l.streams);
+	free(l.mem);
+	bf_buf_free(&l.scratch);
+	bf_buf_free(&l.name);
+	clear_quar(&l);
 	return rc;
 }

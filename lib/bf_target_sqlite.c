@@ -11,13 +11,12 @@
 
 struct stream {
 	char *name;
-	cJSON *schema;             /* the last SCHEMA's "schema", to redo DDL after a rollback */
+	const struct bf_stream_def *def;  /* owned by the loop */
+	unsigned version;          /* def->version the insert statement was prepared for */
 	int ready;                 /* table and insert statement match the database */
-	char **cols;
+	char **cols;               /* the table's columns */
 	size_t ncols;
-	sqlite3_stmt *ins;
-	char **ckey;               /* key order of the previous record -> column index */
-	size_t *cidx, ncache;
+	sqlite3_stmt *ins;         /* INSERT of def's columns, in def's order */
 };
 
 struct sqlt {
@@ -28,9 +27,7 @@ struct sqlt {
 	size_t ns;
 	char **tables;             /* every bf table in the file (for partition deletes) */
 	size_t ntables;
-	struct bf_buf sql;
-	char **json_tmp;           /* nested values printed for one row */
-	size_t njson;
+	struct bf_buf sql, blob;
 };
 
 static int fail(struct sqlt *t, int rc, struct bf_err *err)
@@ -52,13 +49,6 @@ static void stream_reset(struct stream *s)
 	s->ncols = 0;
 	sqlite3_finalize(s->ins);
 	s->ins = NULL;
-	for (size_t i = 0; i < s->ncache; i++)
-		free(s->ckey[i]);
-	free(s->ckey);
-	free(s->cidx);
-	s->ckey = NULL;
-	s->cidx = NULL;
-	s->ncache = 0;
 	s->ready = 0;
 }
 
@@ -103,20 +93,12 @@ static int has_col(const struct stream *s, const char *name)
 	return 0;
 }
 
-static const char *decl_type(const cJSON *prop)
+static int has_col_cb(void *ctx, const char *name)
 {
-	const cJSON *ty = prop ? cJSON_GetObjectItemCaseSensitive(prop, "type") : NULL;
-	const cJSON *one = cJSON_IsArray(ty) ? ty->child : ty;
-	for (; one; one = cJSON_IsArray(ty) ? one->next : NULL) {
-		if (cJSON_IsString(one) && !strcmp(one->valuestring, "integer"))
-			return "INTEGER";
-		if (cJSON_IsString(one) && strcmp(one->valuestring, "null"))
-			break;
-	}
-	return "TEXT";
+	return has_col(ctx, name);
 }
 
-static int add_column(struct sqlt *t, struct stream *s, const char *name, const cJSON *prop,
+static int add_column(struct sqlt *t, struct stream *s, const char *name, enum bf_type type,
 		      struct bf_err *err)
 {
 	bf_buf_reset(&t->sql);
@@ -125,7 +107,7 @@ static int add_column(struct sqlt *t, struct stream *s, const char *name, const 
 	bf_buf_adds(&t->sql, " ADD COLUMN ");
 	bf_sql_ident(&t->sql, name);
 	bf_buf_addc(&t->sql, ' ');
-	bf_buf_adds(&t->sql, decl_type(prop));
+	bf_buf_adds(&t->sql, bf_type_sqlite(type));
 	int rc = exec(t, t->sql.p, err);
 	if (rc)
 		return rc;
@@ -134,37 +116,30 @@ static int add_column(struct sqlt *t, struct stream *s, const char *name, const 
 	return 0;
 }
 
-static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source", "_bf_line" };
-
-static int create_table(struct sqlt *t, struct stream *s, const cJSON *props, struct bf_err *err)
+static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	struct bf_buf *q = &t->sql;
+	const struct bf_stream_def *d = s->def;
 	bf_buf_reset(q);
 	bf_buf_adds(q, "CREATE TABLE ");
 	bf_sql_ident(q, s->name);
 	bf_buf_adds(q, " (");
-	int n = 0;
-	for (const cJSON *p = props ? props->child : NULL; p; p = p->next) {
-		int lin = 0;
-		for (int i = 0; i < 4; i++)
-			lin |= !strcmp(p->string, lineage[i]);
-		if (lin)
-			continue;
-		bf_buf_adds(q, n++ ? ", " : "");
-		bf_sql_ident(q, p->string);
+	for (size_t i = 0; i < d->ncols; i++) {
+		bf_buf_adds(q, i ? ", " : "");
+		bf_sql_ident(q, d->cols[i].name);
 		bf_buf_addc(q, ' ');
-		bf_buf_adds(q, decl_type(p));
+		bf_buf_adds(q, bf_type_sqlite(d->cols[i].type));
 	}
-	bf_buf_adds(q, n ? ", " : "");
-	bf_buf_adds(q, "\"_bf_date\" TEXT, \"_bf_location\" TEXT, \"_bf_source\" TEXT, \"_bf_line\" INTEGER)");
+	bf_buf_addc(q, ')');
 	int rc = exec(t, q->p, err);
 	if (rc)
 		return rc;
 	bf_buf_reset(q);
 	bf_buf_adds(q, "CREATE INDEX ");
-	char *ix = bf_xmalloc(strlen(s->name) + 16);
-	strcpy(ix, s->name);
-	strcat(ix, "__bf_partition");
+	size_t nl = strlen(s->name);
+	char *ix = bf_xmalloc(nl + 16);
+	memcpy(ix, s->name, nl);
+	memcpy(ix + nl, "__bf_partition", 15);
 	bf_sql_ident(q, ix);
 	free(ix);
 	bf_buf_adds(q, " ON ");
@@ -182,82 +157,98 @@ static int create_table(struct sqlt *t, struct stream *s, const cJSON *props, st
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return fail(t, rc, err);
-	t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
-	t->tables[t->ntables++] = bf_xstrdup(s->name);
+	int known = 0;
+	for (size_t i = 0; i < t->ntables; i++)
+		known |= !strcmp(t->tables[i], s->name);
+	if (!known) {
+		t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
+		t->tables[t->ntables++] = bf_xstrdup(s->name);
+	}
 	return load_cols(t, s, err);
 }
 
 static int prepare_insert(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	struct bf_buf *q = &t->sql;
+	const struct bf_stream_def *d = s->def;
 	sqlite3_finalize(s->ins);
 	s->ins = NULL;
-	for (size_t i = 0; i < s->ncache; i++)
-		free(s->ckey[i]);
-	s->ncache = 0;
 	bf_buf_reset(q);
 	bf_buf_adds(q, "INSERT INTO ");
 	bf_sql_ident(q, s->name);
 	bf_buf_adds(q, " (");
-	for (size_t i = 0; i < s->ncols; i++) {
+	for (size_t i = 0; i < d->ncols; i++) {
 		bf_buf_adds(q, i ? ", " : "");
-		bf_sql_ident(q, s->cols[i]);
+		bf_sql_ident(q, d->cols[i].name);
 	}
 	bf_buf_adds(q, ") VALUES (");
-	for (size_t i = 0; i < s->ncols; i++)
+	for (size_t i = 0; i < d->ncols; i++)
 		bf_buf_adds(q, i ? ", ?" : "?");
 	bf_buf_addc(q, ')');
-	int rc = sqlite3_prepare_v2(t->db, q->p, -1, &s->ins, NULL);
-	return rc == SQLITE_OK ? 0 : fail(t, rc, err);
+	int rc = sqlite3_prepare_v3(t->db, q->p, -1, SQLITE_PREPARE_PERSISTENT, &s->ins, NULL);
+	if (rc != SQLITE_OK)
+		return fail(t, rc, err);
+	s->version = d->version;
+	return 0;
 }
 
-/* Makes the table hold every column of the stream's schema. */
+static int make_views(struct sqlt *t, struct stream *s, struct bf_err *err)
+{
+	bf_buf_reset(&t->sql);
+	bf_load_views_sql(&t->sql, NULL, s->name, has_col_cb, s, s->def->amount, 0);
+	return exec(t, t->sql.p, err);
+}
+
+/* Makes the table hold every column of the stream's definition, its views current and
+ * the insert statement prepared. */
 static int ensure(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
-	const cJSON *props = s->schema ? cJSON_GetObjectItemCaseSensitive(s->schema, "properties") : NULL;
+	const struct bf_stream_def *d = s->def;
 	int rc, changed = 0;
-	if (!s->ready || !s->ins) {
+	if (!s->ready) {
 		if ((rc = load_cols(t, s, err)))
 			return rc;
 		changed = 1;
 	}
 	if (s->ncols == 0) {
-		if ((rc = create_table(t, s, props, err)))
+		if ((rc = create_table(t, s, err)))
 			return rc;
 	} else {
-		for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
-			if (!has_col(s, p->string)) {
-				if ((rc = add_column(t, s, p->string, p, err)))
+		for (size_t i = 0; i < d->ncols; i++)
+			if (!has_col(s, d->cols[i].name)) {
+				if ((rc = add_column(t, s, d->cols[i].name, d->cols[i].type, err)))
 					return rc;
 				changed = 1;
 			}
 	}
-	if (changed || !s->ins)
+	if (changed && (rc = make_views(t, s, err)))
+		return rc;
+	if (changed || !s->ins || s->version != d->version)
 		if ((rc = prepare_insert(t, s, err)))
 			return rc;
 	s->ready = 1;
 	return 0;
 }
 
-static int sq_schema(struct bf_target *bt, const struct bf_msg *m, struct bf_err *err)
+static int sq_schema(struct bf_target *bt, const struct bf_stream_def *def, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
-	struct stream *s = find_stream(t, m->stream, 1);
-	const cJSON *props = cJSON_GetObjectItemCaseSensitive(m->schema, "properties");
-	if (props && !cJSON_IsObject(props))
-		return bf_fail(err, BF_EDATA, "stdin", "line %ld: schema \"properties\" is not an object", m->lineno);
-	/* keep the union of every schema seen for the stream */
-	if (!s->schema)
-		s->schema = cJSON_Duplicate(m->schema, 1);
-	else {
-		cJSON *have = cJSON_GetObjectItemCaseSensitive(s->schema, "properties");
-		if (!have)
-			have = cJSON_AddObjectToObject(s->schema, "properties");
-		for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
-			if (!cJSON_GetObjectItemCaseSensitive(have, p->string))
-				cJSON_AddItemToObject(have, p->string, cJSON_Duplicate(p, 1));
+	struct stream *s = find_stream(t, def->name, 1);
+	s->def = def;
+	if (s->ready && s->version != def->version) {
+		/* new columns: add them (and redo the views) */
+		int rc;
+		int added = 0;
+		for (size_t i = 0; i < def->ncols; i++)
+			if (!has_col(s, def->cols[i].name)) {
+				if ((rc = add_column(t, s, def->cols[i].name, def->cols[i].type, err)))
+					return rc;
+				added = 1;
+			}
+		if (added && (rc = make_views(t, s, err)))
+			return rc;
+		return prepare_insert(t, s, err);
 	}
-	s->ready = 0;
 	return ensure(t, s, err);
 }
 
@@ -296,68 +287,33 @@ static int sq_begin(struct bf_target *bt, const char *loc, const char *date, str
 	return 0;
 }
 
-static long find_col(struct stream *s, const char *key)
-{
-	for (size_t i = 0; i < s->ncols; i++)
-		if (!strcmp(s->cols[i], key))
-			return (long)i;
-	return -1;
-}
-
-static int sq_record(struct bf_target *bt, const struct bf_msg *m, struct bf_err *err)
+static int sq_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
-	struct stream *s = find_stream(t, m->stream, 1);
+	struct stream *s = find_stream(t, r->def->name, 1);
 	int rc;
-	if (!s->ready && (rc = ensure(t, s, err)))
+	s->def = r->def;
+	if ((!s->ready || s->version != r->def->version) && (rc = ensure(t, s, err)))
 		return rc;
-	sqlite3_clear_bindings(s->ins);
-	size_t i = 0;
-	for (const cJSON *v = m->record->child; v; v = v->next, i++) {
-		long idx = -1;
-		if (i < s->ncache && !strcmp(s->ckey[i], v->string))
-			idx = (long)s->cidx[i];
-		if (idx < 0) {
-			idx = find_col(s, v->string);
-			if (idx < 0) {
-				/* a column no SCHEMA announced: widen the table */
-				if ((rc = add_column(t, s, v->string, NULL, err)) ||
-				    (rc = prepare_insert(t, s, err)))
-					return rc;
-				return sq_record(bt, m, err);
-			}
-			if (i >= s->ncache) {
-				s->ckey = bf_xrealloc(s->ckey, (i + 1) * sizeof *s->ckey);
-				s->cidx = bf_xrealloc(s->cidx, (i + 1) * sizeof *s->cidx);
-				for (size_t k = s->ncache; k <= i; k++) {
-					s->ckey[k] = bf_xstrdup("");
-					s->cidx[k] = 0;
-				}
-				s->ncache = i + 1;
-			}
-			free(s->ckey[i]);
-			s->ckey[i] = bf_xstrdup(v->string);
-			s->cidx[i] = (size_t)idx;
-		}
-		int p = (int)idx + 1;
-		if (cJSON_IsString(v)) {
-			sqlite3_bind_text(s->ins, p, v->valuestring, -1, SQLITE_STATIC);
-		} else if (cJSON_IsNumber(v)) {
-			double d = v->valuedouble;
-			if (d == (double)(long long)d && d > -9.0e15 && d < 9.0e15)
-				sqlite3_bind_int64(s->ins, p, (long long)d);
-			else
-				sqlite3_bind_double(s->ins, p, d);
-		} else if (cJSON_IsBool(v)) {
-			sqlite3_bind_int(s->ins, p, cJSON_IsTrue(v));
-		} else if (!cJSON_IsNull(v)) {
-			char *j = cJSON_PrintUnformatted(v);
-			sqlite3_bind_text(s->ins, p, j ? j : "", -1, SQLITE_TRANSIENT);
-			cJSON_free(j);
+	sqlite3_stmt *ins = s->ins;
+	size_t n = r->def->ncols;
+	for (size_t i = 0; i < n; i++) {
+		const struct bf_cell *c = &r->cells[i];
+		int p = (int)i + 1;
+		switch (c->kind) {
+		case BF_C_TEXT: sqlite3_bind_text(ins, p, c->s, (int)c->len, SQLITE_STATIC); break;
+		case BF_C_INT: sqlite3_bind_int64(ins, p, c->i); break;
+		case BF_C_VEC:
+			bf_vec_le_bytes(c, &t->blob);
+			sqlite3_bind_blob(ins, p, t->blob.p ? t->blob.p : "", (int)t->blob.len, SQLITE_TRANSIENT);
+			break;
+		default: sqlite3_bind_null(ins, p); break;
 		}
 	}
-	rc = bf_sqlite_step(s->ins);
-	sqlite3_reset(s->ins);
+	rc = sqlite3_step(ins);
+	if (rc == SQLITE_BUSY)
+		rc = bf_sqlite_step(ins);
+	sqlite3_reset(ins);
 	return rc == SQLITE_DONE ? 0 : fail(t, rc, err);
 }
 
@@ -388,6 +344,24 @@ static int sq_commit(struct bf_target *bt, const struct bf_load_part *p, struct 
 	return exec(t, "COMMIT", err);
 }
 
+/* Every bf table of the file (a partition is deleted from all of them). */
+static int read_tables(struct sqlt *t, struct bf_err *err)
+{
+	for (size_t i = 0; i < t->ntables; i++)
+		free(t->tables[i]);
+	t->ntables = 0;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(t->db, "SELECT stream FROM _bf_streams ORDER BY stream", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(t, rc, err);
+	while (bf_sqlite_step(st) == SQLITE_ROW) {
+		t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
+		t->tables[t->ntables++] = bf_xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static void sq_rollback(struct bf_target *bt)
 {
 	struct sqlt *t = (struct sqlt *)bt;
@@ -395,6 +369,8 @@ static void sq_rollback(struct bf_target *bt)
 	/* DDL may have been undone: re-read the tables before the next use */
 	for (size_t i = 0; i < t->ns; i++)
 		stream_reset(&t->s[i]);
+	struct bf_err e = { 0 };
+	read_tables(t, &e);
 }
 
 static void sq_close(struct bf_target *bt)
@@ -405,7 +381,6 @@ static void sq_close(struct bf_target *bt)
 	for (size_t i = 0; i < t->ns; i++) {
 		stream_reset(&t->s[i]);
 		free(t->s[i].name);
-		cJSON_Delete(t->s[i].schema);
 	}
 	free(t->s);
 	for (size_t i = 0; i < t->ntables; i++)
@@ -413,6 +388,7 @@ static void sq_close(struct bf_target *bt)
 	free(t->tables);
 	sqlite3_close(t->db);
 	bf_buf_free(&t->sql);
+	bf_buf_free(&t->blob);
 	free(t->path);
 	free(t->base.display);
 	free(t);
@@ -439,18 +415,10 @@ int bf_target_sqlite_open(const char *path, struct bf_target **out, struct bf_er
 		sq_close(&t->base);
 		return rc;
 	}
-	sqlite3_stmt *st;
-	rc = sqlite3_prepare_v2(t->db, "SELECT stream FROM _bf_streams ORDER BY stream", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rc = fail(t, rc, err);
+	if ((rc = read_tables(t, err))) {
 		sq_close(&t->base);
 		return rc;
 	}
-	while (bf_sqlite_step(st) == SQLITE_ROW) {
-		t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
-		t->tables[t->ntables++] = bf_xstrdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
 	*out = &t->base;
 	return 0;
 }

@@ -1,0 +1,374 @@
+/* dir:PATH target: one newline-delimited JSON file of record objects per stream and
+ * partition, PATH/<stream>/<date>/<location>.ndjson (location "" is "_"; bytes outside
+ * [A-Za-z0-9._-] are written %XX), ready for BigQuery, Snowflake or ClickHouse JSON loads.
+ * Each file is written as a temporary file in its own directory, fsynced and renamed at
+ * the partition's STATE; a partition that has no rows of a stream any more loses that
+ * stream's old file. PATH/_bf_loads/<date>/<location>.json keeps the STATE of each load.
+ * Records without bf lineage are appended as PATH/<stream>/_appended/<time>-<pid>-<n>.ndjson. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bf_buf.h"
+#include "bf_exit.h"
+#include "bf_load.h"
+
+struct dstream {
+	char *name, *enc;
+	int fd;                    /* temporary file of the open partition, -1 if none */
+	char *tmp, *final, *dir;
+	struct bf_buf buf;
+};
+
+struct dirt {
+	struct bf_target base;
+	char *root;
+	char *loc, *date;          /* the open partition; date NULL for foreign records */
+	int open;
+	struct dstream *s;
+	size_t ns;
+	unsigned long seq;
+};
+
+static int os_fail(struct bf_err *err, const char *path, const char *what)
+{
+	int e = errno;
+	int code = e == EACCES || e == EPERM || e == EROFS ? BF_ENOPERM : BF_EIO;
+	return bf_fail(err, code, path, "%s: %s", what, strerror(e));
+}
+
+static char *encode(const char *s)
+{
+	struct bf_buf b = BF_BUF_INIT;
+	if (!*s)
+		bf_buf_addc(&b, '_');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			 *p == '_' || *p == '-' || (*p == '.' && p != (const unsigned char *)s);
+		if (ok)
+			bf_buf_addc(&b, (char)*p);
+		else
+			bf_buf_addf(&b, "%%%02X", *p);
+	}
+	return bf_buf_detach(&b);
+}
+
+static char *join(const char *a, const char *b, const char *c, const char *d)
+{
+	struct bf_buf p = BF_BUF_INIT;
+	bf_buf_adds(&p, a);
+	for (const char *x[] = { b, c, d }, **q = x; q < x + 3; q++)
+		if (*q) {
+			bf_buf_addc(&p, '/');
+			bf_buf_adds(&p, *q);
+		}
+	return bf_buf_detach(&p);
+}
+
+static int mkdirs(const char *path, struct bf_err *err)
+{
+	char *p = bf_xstrdup(path);
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) && errno != EEXIST) {
+				int rc = os_fail(err, p, "cannot create directory");
+				free(p);
+				return rc;
+			}
+			if (!c)
+				break;
+			*s = c;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+static int fsync_dir(const char *path, struct bf_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return os_fail(err, path, "cannot open directory");
+	int rc = fsync(fd) && errno != EINVAL ? os_fail(err, path, "fsync") : 0;
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n, const char *path, struct bf_err *err)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return os_fail(err, path, "write");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static struct dstream *find(struct dirt *t, const char *name)
+{
+	for (size_t i = 0; i < t->ns; i++)
+		if (!strcmp(t->s[i].name, name))
+			return &t->s[i];
+	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
+	struct dstream *s = &t->s[t->ns++];
+	memset(s, 0, sizeof *s);
+	s->name = bf_xstrdup(name);
+	s->enc = encode(name);
+	s->fd = -1;
+	return s;
+}
+
+static void drop_tmp(struct dstream *s)
+{
+	if (s->fd >= 0) {
+		close(s->fd);
+		unlink(s->tmp);
+	}
+	s->fd = -1;
+	free(s->tmp);
+	free(s->final);
+	free(s->dir);
+	s->tmp = s->final = s->dir = NULL;
+	bf_buf_reset(&s->buf);
+}
+
+static int dir_schema(struct bf_target *bt, const struct bf_stream_def *def, struct bf_err *err)
+{
+	struct dirt *t = (struct dirt *)bt;
+	struct dstream *s = find(t, def->name);
+	char *d = join(t->root, s->enc, NULL, NULL);
+	int rc = mkdirs(d, err);
+	free(d);
+	return rc;
+}
+
+static int dir_begin(struct bf_target *bt, const char *loc, const char *date, struct bf_err *err)
+{
+	struct dirt *t = (struct dirt *)bt;
+	(void)err;
+	t->open = 1;
+	t->loc = loc ? bf_xstrdup(loc) : NULL;
+	t->date = date ? bf_xstrdup(date) : NULL;
+	return 0;
+}
+
+static int open_tmp(struct dirt *t, struct dstream *s, struct bf_err *err)
+{
+	char *file;
+	if (t->date) {
+		char *d = encode(t->date), *l = encode(t->loc);
+		s->dir = join(t->root, s->enc, d, NULL);
+		size_t n = strlen(l);
+		file = bf_xmalloc(n + 8);
+		memcpy(file, l, n);
+		memcpy(file + n, ".ndjson", 8);
+		free(d);
+		free(l);
+	} else {
+		struct bf_buf b = BF_BUF_INIT;
+		s->dir = join(t->root, s->enc, "_appended", NULL);
+		bf_buf_addf(&b, "%lld-%ld-%lu.ndjson", (long long)time(NULL), (long)getpid(), ++t->seq);
+		file = bf_buf_detach(&b);
+	}
+	s->final = join(s->dir, file, NULL, NULL);
+	struct bf_buf tb = BF_BUF_INIT;
+	bf_buf_addf(&tb, "%s/.%s.tmp", s->dir, file);
+	s->tmp = bf_buf_detach(&tb);
+	free(file);
+	int rc = mkdirs(s->dir, err);
+	if (rc)
+		return rc;
+	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->fd < 0)
+		return os_fail(err, s->tmp, "cannot create");
+	return 0;
+}
+
+static int dir_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
+{
+	struct dirt *t = (struct dirt *)bt;
+	struct dstream *s = find(t, r->def->name);
+	int rc;
+	if (s->fd < 0 && (rc = open_tmp(t, s, err)))
+		return rc;
+	bf_buf_add(&s->buf, r->raw, r->rawlen);
+	bf_buf_addc(&s->buf, '\n');
+	if (s->buf.len >= (1u << 20)) {
+		rc = write_all(s->fd, s->buf.p, s->buf.len, s->tmp, err);
+		bf_buf_reset(&s->buf);
+		return rc;
+	}
+	return 0;
+}
+
+/* Writes data to path atomically. */
+static int put_file(const char *dir, const char *path, const char *data, size_t n, struct bf_err *err)
+{
+	struct bf_buf tb = BF_BUF_INIT;
+	int rc = mkdirs(dir, err);
+	if (rc)
+		return rc;
+	bf_buf_addf(&tb, "%s.tmp", path);
+	int fd = open(tb.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		rc = os_fail(err, tb.p, "cannot create");
+	else {
+		rc = write_all(fd, data, n, tb.p, err);
+		if (!rc && fsync(fd))
+			rc = os_fail(err, tb.p, "fsync");
+		if (close(fd) && !rc)
+			rc = os_fail(err, tb.p, "close");
+		if (!rc && rename(tb.p, path))
+			rc = os_fail(err, path, "rename");
+		if (rc)
+			unlink(tb.p);
+	}
+	bf_buf_free(&tb);
+	return rc ? rc : fsync_dir(dir, err);
+}
+
+static void dir_rollback(struct bf_target *bt);
+
+static int dir_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
+{
+	struct dirt *t = (struct dirt *)bt;
+	int rc = 0;
+	for (size_t i = 0; i < t->ns && !rc; i++) {
+		struct dstream *s = &t->s[i];
+		if (s->fd < 0)
+			continue;
+		if ((rc = write_all(s->fd, s->buf.p, s->buf.len, s->tmp, err)))
+			break;
+		bf_buf_reset(&s->buf);
+		if (fsync(s->fd)) {
+			rc = os_fail(err, s->tmp, "fsync");
+			break;
+		}
+		int fd = s->fd;
+		s->fd = -1;
+		if (close(fd)) {
+			s->fd = -2;
+			rc = os_fail(err, s->tmp, "close");
+			break;
+		}
+		if (rename(s->tmp, s->final)) {
+			rc = os_fail(err, s->final, "rename");
+			unlink(s->tmp);
+			break;
+		}
+		rc = fsync_dir(s->dir, err);
+		free(s->tmp);
+		s->tmp = NULL;
+	}
+	if (rc) {
+		dir_rollback(bt);
+		return rc;
+	}
+	if (t->date) {
+		/* streams without rows in this partition lose their old file */
+		char *d = encode(t->date), *l = encode(t->loc);
+		DIR *dh = opendir(t->root);
+		struct dirent *e;
+		while (dh && !rc && (e = readdir(dh))) {
+			if (e->d_name[0] == '.' || e->d_name[0] == '_')
+				continue;
+			int written = 0;
+			for (size_t i = 0; i < t->ns; i++)
+				written |= t->s[i].final && !strcmp(t->s[i].enc, e->d_name);
+			if (written)
+				continue;
+			char *dir = join(t->root, e->d_name, d, NULL);
+			struct bf_buf f = BF_BUF_INIT;
+			bf_buf_addf(&f, "%s/%s.ndjson", dir, l);
+			if (unlink(f.p) == 0)
+				rc = fsync_dir(dir, err);
+			else if (errno != ENOENT && errno != ENOTDIR)
+				rc = os_fail(err, f.p, "cannot remove");
+			bf_buf_free(&f);
+			free(dir);
+		}
+		if (dh)
+			closedir(dh);
+		if (!rc && p->state_json) {
+			char *dir = join(t->root, "_bf_loads", d, NULL);
+			struct bf_buf f = BF_BUF_INIT, j = BF_BUF_INIT;
+			bf_buf_addf(&f, "%s/%s.json", dir, l);
+			bf_buf_adds(&j, p->state_json);
+			bf_buf_addc(&j, '\n');
+			rc = put_file(dir, f.p, j.p, j.len, err);
+			bf_buf_free(&f);
+			bf_buf_free(&j);
+			free(dir);
+		}
+		free(d);
+		free(l);
+	}
+	for (size_t i = 0; i < t->ns; i++)
+		drop_tmp(&t->s[i]);
+	free(t->loc);
+	free(t->date);
+	t->loc = t->date = NULL;
+	t->open = 0;
+	return rc;
+}
+
+static void dir_rollback(struct bf_target *bt)
+{
+	struct dirt *t = (struct dirt *)bt;
+	for (size_t i = 0; i < t->ns; i++)
+		drop_tmp(&t->s[i]);
+	free(t->loc);
+	free(t->date);
+	t->loc = t->date = NULL;
+	t->open = 0;
+}
+
+static void dir_close(struct bf_target *bt)
+{
+	struct dirt *t = (struct dirt *)bt;
+	if (!t)
+		return;
+	dir_rollback(bt);
+	for (size_t i = 0; i < t->ns; i++) {
+		free(t->s[i].name);
+		free(t->s[i].enc);
+		bf_buf_free(&t->s[i].buf);
+	}
+	free(t->s);
+	free(t->root);
+	free(t->base.display);
+	free(t);
+}
+
+static const struct bf_target_ops dir_ops = {
+	"dir", dir_schema, dir_begin, dir_record, dir_commit, dir_rollback, dir_close,
+};
+
+int bf_target_dir_open(const char *path, struct bf_target **out, struct bf_err *err)
+{
+	int rc = mkdirs(path, err);
+	if (rc)
+		return rc;
+	struct dirt *t = bf_xcalloc(1, sizeof *t);
+	t->base.ops = &dir_ops;
+	t->base.display = bf_xstrdup(path);
+	t->root = bf_xstrdup(path);
+	size_t n = strlen(t->root);
+	while (n > 1 && t->root[n - 1] == '/')
+		t->root[--n] = '\0';
+	*out = &t->base;
+	return 0;
+}
