@@ -60,11 +60,11 @@ int bf_filter_run(const struct bf_filter_ops *ops, void *ctx, int in_fd, int out
 		case BF_MSG_SCHEMA: cb = ops->on_schema; break;
 		case BF_MSG_RECORD: cb = ops->on_record; break;
 		case BF_MSG_STATE: cb = ops->on_state; break;
-		default: break;
+		default: cb = ops->on_other; break;
 		}
 		rc = BF_FILTER_PASS;
 		if (cb) {
-			if ((m.type != BF_MSG_RECORD || ops->record_tree) &&
+			if (m.type != BF_MSG_OTHER && (m.type != BF_MSG_RECORD || ops->record_tree) &&
 			    (rc = bf_msg_tree(&m, f.where, err))) {
 				bf_msg_clear(&m);
 				break;

@@ -30,6 +30,9 @@ struct bf_filter_ops {
 	/* At the end of input (flush what is held); may be NULL. */
 	int (*on_end)(void *ctx, struct bf_filter *f, struct bf_err *err);
 	int record_tree;
+	/* Messages of other types (no tree), for a filter that holds messages and must keep
+	 * them in order; may be NULL (= pass). */
+	int (*on_other)(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_err *err);
 };
 
 /* Runs the loop; returns 0 or an exit code (65 for a broken protocol, 74 for output). */

@@ -1,0 +1,259 @@
+/* bf-closure: decides for each partition whether the business was open, closed or not yet
+ * judgeable, marks every record with it and adds closure markers for closed days. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bf_buf.h"
+#include "bf_cli.h"
+#include "bf_closure.h"
+#include "bf_closure_report.h"
+#include "bf_exit.h"
+#include "bf_log.h"
+#include "bf_state.h"
+#include "bf_time.h"
+
+static const char usage[] =
+	"Usage: bf-closure [options] < messages.ndjson > messages.ndjson\n"
+	"       bf-closure --report [--json] [--source SRC]\n"
+	"Decides at each partition's STATE whether the business was open, closed (no_files,\n"
+	"insufficient_files, low_activity, low_sales) or pending; adds closure_indicator and\n"
+	"closure_reason to every record, one closure marker record per expected stream without\n"
+	"rows on a closed day, and the verdict with its evidence to the STATE and the state file.\n"
+	"\n"
+	"      --expect-streams LIST   streams every day should have (default: learned)\n"
+	"      --expect-files N        files a day should have (default: learned)\n"
+	"      --min-files N           absolute: fewer files is insufficient_files\n"
+	"      --min-rows N            absolute: fewer activity rows is low_activity\n"
+	"      --min-sales X           absolute: smaller sales is low_sales\n"
+	"      --activity-stream S     the stream counted for activity (default order_details)\n"
+	"      --amount-column S.C     the amount summed for sales (default order_details.amount)\n"
+	"      --activity-fraction F   relative: F x median rows of the same weekday (default 0.1)\n"
+	"      --sales-fraction F      relative: F x median sales of the same weekday (default 0.1)\n"
+	"      --baseline-weeks K      history window in weeks (default 8)\n"
+	"      --due-days N            an export of day D is due N days after D (default 1)\n"
+	"      --today D               judge as if today were D (YYYY-MM-DD)\n"
+	"      --max-memory SIZE       held bytes before spilling to $TMPDIR (default 64M)\n"
+	"      --report                the closure analysis of the state file instead\n"
+	"      --json                  the report as JSON\n"
+	"      --source SRC            the report of one source only\n"
+	"      --state PATH            state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --max-line-bytes N      longest message accepted (default 64 MiB)\n"
+	"  -q, --quiet                 no warnings\n"
+	"  -v, --verbose               notes too (one per verdict)\n"
+	"  -h, --help                  this help\n"
+	"  -V, --version               version\n";
+
+enum { O_EXPSTREAMS = 0x100, O_EXPFILES, O_MINFILES, O_MINROWS, O_MINSALES, O_ACTSTREAM,
+       O_AMOUNT, O_ACTFRAC, O_SALESFRAC, O_WEEKS, O_DUE, O_TODAY, O_MAXMEM, O_REPORT, O_JSON,
+       O_SOURCE, O_STATE, O_MAXLINE };
+
+static const struct option longopts[] = {
+	{ "expect-streams", required_argument, NULL, O_EXPSTREAMS },
+	{ "expect-files", required_argument, NULL, O_EXPFILES },
+	{ "min-files", required_argument, NULL, O_MINFILES },
+	{ "min-rows", required_argument, NULL, O_MINROWS },
+	{ "min-sales", required_argument, NULL, O_MINSALES },
+	{ "activity-stream", required_argument, NULL, O_ACTSTREAM },
+	{ "amount-column", required_argument, NULL, O_AMOUNT },
+	{ "activity-fraction", required_argument, NULL, O_ACTFRAC },
+	{ "sales-fraction", required_argument, NULL, O_SALESFRAC },
+	{ "baseline-weeks", required_argument, NULL, O_WEEKS },
+	{ "due-days", required_argument, NULL, O_DUE },
+	{ "today", required_argument, NULL, O_TODAY },
+	{ "max-memory", required_argument, NULL, O_MAXMEM },
+	{ "report", no_argument, NULL, O_REPORT },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "source", required_argument, NULL, O_SOURCE },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_count(const char *opt, const char *s, long long max, long long *v)
+{
+	char *end;
+	*v = strtoll(s, &end, 10);
+	if (!*s || *end || *v < 0 || *v > max)
+		return bf_cli_usage_error("%s: expected a whole number from 0 to %lld", opt, max);
+	return 0;
+}
+
+static int parse_real(const char *opt, const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	if (!*s || *end || !isfinite(*v) || *v < lo || *v > hi)
+		return bf_cli_usage_error("%s: expected a number from %g to %g", opt, lo, hi);
+	return 0;
+}
+
+/* "64M", "512k", "1G", "1048576" */
+static int parse_size(const char *opt, const char *s, size_t *v)
+{
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+	unsigned long long mul = 1;
+	if (end != s && *end) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ull << 10; break;
+		case 'm': case 'M': mul = 1ull << 20; break;
+		case 'g': case 'G': mul = 1ull << 30; break;
+		default: mul = 0; break;
+		}
+		if (mul && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+			mul = 0;
+	}
+	if (end == s || !mul || *s == '-' || n * mul < 4096 || n > (1ull << 40))
+		return bf_cli_usage_error("%s: a size of at least 4096 bytes (suffixes K, M, G)", opt);
+	*v = (size_t)(n * mul);
+	return 0;
+}
+
+static char **split_list(const char *s, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	while (*s) {
+		size_t k = strcspn(s, ",");
+		if (k) {
+			out = bf_xrealloc(out, (*n + 1) * sizeof *out);
+			out[(*n)++] = bf_xstrndup(s, k);
+		}
+		s += k + (s[k] == ',');
+	}
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_closure_opts o = { 0 };
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	char *amount = NULL;
+	int c, rc, report = 0, json = 0;
+	const char *source = NULL;
+	long long v;
+
+	bf_log_init(argv[0]);
+	bf_closure_cfg_init(&o.cfg);
+	for (int i = 1; i < argc; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, argv[i]);
+	}
+	o.args = args.p;
+	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_EXPSTREAMS:
+			o.cfg.expect_streams = split_list(optarg, &o.cfg.nexpect_streams);
+			if (!o.cfg.nexpect_streams)
+				return bf_cli_usage_error("--expect-streams: a comma-separated list of streams");
+			break;
+		case O_EXPFILES:
+			if (parse_count("--expect-files", optarg, 100000, &o.cfg.expect_files))
+				return BF_EUSAGE;
+			break;
+		case O_MINFILES:
+			if (parse_count("--min-files", optarg, 100000, &o.cfg.min_files))
+				return BF_EUSAGE;
+			break;
+		case O_MINROWS:
+			if (parse_count("--min-rows", optarg, 1000000000000LL, &o.cfg.min_rows))
+				return BF_EUSAGE;
+			break;
+		case O_MINSALES:
+			if (parse_real("--min-sales", optarg, -1e15, 1e15, &o.cfg.min_sales))
+				return BF_EUSAGE;
+			o.cfg.have_min_sales = 1;
+			break;
+		case O_ACTSTREAM:
+			if (!*optarg)
+				return bf_cli_usage_error("--activity-stream: a stream name");
+			o.cfg.activity_stream = optarg;
+			break;
+		case O_AMOUNT: {
+			const char *dot = strchr(optarg, '.');
+			if (!dot || dot == optarg || !dot[1])
+				return bf_cli_usage_error("--amount-column: STREAM.COLUMN, e.g. order_details.amount");
+			free(amount);
+			amount = bf_xstrndup(optarg, (size_t)(dot - optarg));
+			o.cfg.amount_stream = amount;
+			o.cfg.amount_column = dot + 1;
+			break;
+		}
+		case O_ACTFRAC:
+			if (parse_real("--activity-fraction", optarg, 0, 1, &o.cfg.activity_fraction))
+				return BF_EUSAGE;
+			break;
+		case O_SALESFRAC:
+			if (parse_real("--sales-fraction", optarg, 0, 1, &o.cfg.sales_fraction))
+				return BF_EUSAGE;
+			break;
+		case O_WEEKS:
+			if (parse_count("--baseline-weeks", optarg, 520, &v) || v < 1)
+				return bf_cli_usage_error("--baseline-weeks: a whole number from 1 to 520");
+			o.cfg.baseline_weeks = (int)v;
+			break;
+		case O_DUE:
+			if (parse_count("--due-days", optarg, 366, &v))
+				return BF_EUSAGE;
+			o.cfg.due_days = (int)v;
+			break;
+		case O_TODAY:
+			if (bf_date_parse(optarg, &o.cfg.today))
+				return bf_cli_usage_error("--today: a date, YYYY-MM-DD");
+			break;
+		case O_MAXMEM:
+			if (parse_size("--max-memory", optarg, &o.max_memory))
+				return BF_EUSAGE;
+			break;
+		case O_REPORT: report = 1; break;
+		case O_JSON: json = 1; break;
+		case O_SOURCE: source = optarg; break;
+		case O_STATE: o.state_path = optarg; break;
+		case O_MAXLINE: {
+			char *end;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || n < 1024)
+				return bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
+			o.max_line = (size_t)n;
+			break;
+		}
+		case 'q': bf_log_set_level(0); break;
+		case 'v': bf_log_set_level(2); break;
+		case 'h': return bf_cli_help(usage);
+		case 'V': return bf_cli_version();
+		default: return bf_cli_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		return bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((json || source) && !report)
+		return bf_cli_usage_error("--json and --source go with --report");
+	if (report) {
+		struct bf_state *st = NULL;
+		rc = bf_state_open(bf_state_path(o.state_path), &st, &err);
+		if (!rc)
+			rc = bf_closure_report(st, source, json, stdout, &err);
+		bf_state_close(st);
+		if (rc)
+			bf_err_print(&err);
+		rc = bf_cli_close_stdout(rc);
+	} else {
+		rc = bf_closure_run(&o, 0, 1, &err);
+		if (rc)
+			bf_err_print(&err);
+	}
+	for (size_t i = 0; i < o.cfg.nexpect_streams; i++)
+		free(o.cfg.expect_streams[i]);
+	free(o.cfg.expect_streams);
+	free(amount);
+	bf_buf_free(&args);
+	return rc;
+}
