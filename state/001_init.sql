@@ -109,3 +109,46 @@ CREATE TABLE metrics (
     at          TEXT NOT NULL
 );
 CREATE INDEX metrics_run ON metrics (run_id, stage);
+
+-- bf-run
+-- A date being worked on by one bf-run: others leave it alone until the lease expires
+-- (lease_until, Unix seconds, renewed while the holder runs) or the holder's process is
+-- gone (pid on host).
+CREATE TABLE claims (
+    source      TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    run_id      INTEGER,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    claimed_at  TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    PRIMARY KEY (source, date)
+) WITHOUT ROWID;
+
+-- What each bf-run did with each date it took on.
+CREATE TABLE run_dates (
+    run_id      INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    outcome     TEXT NOT NULL
+                CHECK (outcome IN ('loaded', 'closed', 'pending', 'failed', 'interrupted')),
+    exit_code   INTEGER,
+    stage       TEXT,                        -- the stage that decided a failure
+    error       TEXT,
+    tries       INTEGER NOT NULL,
+    rows        INTEGER,                     -- rows loaded
+    duration_ms INTEGER,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (run_id, source, date)
+) WITHOUT ROWID;
+
+-- Alerts raised by bf-run thresholds (failure rate, throughput drop, error burst).
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER,
+    kind        TEXT NOT NULL,               -- failure_rate, throughput_drop, error_burst
+    value       REAL,
+    threshold   REAL,
+    message     TEXT NOT NULL,
+    at          TEXT NOT NULL
+);

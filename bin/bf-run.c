@@ -1,0 +1,289 @@
+/* bf-run: runs the stage pipelines of a backfill date by date, several at once. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bf_buf.h"
+#include "bf_cli.h"
+#include "bf_exit.h"
+#include "bf_log.h"
+#include "bf_run.h"
+#include "bf_time.h"
+
+static const char usage[] =
+	"Usage: bf-run --source SRC --target TARGET (--all | --dates D... | --date D |\n"
+	"              --start-date D --end-date D | --retry-failed) [options]\n"
+	"Runs bf-extract | bf-enrich | bf-closure | bf-load once per batch of dates, several\n"
+	"at once, skipping dates already loaded or closed; resumable, retrying what may pass.\n"
+	"\n"
+	"Plan:\n"
+	"  -s, --source SRC        source of bf-extract (folder, sftp://, https://)\n"
+	"      --layout PATTERN    folder layout (default {location}/{yyyymmdd})\n"
+	"      --location L        only this location (repeatable)\n"
+	"  -t, --target TARGET     target of bf-load (PATH.db, sqlite:PATH, ...)\n"
+	"      --date D, --dates D..., --start-date D --end-date D, --all\n"
+	"      --retry-failed      only dates whose last attempt failed (alone: all of them)\n"
+	"      --newest-first      work from the latest date back\n"
+	"      --force             redo dates already done (stages get --force)\n"
+	"  -n, --dry-run           print the plan and change nothing\n"
+	"      --json              the plan as JSON (with --dry-run)\n"
+	"Execution:\n"
+	"  -j, --max-workers N     pipelines at once (default 2)\n"
+	"      --batch-size N      dates per pipeline (default 1)\n"
+	"      --retries N         retries of a date failing with 69 or 75 (default 3)\n"
+	"      --retry-delay MS    base of the exponential backoff (default 500)\n"
+	"      --grace S           after the first signal, stop running pipelines after S seconds\n"
+	"                          (default: let them finish)\n"
+	"      --lease S           claim lease on a date, renewed while running (default 60)\n"
+	"      --no-enrich, --no-closure  leave that stage out (also left out when not installed)\n"
+	"      --extract-arg A, --enrich-arg A, --closure-arg A, --load-arg A\n"
+	"                          one more argument for that stage (repeatable)\n"
+	"      --include G, --delimiter C, --strict, --known-hosts F, --accept-new-host-key,\n"
+	"      --identity F, --password-file F, --ca-file F, --url-template T, --files N,\n"
+	"      --timeout S         passed to bf-extract\n"
+	"      --exec-path DIR     look for the stages in DIR first (also $BF_EXEC_PATH)\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"Reporting:\n"
+	"      --log FILE          JSON log (default bf-run-<UTC time>.json; '-' for none)\n"
+	"      --no-log            no JSON log\n"
+	"      --progress          progress lines even when stderr is not a terminal (default)\n"
+	"  -q, --quiet             no progress, no summary, no warnings\n"
+	"  -v, --verbose           notes, and the stages' own messages\n"
+	"      --alert-failure-rate PCT     alert when PCT%% of processed dates failed\n"
+	"      --alert-throughput-drop PCT  alert when a batch's rows/s falls PCT%% under the mean\n"
+	"      --alert-error-burst N[/S]    alert on N failures within S seconds (default 60)\n"
+	"      --alert-command CMD [ARG...] ';'  run CMD with the alert as JSON on its stdin\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           version\n"
+	"Exit status 1: some dates failed (see the log); 75: interrupted, run again to finish.\n";
+
+enum { O_LAYOUT = 0x100, O_LOCATION, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
+       O_RETRY_DELAY, O_GRACE, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
+       O_CLOSURE_ARG, O_LOAD_ARG, O_PASS_ARG, O_PASS_FLAG, O_EXEC_PATH, O_STATE, O_LOG, O_NO_LOG,
+       O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST };
+
+static const struct option longopts[] = {
+	{ "source", required_argument, NULL, 's' },
+	{ "layout", required_argument, NULL, O_LAYOUT },
+	{ "location", required_argument, NULL, O_LOCATION },
+	{ "target", required_argument, NULL, 't' },
+	{ "retry-failed", no_argument, NULL, O_RETRY_FAILED },
+	{ "newest-first", no_argument, NULL, O_NEWEST },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "max-workers", required_argument, NULL, 'j' },
+	{ "batch-size", required_argument, NULL, O_BATCH },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "retry-delay", required_argument, NULL, O_RETRY_DELAY },
+	{ "grace", required_argument, NULL, O_GRACE },
+	{ "lease", required_argument, NULL, O_LEASE },
+	{ "no-enrich", no_argument, NULL, O_NO_ENRICH },
+	{ "no-closure", no_argument, NULL, O_NO_CLOSURE },
+	{ "extract-arg", required_argument, NULL, O_EXTRACT_ARG },
+	{ "enrich-arg", required_argument, NULL, O_ENRICH_ARG },
+	{ "closure-arg", required_argument, NULL, O_CLOSURE_ARG },
+	{ "load-arg", required_argument, NULL, O_LOAD_ARG },
+	{ "include", required_argument, NULL, O_PASS_ARG },
+	{ "delimiter", required_argument, NULL, O_PASS_ARG },
+	{ "known-hosts", required_argument, NULL, O_PASS_ARG },
+	{ "identity", required_argument, NULL, O_PASS_ARG },
+	{ "password-file", required_argument, NULL, O_PASS_ARG },
+	{ "ca-file", required_argument, NULL, O_PASS_ARG },
+	{ "url-template", required_argument, NULL, O_PASS_ARG },
+	{ "files", required_argument, NULL, O_PASS_ARG },
+	{ "timeout", required_argument, NULL, O_PASS_ARG },
+	{ "strict", no_argument, NULL, O_PASS_FLAG },
+	{ "accept-new-host-key", no_argument, NULL, O_PASS_FLAG },
+	{ "exec-path", required_argument, NULL, O_EXEC_PATH },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "log", required_argument, NULL, O_LOG },
+	{ "no-log", no_argument, NULL, O_NO_LOG },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "alert-failure-rate", required_argument, NULL, O_ALERT_RATE },
+	{ "alert-throughput-drop", required_argument, NULL, O_ALERT_DROP },
+	{ "alert-error-burst", required_argument, NULL, O_ALERT_BURST },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	BF_DATESEL_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	*v = strtol(s, &end, 10);
+	if (!*s || *end || *v < lo || *v > hi)
+		return bf_cli_usage_error("%s: expected a whole number from %ld to %ld", opt, lo, hi);
+	return 0;
+}
+
+static int parse_num(const char *opt, const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	if (!*s || *end || !(*v >= lo && *v <= hi))
+		return bf_cli_usage_error("%s: expected a number from %g to %g", opt, lo, hi);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_run_opts o;
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	char **av;
+	int ac = 0, c, idx, rc;
+	long v;
+	double d;
+
+	bf_log_init(argv[0]);
+	bf_run_opts_init(&o);
+	/* --alert-command CMD ARG... ';' takes the words up to ';' as an argv of its own */
+	av = bf_xcalloc((size_t)argc + 1, sizeof *av);
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--alert-command")) {
+			if (i + 1 >= argc || !strcmp(argv[i + 1], ";"))
+				return bf_cli_usage_error("--alert-command: needs a command");
+			for (i++; i < argc && strcmp(argv[i], ";"); i++)
+				bf_strv_push(&o.alert_cmd, argv[i]);
+			continue;
+		}
+		if (!strncmp(argv[i], "--alert-command=", 16)) {
+			bf_strv_push(&o.alert_cmd, argv[i] + 16);
+			continue;
+		}
+		av[ac++] = argv[i];
+	}
+	/* the runs table keeps the options but never a stage option's value that may hold a secret */
+	for (int i = 1; i < ac; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, av[i]);
+	}
+	o.args = args.p;
+	while ((c = getopt_long(ac, av, "s:t:nj:qvhV", longopts, &idx)) != -1) {
+		switch (c) {
+		case 's': o.source = optarg; break;
+		case 't': o.target = optarg; break;
+		case O_LAYOUT: o.layout = optarg; break;
+		case O_LOCATION: bf_strv_push(&o.locations, optarg); break;
+		case O_RETRY_FAILED: o.retry_failed = 1; break;
+		case O_NEWEST: o.newest_first = 1; break;
+		case O_FORCE: o.force = 1; break;
+		case 'n': o.dry_run = 1; break;
+		case O_JSON: o.json = 1; break;
+		case 'j':
+			if (parse_long("--max-workers", optarg, 1, 256, &v))
+				return BF_EUSAGE;
+			o.max_workers = (int)v;
+			break;
+		case O_BATCH:
+			if (parse_long("--batch-size", optarg, 1, 10000, &v))
+				return BF_EUSAGE;
+			o.batch_size = (int)v;
+			break;
+		case O_RETRIES:
+			if (parse_long("--retries", optarg, 0, 100, &v))
+				return BF_EUSAGE;
+			o.retries = (int)v;
+			break;
+		case O_RETRY_DELAY:
+			if (parse_long("--retry-delay", optarg, 0, 3600000, &v))
+				return BF_EUSAGE;
+			o.retry_base_ms = v;
+			break;
+		case O_GRACE:
+			if (parse_num("--grace", optarg, 0, 86400, &o.grace))
+				return BF_EUSAGE;
+			break;
+		case O_LEASE:
+			if (parse_num("--lease", optarg, 1, 86400, &o.lease))
+				return BF_EUSAGE;
+			break;
+		case O_NO_ENRICH: o.no_enrich = 1; break;
+		case O_NO_CLOSURE: o.no_closure = 1; break;
+		case O_EXTRACT_ARG: bf_strv_push(&o.extract_args, optarg); break;
+		case O_ENRICH_ARG: bf_strv_push(&o.enrich_args, optarg); break;
+		case O_CLOSURE_ARG: bf_strv_push(&o.closure_args, optarg); break;
+		case O_LOAD_ARG: bf_strv_push(&o.load_args, optarg); break;
+		case O_PASS_ARG: {
+			struct bf_buf b = BF_BUF_INIT;
+			bf_buf_addf(&b, "--%s", longopts[idx].name);
+			bf_strv_push(&o.extract_args, bf_buf_detach(&b));  /* lives until exit */
+			bf_strv_push(&o.extract_args, optarg);
+			break;
+		}
+		case O_PASS_FLAG: {
+			struct bf_buf b = BF_BUF_INIT;
+			bf_buf_addf(&b, "--%s", longopts[idx].name);
+			bf_strv_push(&o.extract_args, bf_buf_detach(&b));
+			break;
+		}
+		case O_EXEC_PATH: o.exec_path = optarg; break;
+		case O_STATE: o.state_path = optarg; break;
+		case O_LOG: o.log_path = optarg; break;
+		case O_NO_LOG: o.log_path = ""; break;
+		case O_PROGRESS: o.progress = 1; break;
+		case O_ALERT_RATE:
+			if (parse_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
+				return BF_EUSAGE;
+			break;
+		case O_ALERT_DROP:
+			if (parse_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
+				return BF_EUSAGE;
+			break;
+		case O_ALERT_BURST: {
+			char *slash = strchr(optarg, '/');
+			if (slash) {
+				*slash = '\0';
+				if (parse_num("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
+					return BF_EUSAGE;
+			}
+			if (parse_long("--alert-error-burst", optarg, 1, 1000000, &v))
+				return BF_EUSAGE;
+			o.alert_burst = (int)v;
+			break;
+		}
+		case 'q': o.progress = -1; bf_log_set_level(0); break;
+		case 'v': o.verbose = 1; bf_log_set_level(2); break;
+		case 'h': return bf_cli_help(usage);
+		case 'V': return bf_cli_version();
+		case BF_OPT_DATESEL:
+			if (bf_datesel_option(&o.dates, longopts[idx].name, optarg ? optarg : "", &err))
+				return bf_cli_usage_error("%s", err.msg);
+			break;
+		default:
+			return bf_cli_usage_error("unknown option");
+		}
+	}
+	(void)d;
+	if (bf_datesel_args(&o.dates, ac - optind, av + optind, &err))
+		return bf_cli_usage_error("%s", err.msg);
+	int sel = o.dates.all || o.dates.n || o.dates.start != BF_DATE_NONE || o.dates.end != BF_DATE_NONE;
+	if ((sel || !o.retry_failed) && bf_datesel_validate(&o.dates, &err))
+		return bf_cli_usage_error("%s", err.msg);
+	if (!o.source)
+		return bf_cli_usage_error("--source is required");
+	if (!o.target)
+		return bf_cli_usage_error("--target is required");
+	if (o.json && !o.dry_run)
+		return bf_cli_usage_error("--json goes with --dry-run (the run's JSON is its --log)");
+	rc = bf_run_run(&o, &err);
+	if (rc && err.code)
+		bf_err_print(&err);
+	if (o.dry_run)
+		rc = bf_cli_close_stdout(rc);
+	bf_datesel_free(&o.dates);
+	bf_strv_free(&o.locations);
+	bf_strv_free(&o.extract_args);
+	bf_strv_free(&o.enrich_args);
+	bf_strv_free(&o.closure_args);
+	bf_strv_free(&o.load_args);
+	bf_strv_free(&o.alert_cmd);
+	bf_buf_free(&args);
+	free(av);
+	return rc;
+}

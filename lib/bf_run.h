@@ -1,0 +1,55 @@
+/* bf-run's core: plans a backfill date by date against the state file, then runs one
+ * stage pipeline (bf-extract | bf-enrich | bf-closure | bf-load) per batch of dates,
+ * max_workers at once, with claims so that two runs never work on the same date, retries
+ * of retryable exits, signal handling, progress, a summary, a JSON log and alerts.
+ *
+ * Ownership: struct bf_run_opts borrows every string and array it points to. */
+#ifndef BF_RUN_H
+#define BF_RUN_H
+
+#include <stddef.h>
+
+#include "bf_datesel.h"
+#include "bf_log.h"
+
+struct bf_strv {
+	char **v;
+	size_t n;
+};
+/* Appends a borrowed string. */
+void bf_strv_push(struct bf_strv *s, char *str);
+void bf_strv_free(struct bf_strv *s);
+
+struct bf_run_opts {
+	const char *source, *layout, *target;
+	struct bf_strv locations;
+	struct bf_datesel dates;
+	int retry_failed, newest_first, force;
+	int dry_run, json;
+	int max_workers;           /* default 2 */
+	int batch_size;            /* dates per pipeline, default 1 */
+	int retries;               /* retries of a retryable failure, default 3 */
+	long retry_base_ms;        /* default 500 */
+	double grace;              /* seconds after the first signal, < 0: wait */
+	double lease;              /* claim lease in seconds, default 60 */
+	int no_enrich, no_closure;
+	struct bf_strv extract_args, enrich_args, closure_args, load_args;
+	const char *exec_path;     /* look for stages here first */
+	const char *state_path;
+	const char *log_path;      /* NULL: bf-run-<UTC time>.json; "" or "-": none */
+	int progress;              /* -1 quiet, 0 default, 1 always */
+	int verbose;               /* copy the stages' stderr */
+	const char *args;          /* for the runs table */
+	double alert_failure_rate; /* percent; <= 0 off */
+	double alert_throughput_drop;
+	int alert_burst;           /* failures ... */
+	double alert_burst_window; /* ... within this many seconds */
+	struct bf_strv alert_cmd;
+};
+
+void bf_run_opts_init(struct bf_run_opts *o);
+/* Returns 0 when every selected date is done, 1 when some failed, 75 when interrupted,
+ * or the code of what stopped the run. */
+int bf_run_run(const struct bf_run_opts *o, struct bf_err *err);
+
+#endif
