@@ -88,6 +88,8 @@ int bf_closure_money(const char *s, size_t len, double *out)
 			neg = !neg;
 		} else if (c == '(' && !digits) {
 			neg = 1;
+		} else if (c == ',' && dot) {
+			return -1;   /* "1.234,50": a decimal comma, not supported */
 		} else if (c == ',' || c == ' ' || c == '\'' || c == '+' || c == ')' || c == '$' ||
 			   c >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
 			/* thousands separators, currency signs and codes */

@@ -298,10 +298,10 @@ static const char *str(const cJSON *o, const char *k)
 static void text_runs(FILE *out, const cJSON *arr)
 {
 	const cJSON *o;
-	fprintf(out, "  %-12s %-10s  %-10s  %-10s %5s  %s\n", "location", "from", "to", "", "days", "reasons");
+	fprintf(out, "  %-12s %-10s  %-10s %5s  %s\n", "location", "from", "to", "days", "reasons");
 	cJSON_ArrayForEach(o, arr) {
-		fprintf(out, "  %-12s %-10s  %-10s  %-10s %5.0f ", str(o, "location")[0] ? str(o, "location") : "-",
-			str(o, "start"), str(o, "end"), "", num(o, "days"));
+		fprintf(out, "  %-12s %-10s  %-10s %5.0f ", str(o, "location")[0] ? str(o, "location") : "-",
+			str(o, "start"), str(o, "end"), num(o, "days"));
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "reasons"))
 			if (r->valuedouble > 0)
