@@ -1,6 +1,8 @@
 /* dir:PATH target: one newline-delimited JSON file of record objects per stream and
  * partition, PATH/<stream>/<date>/<location>.ndjson (location "" is "_"; bytes outside
- * [A-Za-z0-9._-] are written %XX), ready for BigQuery, Snowflake or ClickHouse JSON loads.
+ * [A-Za-z0-9._-] are written %XX), ready for BigQuery, Snowflake or ClickHouse JSON loads:
+ * every column of the stream, values as cast (integers and booleans bare, numbers as exact
+ * decimal strings, dates "YYYY-MM-DD", date-times "YYYY-MM-DD HH:MM:SS", vectors arrays).
  * Each file is written as a temporary file in its own directory, fsynced and renamed at
  * the partition's STATE; a partition that has no rows of a stream any more loses that
  * stream's old file. PATH/_bf_loads/<date>/<location>.json keeps the STATE of each load.
@@ -204,8 +206,40 @@ static int dir_record(struct bf_target *bt, const struct bf_row *r, struct bf_er
 	int rc;
 	if (s->fd < 0 && (rc = open_tmp(t, s, err)))
 		return rc;
-	bf_buf_add(&s->buf, r->raw, r->rawlen);
-	bf_buf_addc(&s->buf, '\n');
+	/* the record with its values as cast: what a warehouse's JSON load parses into the
+	 * declared column types (numbers stay strings, exact) */
+	struct bf_buf *b = &s->buf;
+	bf_buf_addc(b, '{');
+	for (size_t i = 0; i < r->def->ncols; i++) {
+		const struct bf_col *col = &r->def->cols[i];
+		const struct bf_cell *c = &r->cells[i];
+		if (i)
+			bf_buf_addc(b, ',');
+		bf_buf_add_json_str(b, col->name, strlen(col->name));
+		bf_buf_addc(b, ':');
+		switch (c->kind) {
+		case BF_C_INT:
+			if (col->type == BF_T_BOOLEAN)
+				bf_buf_adds(b, c->i ? "true" : "false");
+			else
+				bf_buf_addf(b, "%lld", c->i);
+			break;
+		case BF_C_TEXT:
+			if (col->type == BF_T_JSON)
+				bf_buf_add(b, c->s, c->len);
+			else
+				bf_buf_add_json_str(b, c->s, c->len);
+			break;
+		case BF_C_VEC:
+			bf_buf_addc(b, '[');
+			for (size_t k = 0; k < c->nv; k++)
+				bf_buf_addf(b, k ? ",%.9g" : "%.9g", (double)c->v[k]);
+			bf_buf_addc(b, ']');
+			break;
+		default: bf_buf_adds(b, "null"); break;
+		}
+	}
+	bf_buf_adds(b, "}\n");
 	if (s->buf.len >= (1u << 20)) {
 		rc = write_all(s->fd, s->buf.p, s->buf.len, s->tmp, err);
 		bf_buf_reset(&s->buf);
