@@ -152,3 +152,29 @@ CREATE TABLE alerts (
     message     TEXT NOT NULL,
     at          TEXT NOT NULL
 );
+
+-- bf-enrich
+-- Answers of model APIs, so that a re-run or a retry pays nothing for inputs already done.
+CREATE TABLE enrich_cache (
+    key         TEXT PRIMARY KEY,            -- hex SHA-256 of model NUL task NUL input
+    model       TEXT NOT NULL,
+    task        TEXT NOT NULL,               -- embed, classify:L1|L2|, prompt, prompt:json
+    output      TEXT NOT NULL,               -- the JSON value added to the record
+    created_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Token usage and cost of model APIs per run, business date and model.
+CREATE TABLE enrich_usage (
+    run_id      INTEGER NOT NULL,
+    date        TEXT NOT NULL,               -- '' for records without lineage
+    model       TEXT NOT NULL,
+    requests    INTEGER NOT NULL DEFAULT 0,  -- HTTP requests sent, retries included
+    inputs      INTEGER NOT NULL DEFAULT 0,  -- inputs sent (not from the cache)
+    cached      INTEGER NOT NULL DEFAULT 0,  -- inputs answered from enrich_cache
+    failed      INTEGER NOT NULL DEFAULT 0,  -- inputs that got no valid answer
+    prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost        REAL NOT NULL DEFAULT 0,     -- from --price-per-1k-tokens
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, date, model)
+) WITHOUT ROWID;

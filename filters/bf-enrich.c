@@ -1,0 +1,191 @@
+/* bf-enrich: adds derived fields and model answers to the records on the pipe. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bf_buf.h"
+#include "bf_cli.h"
+#include "bf_enrich.h"
+#include "bf_exit.h"
+#include "bf_log.h"
+
+static const char usage[] =
+	"Usage: bf-enrich [options] < messages.ndjson > enriched.ndjson\n"
+	"Adds fields to RECORD messages: POS timestamps in ISO 8601, weekday, hour, daypart,\n"
+	"money in cents, durations in seconds, text embeddings (hashed offline, or a model's),\n"
+	"labels and prompt answers from an OpenAI-compatible API. Everything else passes\n"
+	"through unchanged and in order. With no options, derives the well-known POS columns.\n"
+	"\n"
+	"      --derive S.COL=KIND     KIND: timestamp, money, duration (S may be *)\n"
+	"      --embed S.C1[+C2..][:DIM][:hash|:model]   text embedding -> C1_C2_embedding\n"
+	"      --classify S.COL=L1|L2|...                a label of the set -> COL_label\n"
+	"      --prompt S.FIELD[:json]=TEMPLATE          answer to TEMPLATE with {column}s -> FIELD\n"
+	"      --auto / --no-auto      derive the well-known POS columns (default: only when\n"
+	"                              nothing else is configured)\n"
+	"      --timezone TZ           business time zone: IANA name, UTC or +HH:MM\n"
+	"      --config FILE           JSON settings (see bf-enrich(1)); flags win\n"
+	"      --api-base URL          OpenAI-compatible API (key from BF_API_KEY)\n"
+	"      --model NAME            model for embeddings and chat\n"
+	"      --batch-size B          inputs per embeddings request (default 32)\n"
+	"      --concurrency C         requests in flight (default 4)\n"
+	"      --timeout S             seconds per request (default 60)\n"
+	"      --retries N             retries of a failed request (default 5)\n"
+	"      --retry-base-ms MS      first backoff ceiling (default 200)\n"
+	"      --breaker N[:S]         open after N consecutive failures, probe after S s (5:5)\n"
+	"      --on-error fail|pass    a record that cannot be enriched fails its date (default)\n"
+	"                              or passes with _bf_enrich_error\n"
+	"      --price-per-1k-tokens P[,OUT]  price for the cost in the state file\n"
+	"      --state PATH            state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --max-line-bytes N      longest message accepted (default 64 MiB)\n"
+	"  -q, --quiet                 no warnings\n"
+	"  -v, --verbose               notes too\n"
+	"  -h, --help                  this help\n"
+	"  -V, --version               version\n";
+
+enum {
+	O_DERIVE = 0x100, O_EMBED, O_CLASSIFY, O_PROMPT, O_AUTO, O_NOAUTO, O_TZ, O_CONFIG,
+	O_API, O_MODEL, O_BATCH, O_CONC, O_TIMEOUT, O_RETRIES, O_RBASE, O_BREAKER, O_ONERR,
+	O_PRICE, O_STATE, O_MAXLINE,
+};
+
+static const struct option longopts[] = {
+	{ "derive", required_argument, NULL, O_DERIVE },
+	{ "embed", required_argument, NULL, O_EMBED },
+	{ "classify", required_argument, NULL, O_CLASSIFY },
+	{ "prompt", required_argument, NULL, O_PROMPT },
+	{ "auto", no_argument, NULL, O_AUTO },
+	{ "no-auto", no_argument, NULL, O_NOAUTO },
+	{ "timezone", required_argument, NULL, O_TZ },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "api-base", required_argument, NULL, O_API },
+	{ "model", required_argument, NULL, O_MODEL },
+	{ "batch-size", required_argument, NULL, O_BATCH },
+	{ "concurrency", required_argument, NULL, O_CONC },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "retry-base-ms", required_argument, NULL, O_RBASE },
+	{ "breaker", required_argument, NULL, O_BREAKER },
+	{ "on-error", required_argument, NULL, O_ONERR },
+	{ "price-per-1k-tokens", required_argument, NULL, O_PRICE },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int int_arg(const char *opt, const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return bf_cli_usage_error("%s: a whole number from %ld to %ld", opt, lo, hi);
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_enrich_opts o;
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	const char *config = NULL;
+	int c, rc = 0;
+
+	bf_log_init(argv[0]);
+	bf_enrich_opts_init(&o);
+	for (int i = 1; i < argc; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, argv[i]);
+	}
+	o.args = args.p ? args.p : "";
+	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case O_DERIVE: rc = bf_enrich_add_derive(&o, optarg, &err); break;
+		case O_EMBED: rc = bf_enrich_add_embed(&o, optarg, &err); break;
+		case O_CLASSIFY: rc = bf_enrich_add_classify(&o, optarg, &err); break;
+		case O_PROMPT: rc = bf_enrich_add_prompt(&o, optarg, &err); break;
+		case O_AUTO: o.auto_derive = 1; break;
+		case O_NOAUTO: o.auto_derive = 0; break;
+		case O_TZ: free(o.timezone); o.timezone = bf_xstrdup(optarg); break;
+		case O_CONFIG: config = optarg; break;
+		case O_API: free(o.api_base); o.api_base = bf_xstrdup(optarg); break;
+		case O_MODEL: free(o.model); o.model = bf_xstrdup(optarg); break;
+		case O_BATCH: rc = int_arg("--batch-size", optarg, 1, 4096, &o.batch); break;
+		case O_CONC: rc = int_arg("--concurrency", optarg, 1, 256, &o.concurrency); break;
+		case O_RETRIES: rc = int_arg("--retries", optarg, 0, 100, &o.retries); break;
+		case O_RBASE: {
+			int v;
+			if (!(rc = int_arg("--retry-base-ms", optarg, 1, 600000, &v)))
+				o.retry_base_ms = v;
+			break;
+		}
+		case O_TIMEOUT:
+			o.timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.timeout_s > 0) || o.timeout_s > 86400)
+				rc = bf_cli_usage_error("--timeout: seconds, above 0");
+			break;
+		case O_BREAKER:
+			o.breaker = (int)strtol(optarg, &end, 10);
+			if (end == optarg || o.breaker < 0 || o.breaker > 10000)
+				rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
+			else if (*end == ':') {
+				char *e2;
+				o.breaker_cooldown_s = strtod(end + 1, &e2);
+				if (e2 == end + 1 || *e2 || !(o.breaker_cooldown_s >= 0) || o.breaker_cooldown_s > 86400)
+					rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
+			} else if (*end)
+				rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
+			break;
+		case O_ONERR:
+			if (!strcmp(optarg, "pass"))
+				o.on_error_pass = 1;
+			else if (!strcmp(optarg, "fail"))
+				o.on_error_pass = 0;
+			else
+				rc = bf_cli_usage_error("--on-error: fail or pass");
+			break;
+		case O_PRICE: rc = bf_enrich_price(&o, optarg, &err); break;
+		case O_STATE: o.state_path = optarg; break;
+		case O_MAXLINE: {
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || v < 1024)
+				rc = bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
+			o.max_line = (size_t)v;
+			break;
+		}
+		case 'q': bf_log_set_level(0); break;
+		case 'v': bf_log_set_level(2); break;
+		case 'h': rc = bf_cli_help(usage); goto done;
+		case 'V': rc = bf_cli_version(); goto done;
+		default: rc = bf_cli_usage_error("unknown option"); goto done;
+		}
+		if (rc) {
+			if (err.code) {
+				bf_cli_usage_error("%s", err.msg);
+				rc = BF_EUSAGE;
+			}
+			goto done;
+		}
+	}
+	if (optind < argc) {
+		rc = bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
+		goto done;
+	}
+	if (config && (rc = bf_enrich_load_config(&o, config, &err))) {
+		bf_err_print(&err);
+		goto done;
+	}
+	o.api_key = getenv("BF_API_KEY");
+	rc = bf_enrich_run(&o, 0, 1, &err);
+	if (rc)
+		bf_err_print(&err);
+done:
+	bf_enrich_opts_free(&o);
+	bf_buf_free(&args);
+	return rc;
+}
