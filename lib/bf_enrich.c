@@ -446,9 +446,9 @@ static struct plan *plan_build(struct bf_enrich_opts *o, int auto_on, const char
 	for (int i = 0; i < o->nderives; i++)
 		if (stream_match(o->derives[i].stream, stream))
 			plan_col(p, o->derives[i].column, (int)o->derives[i].kind, 1);
-	if (auto_on)
+	if (auto_on && props)        /* only streams a SCHEMA declared */
 		for (size_t i = 0; i < sizeof auto_cols / sizeof auto_cols[0]; i++)
-			if (!props || cJSON_GetObjectItemCaseSensitive(props, auto_cols[i].name))
+			if (cJSON_GetObjectItemCaseSensitive(props, auto_cols[i].name))
 				plan_col(p, auto_cols[i].name, (int)auto_cols[i].kind, 0);
 	for (int i = 0; i < o->ntasks; i++) {
 		struct bf_enrich_task *t = &o->tasks[i];
