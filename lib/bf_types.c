@@ -437,6 +437,12 @@ static int parse_when(const char *s, size_t n, struct tm_parts *t)
 	size_t i = 0;
 	memset(t, 0, sizeof *t);
 	int a;
+	if (n == 8 && strspn(s, "0123456789") >= 8) {
+		digits(s, n, &i, 4, 4, &t->y);
+		digits(s, n, &i, 2, 2, &t->mo);
+		digits(s, n, &i, 2, 2, &t->d);
+		return valid_date(t->y, t->mo, t->d) ? 0 : -1;
+	}
 	if (digits(s, n, &i, 1, 4, &a))
 		return -1;
 	if (i == 4 && i < n && s[i] == '-') {
@@ -483,10 +489,6 @@ static int parse_when(const char *s, size_t n, struct tm_parts *t)
 				t->tzmin = sign * (hh * 60 + mm);
 			}
 		}
-	} else if (i == 8 && i == n) {
-		t->y = a / 10000;
-		t->mo = a / 100 % 100;
-		t->d = a % 100;
 	} else if (i <= 2 && i < n && s[i] == '/') {
 		t->mo = a;
 		i++;

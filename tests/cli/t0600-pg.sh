@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+test_description='bf-load into PostgreSQL: create, drift, types, quarantine, idempotence, crashes'
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+# gen LOC DATE... : messages of stream orders, ROWS rows a date (default 500)
+gen() {
+	awk -v loc="$1" -v dates="${*:2}" -v rows="${ROWS:-500}" -v extra="${EXTRA:-}" 'BEGIN {
+		printf "{\"type\":\"SCHEMA\",\"stream\":\"orders\",\"schema\":{\"type\":\"object\",\"properties\":{"
+		printf "\"order_id\":{\"type\":[\"integer\",\"null\"]},\"amount\":{\"type\":[\"number\",\"null\"]},"
+		printf "\"paid\":{\"type\":\"boolean\"},\"opened\":{\"type\":\"string\",\"format\":\"date-time\"},"
+		printf "\"note\":{\"type\":[\"string\",\"null\"]}%s,", extra ? ",\"" extra "\":{\"type\":\"string\"}" : ""
+		printf "\"_bf_date\":{\"type\":\"string\",\"format\":\"date\"},\"_bf_location\":{\"type\":\"string\"},"
+		printf "\"_bf_source\":{\"type\":\"string\"},\"_bf_line\":{\"type\":\"integer\"}}},\"key_properties\":[]}\n"
+		n = split(dates, d, " ")
+		for (k = 1; k <= n; k++) {
+			for (i = 1; i <= rows; i++) {
+				printf "{\"type\":\"RECORD\",\"stream\":\"orders\",\"record\":{\"order_id\":\"%d%011d\",", 900000 + k, i
+				printf "\"amount\":\"%d.%02d\",\"paid\":\"%s\",\"opened\":\"4/%d/24 %d:%02d %s\",", i % 997, i % 100, i % 3 ? "yes" : "0", k, i % 12 + 1, i % 60, i % 2 ? "AM" : "PM"
+				printf "\"note\":\"tab\\there, quote \\\" back\\\\slash\\nnewline %d\"%s,", i, extra ? ",\"" extra "\":\"x" i "\"" : ""
+				printf "\"_bf_date\":\"%s\",\"_bf_location\":\"%s\",\"_bf_source\":\"f.csv\",\"_bf_line\":%d}}\n", d[k], loc, i + 1
+			}
+			printf "{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"src\",\"location\":\"%s\",\"date\":\"%s\",\"status\":\"ok\"}}}\n", loc, d[k]
+		}
+	}'
+}
+
+pgsum() { psql -X -At -c "select count(*) || ' ' || md5(coalesce(string_agg(t::text, E'\n' order by t::text), '')) from ${1:-public}.orders t"; }
+
+test_expect_success PG 'set up' '
+	start_pg &&
+	gen 185129 2024-04-01 2024-04-02 2024-04-03 >three.ndjson &&
+	test_line_count = 1504 three.ndjson
+'
+
+test_expect_success PG 'a password in the URL is refused with 64 and why' '
+	test_expect_code 64 bf-load --target "postgresql://$PGUSER:secret@127.0.0.1:$PGPORT/$PGDATABASE" <three.ndjson 2>err &&
+	grep "contains a password" err &&
+	test_expect_code 64 bf-load --target "postgresql://$PGUSER@127.0.0.1:$PGPORT/$PGDATABASE?password=x" <three.ndjson
+'
+
+test_expect_success PG 'a wrong password is 77' '
+	PGPASSWORD=wrong test_expect_code 77 bf-load --target "$BF_PG_URL" <three.ndjson 2>err &&
+	grep -i "password" err
+'
+
+test_expect_success PG 'creates typed tables and loads every row through COPY' '
+	bf-load --target "$BF_PG_URL" <three.ndjson >out &&
+	test_line_count = 3 out &&
+	grep "\"load\":{\"rows\":500,\"quarantined\":0}" out &&
+	psql -X -At -c "select column_name || chr(32) || data_type from information_schema.columns where table_name = \$\$orders\$\$ order by ordinal_position" >types &&
+	printf "%s\n" "order_id bigint" "amount numeric" "paid boolean" "opened timestamp without time zone" \
+		"note text" "_bf_date date" "_bf_location text" "_bf_source text" "_bf_line bigint" >expect &&
+	test_cmp expect types &&
+	test "$(psql -X -At -c "select count(*) from orders")" = 1500 &&
+	test "$(psql -X -At -c "select order_id from orders where _bf_date = \$\$2024-04-02\$\$ and _bf_line = 8")" = 90000200000000007 &&
+	test "$(psql -X -At -c "select amount::text from orders where _bf_date = \$\$2024-04-02\$\$ and _bf_line = 11")" = 10.10 &&
+	test "$(psql -X -At -c "select opened from orders where _bf_date = \$\$2024-04-03\$\$ and _bf_line = 2")" = "2024-04-03 02:01:00" &&
+	test "$(psql -X -At -c "select count(*) from orders where not paid")" = 498 &&
+	psql -X -At -c "select note from orders where _bf_line = 2 and _bf_date = \$\$2024-04-01\$\$" >note &&
+	printf "tab\there, quote \" back\\\\slash\nnewline 1\n" >expect &&
+	test_cmp expect note &&
+	test "$(psql -X -At -c "select count(*) from _bf_loads where status = \$\$loaded\$\$ and rows = 500")" = 3 &&
+	test "$(sqlite3 "$BF_STATE" "select count(*) from partitions where status = \"loaded\" and loaded_rows = 500")" = 3
+'
+
+test_expect_success PG 're-running leaves exactly one copy' '
+	pgsum >before &&
+	bf-load --target "$BF_PG_URL" <three.ndjson >/dev/null &&
+	bf-load --target "$BF_PG_URL" <three.ndjson >/dev/null &&
+	pgsum >after &&
+	test_cmp before after
+'
+
+test_expect_success PG 'drift: a new column is added and the views still work' '
+	EXTRA=tip gen 185129 2024-04-03 >drift.ndjson &&
+	bf-load --target "$BF_PG_URL" <drift.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select count(tip) from orders")" = 500 &&
+	test "$(psql -X -At -c "select count(*) from orders")" = 1500 &&
+	test "$(psql -X -At -c "select count(tip) from orders_open")" = 500 &&
+	test "$(psql -X -At -c "select sum(rows) from orders_daily")" = 1500
+'
+
+test_expect_success PG 'a value that does not fit is quarantined, not loaded' '
+	gen 185129 2024-04-05 | sed -e "s/\"amount\":\"5.05\"/\"amount\":\"five\"/" \
+		-e "s/\"order_id\":\"90000100000000009\"/\"order_id\":\"9.5\"/" >bad.ndjson &&
+	test_expect_code 1 bf-load --target "$BF_PG_URL" <bad.ndjson >out 2>err &&
+	grep "\"load\":{\"rows\":498,\"quarantined\":2}" out &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_date = \$\$2024-04-05\$\$")" = 498 &&
+	sqlite3 "$BF_STATE" "select reason from quarantine where stage = \"load\" order by line" >reasons &&
+	grep "^amount (number): not a number: \"five\"$" reasons &&
+	grep "^order_id (integer): not an integer: \"9.5\"$" reasons &&
+	test "$(sqlite3 "$BF_STATE" "select count(*) from quarantine where stage = \"load\" and instr(cast(raw as text), \"five\") > 0")" = 1
+'
+
+# wait_copy: until a COPY into orders is running on the server
+wait_copy() {
+	for _ in $(seq 1 500); do
+		test "$(psql -X -At -c "select count(*) from pg_stat_activity where query like \$\$COPY %orders%\$\$ and state = \$\$active\$\$")" -ge 1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+test_expect_success PG 'SIGKILL mid-COPY, then a re-run, equals one clean run' '
+	ROWS=3000 gen 42 2024-05-01 2024-05-02 >big.ndjson &&
+	bf-load --target "$BF_PG_URL" --pg-schema clean <big.ndjson >/dev/null &&
+	pgsum clean >expect &&
+	head -n 3500 big.ndjson >first &&
+	mkfifo pipe &&
+	{ bf-load --target "$BF_PG_URL" <pipe >/dev/null 2>&1 & } &&
+	pid=$! &&
+	exec 7>pipe &&
+	cat first >&7 &&
+	wait_copy &&
+	kill -9 $pid &&
+	{ wait $pid || true; } &&
+	exec 7>&- &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$42\$\$ and _bf_date = \$\$2024-05-02\$\$")" = 0 &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$42\$\$ and _bf_date = \$\$2024-05-01\$\$")" = 3000 &&
+	bf-load --target "$BF_PG_URL" <big.ndjson >/dev/null &&
+	psql -X -At -c "select count(*) || chr(32) || md5(coalesce(string_agg(t::text, chr(10) order by t::text), chr(32))) from (select order_id, amount, paid, opened, note, _bf_date, _bf_location, _bf_source, _bf_line from orders where _bf_location = \$\$42\$\$) t" >got &&
+	psql -X -At -c "select count(*) || chr(32) || md5(coalesce(string_agg(t::text, chr(10) order by t::text), chr(32))) from (select order_id, amount, paid, opened, note, _bf_date, _bf_location, _bf_source, _bf_line from clean.orders) t" >want &&
+	test_cmp want got
+'
+
+test_expect_success PG 'the server stopped mid-date: exit 69, the date rolled back and not marked' '
+	ROWS=3000 gen 77 2024-06-01 >one.ndjson &&
+	head -n 1500 one.ndjson >part1 &&
+	tail -n +1501 one.ndjson >part2 &&
+	rm -f pipe2 && mkfifo pipe2 &&
+	{ bf-load --target "$BF_PG_URL" <pipe2 >/dev/null 2>err69 & } &&
+	pid=$! &&
+	exec 8>pipe2 &&
+	cat part1 >&8 &&
+	wait_copy &&
+	"$BF_SERVERS/pg.sh" stop "$PG_SOCKET_DIR" &&
+	{ cat part2 >&8 || true; } &&
+	exec 8>&- &&
+	{ wait $pid; echo $? >code; } &&
+	test "$(cat code)" = 69 &&
+	grep -i "connection" err69 &&
+	"$BF_SERVERS/pg.sh" start "$PG_SOCKET_DIR" &&
+	. "$PG_SOCKET_DIR/env" &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$77\$\$")" = 0 &&
+	test "$(psql -X -At -c "select count(*) from _bf_loads where location = \$\$77\$\$")" = 0 &&
+	test "$(sqlite3 "$BF_STATE" "select count(*) from partitions where location = \"77\" and status = \"loaded\"")" = 0
+'
+
+test_expect_success PG 'embeddings become real[] castable to a vector' '
+	cat >emb.ndjson <<-\EOS &&
+	{"type":"SCHEMA","stream":"items","schema":{"properties":{"name":{"type":"string"},"embedding":{"type":"array","items":{"type":"number"}}}}}
+	{"type":"RECORD","stream":"items","record":{"name":"fries","embedding":[0.5,-1.25,3e2],"_bf_date":"2024-04-04","_bf_location":"1","_bf_line":2}}
+	{"type":"RECORD","stream":"items","record":{"name":"shake","embedding":"[1, 2]","_bf_date":"2024-04-04","_bf_location":"1","_bf_line":3}}
+	{"type":"STATE","value":{"bf":{"source":"s","location":"1","date":"2024-04-04"}}}
+	EOS
+	bf-load --target "$BF_PG_URL" <emb.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = \$\$items\$\$::regclass and attname = \$\$embedding\$\$")" = "real[]" &&
+	test "$(psql -X -At -c "select embedding from items order by name")" = "{0.5,-1.25,300}
+{1,2}"
+'
+
+test_done
