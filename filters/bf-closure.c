@@ -30,6 +30,8 @@ static const char usage[] =
 	"      --min-sales X           absolute: smaller sales is low_sales\n"
 	"      --activity-stream S     the stream counted for activity (default order_details)\n"
 	"      --amount-column S.C     the amount summed for sales (default order_details.amount)\n"
+	"      --void-column C         rows of the amount stream with C true are not sales\n"
+	"                              (default voided; \"\" for none)\n"
 	"      --activity-fraction F   relative: F x median rows of the same weekday (default 0.1)\n"
 	"      --sales-fraction F      relative: F x median sales of the same weekday (default 0.1)\n"
 	"      --baseline-weeks K      history window in weeks (default 8)\n"
@@ -47,7 +49,7 @@ static const char usage[] =
 	"  -V, --version               version\n";
 
 enum { O_EXPSTREAMS = 0x100, O_EXPFILES, O_MINFILES, O_MINROWS, O_MINSALES, O_ACTSTREAM,
-       O_AMOUNT, O_ACTFRAC, O_SALESFRAC, O_WEEKS, O_DUE, O_TODAY, O_MAXMEM, O_REPORT, O_JSON,
+       O_AMOUNT, O_VOID, O_ACTFRAC, O_SALESFRAC, O_WEEKS, O_DUE, O_TODAY, O_MAXMEM, O_REPORT, O_JSON,
        O_SOURCE, O_STATE, O_MAXLINE };
 
 static const struct option longopts[] = {
@@ -58,6 +60,7 @@ static const struct option longopts[] = {
 	{ "min-sales", required_argument, NULL, O_MINSALES },
 	{ "activity-stream", required_argument, NULL, O_ACTSTREAM },
 	{ "amount-column", required_argument, NULL, O_AMOUNT },
+	{ "void-column", required_argument, NULL, O_VOID },
 	{ "activity-fraction", required_argument, NULL, O_ACTFRAC },
 	{ "sales-fraction", required_argument, NULL, O_SALESFRAC },
 	{ "baseline-weeks", required_argument, NULL, O_WEEKS },
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 			o.cfg.amount_column = dot + 1;
 			break;
 		}
+		case O_VOID: o.cfg.void_column = optarg; break;
 		case O_ACTFRAC:
 			if (parse_real("--activity-fraction", optarg, 0, 1, &o.cfg.activity_fraction))
 				return BF_EUSAGE;

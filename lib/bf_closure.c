@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bf_buf.h"
@@ -30,6 +31,7 @@ void bf_closure_cfg_init(struct bf_closure_cfg *c)
 	c->activity_stream = "order_details";
 	c->amount_stream = "order_details";
 	c->amount_column = "amount";
+	c->void_column = "voided";
 }
 
 void bf_closure_history_free(struct bf_closure_history *h)
@@ -196,6 +198,8 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		cJSON_AddNumberToObject(ob, "sales", round2(obs->sales));
 	else
 		cJSON_AddNullToObject(ob, "sales");
+	if (obs->voided)
+		cJSON_AddNumberToObject(ob, "voided_rows", (double)obs->voided);
 	if (obs->bad_amounts)
 		cJSON_AddNumberToObject(ob, "unparsed_amounts", (double)obs->bad_amounts);
 
@@ -325,6 +329,8 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		bf_buf_addf(&a, "%s.%s", cfg->amount_stream, cfg->amount_column);
 		cJSON_AddStringToObject(th, "amount_column", a.p);
 		bf_buf_free(&a);
+		if (cfg->void_column && *cfg->void_column)
+			cJSON_AddStringToObject(th, "void_column", cfg->void_column);
 	}
 	cJSON_AddNumberToObject(th, "activity_fraction", cfg->activity_fraction);
 	cJSON_AddNumberToObject(th, "sales_fraction", cfg->sales_fraction);
@@ -469,7 +475,7 @@ struct cl {
 	long long held_msgs;
 	struct bf_closure_stream *streams;   /* of the partition */
 	size_t nstreams;
-	long long activity_rows, bad_amounts;
+	long long activity_rows, bad_amounts, voided;
 	double sales;
 	int have_sales;
 	char **seen;               /* streams with a SCHEMA in this process */
@@ -556,7 +562,7 @@ static void part_reset(struct cl *c)
 	free(c->streams);
 	c->streams = NULL;
 	c->nstreams = 0;
-	c->activity_rows = c->bad_amounts = 0;
+	c->activity_rows = c->bad_amounts = c->voided = 0;
 	c->sales = 0;
 	c->have_sales = 0;
 	c->held_msgs = 0;
@@ -633,11 +639,28 @@ static int on_schema(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf
 	return rc ? rc : BF_FILTER_TAKEN;
 }
 
+/* A truthy flag value: true, "true", "t", "yes", "y", "1" (any case). */
+static int truthy(const char *v, size_t n)
+{
+	if (n == 4 && !memcmp(v, "true", 4))
+		return 1;
+	if (n >= 2 && *v == '"') {
+		v++;
+		n -= 2;
+	}
+	static const char *const yes[] = { "true", "t", "yes", "y", "1" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (strlen(yes[i]) == n && !strncasecmp(v, yes[i], n))
+			return 1;
+	return 0;
+}
+
 /* The amount of an activity record, found without building its tree. */
 static void take_amount(struct cl *c, const struct bf_msg *m)
 {
 	const char *rec = m->line + m->record_span.start;
-	const char *keys[2] = { c->o->cfg.amount_column, NULL };
+	const char *vc = c->o->cfg.void_column;
+	const char *keys[3] = { c->o->cfg.amount_column, vc && *vc ? vc : NULL, NULL };
 	struct bf_jsoncheck ck;
 	memset(&ck, 0, sizeof ck);
 	ck.keys = keys;
@@ -649,14 +672,18 @@ static void take_amount(struct cl *c, const struct bf_msg *m)
 	if (n == 4 && !memcmp(v, "null", 4))
 		return;
 	c->have_sales = 1;
+	if (keys[1] && ck.spans[1].len && truthy(rec + ck.spans[1].start, ck.spans[1].len)) {
+		c->voided++;
+		return;
+	}
 	if (*v == '"') {
 		v++;
 		n -= 2;
 		if (memchr(v, '\\', n)) {
 			cJSON *j = cJSON_ParseWithLength(v - 1, n + 2);
-			int ok = cJSON_IsString(j) && !bf_closure_money(j->valuestring, strlen(j->valuestring), &d);
+			int good = cJSON_IsString(j) && !bf_closure_money(j->valuestring, strlen(j->valuestring), &d);
 			cJSON_Delete(j);
-			if (ok)
+			if (good)
 				c->sales += d;
 			else
 				c->bad_amounts++;
@@ -842,6 +869,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	obs.sales = c->sales;
 	obs.have_sales = c->have_sales;
 	obs.bad_amounts = c->bad_amounts;
+	obs.voided = c->voided;
 	obs.seen_streams = (const char *const *)c->seen;
 	obs.nseen = c->nseen;
 

@@ -36,6 +36,8 @@ struct bf_closure_cfg {
 	const char *activity_stream;   /* "order_details" */
 	const char *amount_stream;     /* "order_details" */
 	const char *amount_column;     /* "amount" */
+	const char *void_column;       /* rows of the amount stream with a true value here are
+					* left out of sales ("voided"); NULL or "" for none */
 };
 
 /* Fills the defaults (today from the clock). */
@@ -56,6 +58,7 @@ struct bf_closure_obs {
 	double sales;              /* sum of the amount column over the activity stream */
 	int have_sales;            /* the amount column was found in at least one record */
 	long long bad_amounts;     /* amounts that were not numbers (left out of the sum) */
+	long long voided;          /* rows left out of the sum as voided */
 	const char *const *seen_streams;  /* streams this process has seen a SCHEMA of */
 	size_t nseen;
 };
