@@ -64,6 +64,7 @@ struct item {
 	char iso[11];
 	int plan;
 	int nrows, nloaded, nclosed, npending, nfailed;
+	int nmine;                 /* rows written by this run's stages */
 	long long attempts, loaded_rows;
 	char *last_error;          /* from the state file */
 	int st;                    /* R_* */
@@ -130,10 +131,16 @@ struct ctx {
 	pid_t alert_pids[32];
 	size_t nalert_pids;
 	int color;
+	sigset_t waitmask;         /* the signal mask while waiting (ours blocks them otherwise) */
 };
 
 static volatile sig_atomic_t signals_seen;
 static volatile sig_atomic_t last_signal;
+
+static void on_child(int sig)
+{
+	(void)sig;
+}
 
 static void on_signal(int sig)
 {
@@ -289,7 +296,7 @@ static struct item *find_item(struct ctx *c, const char *iso)
 
 static void item_reset_state(struct item *t)
 {
-	t->nrows = t->nloaded = t->nclosed = t->npending = t->nfailed = 0;
+	t->nrows = t->nloaded = t->nclosed = t->npending = t->nfailed = t->nmine = 0;
 	t->attempts = t->loaded_rows = 0;
 	free(t->last_error);
 	t->last_error = NULL;
@@ -318,13 +325,15 @@ static int load_status(struct ctx *c, const char *from, const char *to, struct b
 	if (!c->db)
 		goto classify;
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT location, date, status, attempts, last_error, loaded_rows FROM partitions"
-				" WHERE source = ? AND date >= ? AND date <= ?", -1, &s, NULL);
+				"SELECT location, date, status, attempts, last_error, loaded_rows,"
+				" run_id IN (SELECT run_id FROM runs WHERE parent_run = ?4) FROM partitions"
+				" WHERE source = ?1 AND date >= ?2 AND date <= ?3", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return bf_sqlite_fail(c->db, rc, "state file", err);
 	sqlite3_bind_text(s, 1, c->canon, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, c->st ? c->st->run_id : -1);
 	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
 		const char *loc = (const char *)sqlite3_column_text(s, 0);
 		struct item *t = find_item(c, (const char *)sqlite3_column_text(s, 1));
@@ -344,6 +353,7 @@ static int load_status(struct ctx *c, const char *from, const char *to, struct b
 		if (a > t->attempts)
 			t->attempts = a;
 		t->loaded_rows += sqlite3_column_int64(s, 5);
+		t->nmine += sqlite3_column_int(s, 6);
 		const char *e = (const char *)sqlite3_column_text(s, 4);
 		if (e && *e && (!t->last_error || !strcmp(stt, "failed"))) {
 			free(t->last_error);
@@ -627,7 +637,9 @@ static void mark_partitions(struct ctx *c, struct item *t, const char *status, c
 			bf_err_print(&err);
 			continue;
 		}
-		if (!strcmp(cur, "loaded") || !strcmp(cur, "closed") || !strcmp(cur, "pending"))
+		/* a date done before stays done, unless --force redid it and this attempt failed */
+		if ((!strcmp(cur, "loaded") || !strcmp(cur, "closed") || !strcmp(cur, "pending")) &&
+		    !(c->o->force && !strcmp(status, "failed")))
 			continue;
 		if (!strcmp(cur, "failed") && !strcmp(status, "failed"))
 			continue;  /* keep the stage's own, more precise, error */
@@ -852,7 +864,9 @@ static void finish_job(struct ctx *c, struct job *j)
 		if (load_status(c, t->iso, t->iso, &err))
 			bf_err_print(&err);
 		t->ms = now - t->t0;
-		if ((size_t)t->nrows >= c->nloc && t->nloaded + t->nclosed + t->npending == t->nrows && t->nrows) {
+		/* done, and with --force done again by this run */
+		if ((size_t)t->nrows >= c->nloc && t->nloaded + t->nclosed + t->npending == t->nrows && t->nrows &&
+		    (!c->o->force || t->nmine == t->nrows)) {
 			t->st = RS_OK;
 			t->rows = t->loaded_rows;
 			t->closed = t->nclosed == t->nrows;
@@ -1018,10 +1032,9 @@ static int run_loop(struct ctx *c, struct bf_err *err)
 		int timeout = 200;
 		if (wake && !c->njobs)
 			timeout = (int)(wake - now > 0 ? (wake - now < 1000 ? wake - now : 1000) : 1);
-		if (nfds)
-			poll(fds, nfds, timeout);
-		else
-			bf_sleep_ms(timeout);
+		/* signals are blocked but here: a child's exit or a Ctrl-C wakes us at once */
+		struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
+		ppoll(fds, nfds, &ts, &c->waitmask);
 		for (size_t i = 0; i < c->njobs;) {
 			if (bf_pipeline_step(&c->jobs[i].p)) {
 				finish_job(c, &c->jobs[i]);
@@ -1166,8 +1179,8 @@ static void summary(struct ctx *c, double secs)
 			bf_prog(), c->skipped, c->elsewhere, c->interrupted);
 	for (size_t i = 0; i < c->n; i++)
 		if (c->it[i].st == RS_FAILED)
-			fprintf(stderr, "%s: %sfailed%s %s: %s%s%s\n", bf_prog(), red, off, c->it[i].iso,
-				c->it[i].stage, c->it[i].stage[0] ? ": " : "", c->it[i].error);
+			fprintf(stderr, "%s: %sfailed%s %s: %s\n", bf_prog(), red, off, c->it[i].iso,
+				c->it[i].error);
 }
 
 static int write_log(struct ctx *c, const char *path, int code, const char *started, double secs,
@@ -1300,7 +1313,7 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	size_t ndays;
 	int rc;
 	char started[21];
-	struct sigaction sa, old_int, old_term, old_hup;
+	struct sigaction sa, old_int, old_term, old_hup, old_chld;
 
 	bf_now_rfc3339(started);
 	c.t0 = bf_mono_ms();
@@ -1369,9 +1382,20 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, &old_chld);
 	signal(SIGPIPE, SIG_IGN);
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &c.waitmask);
 	bf_progress_init(&c.prog, o->progress < 0 ? -1 : 1);
 	rc = run_loop(&c, err);
+	sigprocmask(SIG_SETMASK, &c.waitmask, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
