@@ -1349,10 +1349,11 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct b
 	struct part *p = get_part(c, loc, strlen(loc), jd->valuestring, strlen(jd->valuestring));
 	p->closed = 1;
 	c->cur = NULL;
-	usage_write(c, p);
 	record_failure(c, p, cJSON_IsString(js) ? js->valuestring : NULL);
-	if (!p->records && !p->failed)
+	if (!p->records && !p->failed) {
+		usage_write(c, p);
 		return BF_FILTER_PASS;
+	}
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddNumberToObject(e, "records", (double)p->records);
 	cJSON_AddNumberToObject(e, "unparsed", (double)p->unparsed_total);
@@ -1376,6 +1377,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct b
 		cJSON_AddStringToObject(bf, "error", m.p);
 		bf_buf_free(&m);
 	}
+	usage_write(c, p);
 	bf_filter_write_json(f, msg->root);
 	if ((rc = bf_filter_flush(f, err)))
 		return rc;
