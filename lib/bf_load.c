@@ -41,6 +41,8 @@ struct loop {
 	struct bf_member *mem;
 	size_t memcap;
 	struct bf_buf scratch, name;
+	int *idx;                  /* member -> column of the record being read */
+	size_t idxcap;
 	struct quar *q;
 	size_t nq;
 };
@@ -208,7 +210,11 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	unsigned version = s->def.version;
 	int rc;
 	/* map members to columns (the previous record's order first) */
-	int *idx = n ? bf_xmalloc((size_t)n * sizeof *idx) : NULL;
+	if ((size_t)n > l->idxcap) {
+		l->idxcap = (size_t)n * 2;
+		l->idx = bf_xrealloc(l->idx, l->idxcap * sizeof *l->idx);
+	}
+	int *idx = l->idx;
 	for (long i = 0; i < n; i++) {
 		const struct bf_member *mb = &l->mem[i];
 		int c = -1;
@@ -217,7 +223,6 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 			c = (int)s->cidx[i];
 		if (c < 0) {
 			if (memchr(mb->key, '\0', mb->keylen)) {
-				free(idx);
 				return bf_fail(err, BF_EDATA, where, "line %ld: a NUL character in a member name",
 					       m->lineno);
 			}
@@ -251,10 +256,8 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 				mline = mb;
 		}
 	}
-	if (s->def.version != version && (rc = l->t->ops->schema(l->t, &s->def, err))) {
-		free(idx);
+	if (s->def.version != version && (rc = l->t->ops->schema(l->t, &s->def, err)))
 		return rc;
-	}
 	/* the partition */
 	char *loc = mloc && mloc->kind == BF_J_STRING ? bf_xstrndup(mloc->val, mloc->len) : NULL;
 	char *date = mdate && mdate->kind == BF_J_STRING ? bf_xstrndup(mdate->val, mdate->len) : NULL;
@@ -273,10 +276,8 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	}
 	free(loc);
 	free(date);
-	if (rc) {
-		free(idx);
+	if (rc)
 		return rc;
-	}
 	/* cast */
 	for (size_t c = 0; c < s->ncells; c++)
 		s->cells[c].kind = BF_C_NULL;
@@ -309,7 +310,6 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 			bad = 1;
 		}
 	}
-	free(idx);
 	if (bad) {
 		if (bf_log_level() >= 1)
 			bf_warn(where, "line %ld: record of %s refused: %s", m->lineno, s->def.name,
@@ -586,6 +586,7 @@ done:
 		free_stream(l.streams[i]);
 	free(l.streams);
 	free(l.mem);
+	free(l.idx);
 	bf_buf_free(&l.scratch);
 	bf_buf_free(&l.name);
 	clear_quar(&l);

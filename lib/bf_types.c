@@ -576,6 +576,11 @@ static int when(enum bf_type ty, const char *s, size_t n, struct bf_cell *c, cha
 		const struct bf_member *m)
 {
 	struct tm_parts t;
+	if (ty == BF_T_DATE && n == 10 && s[4] == '-' && s[7] == '-' && parse_when(s, n, &t) == 0 &&
+	    !t.has_time) {
+		set_text(c, s, n);        /* already canonical */
+		return 0;
+	}
 	if (parse_when(s, n, &t))
 		return refuse(why, whylen, ty == BF_T_DATE ? "not a date" : "not a date-time", m);
 	bf_buf_reset(&c->own);
