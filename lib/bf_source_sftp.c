@@ -25,6 +25,7 @@
 #include "bf_retry.h"
 
 #define READ_BUF (1024 * 1024)   /* one libssh2_sftp_read; libssh2 reads ahead 4x this */
+#define MIN_ASK (32 * 1024)
 #define TRANSIENT (-1)           /* internal: a network fault worth a reconnect */
 
 struct sftp_src {
@@ -46,6 +47,7 @@ struct sftp_file {
 	LIBSSH2_SFTP_HANDLE *h;
 	unsigned gen;
 	uint64_t off;              /* bytes handed to the caller */
+	long long size;            /* from the listing, -1 unknown */
 	char *buf;
 	size_t blen, bpos;
 	int eof;
@@ -680,8 +682,8 @@ static int sftp_open(struct bf_source *s, const char *rel, const struct bf_entry
 	struct sftp_file *f = bf_xcalloc(1, sizeof *f);
 	struct bf_buf path = BF_BUF_INIT;
 	int attempt = 0, rc;
-	(void)e;
 	f->c = c;
+	f->size = e ? e->size : -1;
 	f->rel = bf_xstrdup(rel);
 	for (;;) {
 		if ((rc = ensure(c, &attempt, err)))
@@ -728,7 +730,15 @@ static long sftp_read(void *fh, void *out, size_t len, struct bf_err *err)
 				return -rc;
 			continue;
 		}
-		ssize_t n = libssh2_sftp_read(f->h, f->buf, READ_BUF);
+		/* libssh2 keeps 4x the buffer asked for in flight: size the ask so that the
+		 * read-ahead covers what is left of the file (and its end) without flooding
+		 * the server with requests past it */
+		size_t ask = READ_BUF;
+		if (f->size >= 0 && (uint64_t)f->size >= f->off) {
+			uint64_t want = ((uint64_t)f->size - f->off) / 4 + 1;
+			ask = want < MIN_ASK ? MIN_ASK : want > READ_BUF ? READ_BUF : (size_t)want;
+		}
+		ssize_t n = libssh2_sftp_read(f->h, f->buf, ask);
 		if (n > 0) {
 			f->blen = (size_t)n;
 			f->bpos = 0;
