@@ -924,8 +924,11 @@ static int pump(struct ctx *c, int wait, struct bf_err *err)
 		*err = c->fatal_err;
 		return c->fatal;
 	}
-	if (wait && c->qlen && c->q[c->qhead]->waiting && (!c->model || !bf_model_pending(c->model)))
-		return bf_fail(err, BF_ESOFTWARE, NULL, "a record waits for an answer that nobody asked for");
+	if (wait && c->qlen && c->q[c->qhead]->waiting && (!c->model || !bf_model_pending(c->model))) {
+		dispatch_all(c);       /* the head waits for a batch still being filled */
+		if (!c->model || !bf_model_pending(c->model))
+			return bf_fail(err, BF_ESOFTWARE, NULL, "a record waits for an answer that nobody asked for");
+	}
 	return 0;
 }
 

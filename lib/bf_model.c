@@ -28,7 +28,9 @@ struct bf_model {
 	enum breaker_state bstate;
 	int consecutive;
 	int64_t open_until;
+	int64_t pause_until;       /* a Retry-After holds every request until then */
 	int probe_inflight;
+	int probe_failed;          /* the last probe failed: waiting jobs fail at once */
 	int opened;
 	long long requests;
 };
@@ -343,6 +345,8 @@ static void on_http(void *ctx, struct bf_http_req *r)
 		code = BF_EUNAVAIL;
 	} else if (r->status == 429) {
 		snprintf(why, sizeof why, "HTTP 429 (rate limited)");
+		if (r->retry_after_ms > 0 && now + r->retry_after_ms > m->pause_until)
+			m->pause_until = now + r->retry_after_ms;
 		code = BF_EUNAVAIL;
 	} else if (r->status >= 500 || r->status == 408) {
 		server_fault = 1;
@@ -367,6 +371,7 @@ static void on_http(void *ctx, struct bf_http_req *r)
 		m->consecutive = 0;
 		if (m->bstate == HALF_OPEN)
 			m->bstate = CLOSED;
+		m->probe_failed = 0;
 		m->pending--;
 		finish(m, j, 0, "%s", "");
 		return;
@@ -377,6 +382,8 @@ static void on_http(void *ctx, struct bf_http_req *r)
 		    (m->o.breaker > 0 && m->bstate == CLOSED && m->consecutive >= m->o.breaker)) {
 			if (m->bstate == CLOSED)
 				m->opened++;
+			else
+				m->probe_failed = 1;
 			m->bstate = OPEN;
 			m->open_until = now + m->o.breaker_cooldown_ms;
 		}
@@ -424,21 +431,25 @@ int bf_model_poll(struct bf_model *m, int wait_ms, void (*done)(void *, struct b
 		m->wait_tail = j;
 	while ((j = *pp)) {
 		int go = 0;
-		if (j->due_ms > now) {
-			if (next_due < 0 || j->due_ms < next_due)
-				next_due = j->due_ms;
+		if (j->due_ms > now || m->pause_until > now) {
+			int64_t d = j->due_ms > m->pause_until ? j->due_ms : m->pause_until;
+			if (next_due < 0 || d < next_due)
+				next_due = d;
 		} else if (m->inflight < m->o.concurrency) {
 			if (m->bstate == OPEN && now >= m->open_until && !m->probe_inflight) {
 				m->bstate = HALF_OPEN;
 				j->probe = 1;
 				m->probe_inflight = 1;
 				go = 1;
-			} else if (m->bstate == OPEN && now < m->open_until) {
+			} else if (m->bstate == OPEN && m->probe_failed) {
 				*pp = j->next;
 				m->pending--;
 				finish(m, j, BF_EUNAVAIL, "circuit breaker open after %d consecutive failures",
 				       m->consecutive);
 				continue;
+			} else if (m->bstate == OPEN) {
+				if (next_due < 0 || m->open_until < next_due)
+					next_due = m->open_until;   /* held until the cool-down ends */
 			} else if (m->bstate == CLOSED) {
 				j->probe = 0;
 				go = 1;
