@@ -98,9 +98,10 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *v)
 
 int main(int argc, char **argv)
 {
-	struct bf_extract_opts o = { 0 };
+	/* static: what the options allocated stays reachable when a usage error returns early */
+	static struct bf_extract_opts o;
+	static struct bf_buf args = BF_BUF_INIT;
 	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
 	int c, idx, rc;
 	long v;
 

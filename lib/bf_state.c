@@ -41,31 +41,33 @@ static void nap(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The retries end BUSY_RETRY_MS after the first attempt, counting the time SQLite's own
+ * busy handler waited too (not only our naps). */
 int bf_sqlite_step(sqlite3_stmt *st)
 {
-	int waited = 0, delay = 5;
+	int64_t t0 = bf_mono_ms();
+	int delay = 5;
 	for (;;) {
 		int rc = sqlite3_step(st);
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_RETRY_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= BUSY_RETRY_MS)
 			return rc;
 		sqlite3_reset(st);
 		nap(delay);
-		waited += delay;
 		delay = delay < 200 ? delay * 2 : 200;
 	}
 }
 
 int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err)
 {
-	int waited = 0, delay = 5;
+	int64_t t0 = bf_mono_ms();
+	int delay = 5;
 	for (;;) {
 		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			return 0;
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_RETRY_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= BUSY_RETRY_MS)
 			return bf_sqlite_fail(db, rc, where, err);
 		nap(delay);
-		waited += delay;
 		delay = delay < 200 ? delay * 2 : 200;
 	}
 }
