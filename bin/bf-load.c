@@ -59,15 +59,33 @@ static int split_col(const char *arg, size_t n, char **stream, char **column)
 	return 0;
 }
 
+static struct bf_load_opts o;
+static struct bf_type_override *types;
+static struct bf_amount_col *amounts;
+static struct bf_buf args = BF_BUF_INIT;
+
+/* Frees what the options allocated, whichever way main returns. */
+static void cleanup(void)
+{
+	bf_buf_free(&args);
+	for (size_t i = 0; i < o.ntypes; i++) {
+		free(types[i].stream);
+		free(types[i].column);
+	}
+	for (size_t i = 0; i < o.namounts; i++) {
+		free(amounts[i].stream);
+		free(amounts[i].column);
+	}
+	free(types);
+	free(amounts);
+}
+
 int main(int argc, char **argv)
 {
-	struct bf_type_override *types = NULL;
-	struct bf_amount_col *amounts = NULL;
-	struct bf_load_opts o = { 0 };
 	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
 	int c, rc;
 
+	atexit(cleanup);
 	bf_log_init(argv[0]);
 	for (int i = 1; i < argc; i++) {
 		bf_buf_adds(&args, i > 1 ? " " : "");
@@ -97,9 +115,12 @@ int main(int argc, char **argv)
 			struct bf_type_override ov;
 			if (!eq || split_col(optarg, (size_t)(eq - optarg), &ov.stream, &ov.column))
 				return bf_cli_usage_error("--type: STREAM.COLUMN=TYPE, not \"%s\"", optarg);
-			if (bf_type_parse(eq + 1, &ov.type))
+			if (bf_type_parse(eq + 1, &ov.type)) {
+				free(ov.stream);
+				free(ov.column);
 				return bf_cli_usage_error("--type: unknown type \"%s\" (string integer number boolean "
 							  "date date-time timestamptz json vector)", eq + 1);
+			}
 			types = bf_xrealloc(types, (o.ntypes + 1) * sizeof *types);
 			types[o.ntypes++] = ov;
 			o.types = types;
@@ -128,16 +149,5 @@ int main(int argc, char **argv)
 	rc = bf_load_run(&o, 0, 1, &err);
 	if (rc)
 		bf_err_print(&err);
-	bf_buf_free(&args);
-	for (size_t i = 0; i < o.ntypes; i++) {
-		free(types[i].stream);
-		free(types[i].column);
-	}
-	for (size_t i = 0; i < o.namounts; i++) {
-		free(amounts[i].stream);
-		free(amounts[i].column);
-	}
-	free(types);
-	free(amounts);
 	return rc;
 }
