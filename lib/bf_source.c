@@ -87,7 +87,8 @@ drop:
 		free(e->name);
 	}
 	*n = k;
-	qsort(*ents, *n, sizeof **ents, by_name);
+	if (*n > 1)
+		qsort(*ents, *n, sizeof **ents, by_name);
 	return 0;
 }
 
