@@ -190,20 +190,44 @@ static int zone_offset(struct bf_tz *tz, const struct bf_ts *t)
 	return tz->memo_off;
 }
 
+static char *two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 size_t bf_derive_ts_iso(struct bf_tz *tz, const struct bf_ts *t, char *out)
 {
-	int len;
-	if (!t->has_time)
-		return (size_t)snprintf(out, 32, "%04d-%02d-%02d", t->y, t->mo, t->d);
-	len = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d", t->y, t->mo, t->d, t->h, t->mi, t->s);
-	if (tz->kind == BF_TZ_NONE)
-		return (size_t)len;
-	int off = tz->kind == BF_TZ_FIXED ? tz->offset_s : zone_offset(tz, t);
-	if (off == 0)
-		return (size_t)len + (size_t)snprintf(out + len, 32 - (size_t)len, "Z");
-	int a = off < 0 ? -off : off;
-	return (size_t)len + (size_t)snprintf(out + len, 32 - (size_t)len, "%c%02d:%02d",
-					      off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+	char *p = out;
+	p = two(p, t->y / 100);
+	p = two(p, t->y % 100);
+	*p++ = '-';
+	p = two(p, t->mo);
+	*p++ = '-';
+	p = two(p, t->d);
+	if (t->has_time) {
+		*p++ = 'T';
+		p = two(p, t->h);
+		*p++ = ':';
+		p = two(p, t->mi);
+		*p++ = ':';
+		p = two(p, t->s);
+		if (tz->kind != BF_TZ_NONE) {
+			int off = tz->kind == BF_TZ_FIXED ? tz->offset_s : zone_offset(tz, t);
+			if (off == 0) {
+				*p++ = 'Z';
+			} else {
+				int a = off < 0 ? -off : off;
+				*p++ = off < 0 ? '-' : '+';
+				p = two(p, a / 3600);
+				*p++ = ':';
+				p = two(p, a / 60 % 60);
+			}
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - out);
 }
 
 const char *bf_derive_weekday(const struct bf_ts *t)

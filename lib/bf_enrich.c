@@ -541,6 +541,8 @@ struct ctx {
 	struct bf_model *model;
 	struct bf_state *st;
 	sqlite3_stmt *get, *put;
+	char **cache_rows;         /* key, task key, output triples not yet written */
+	size_t ncache_rows, cache_cap;
 	int pass;
 	int batch_size;
 	int fatal;
@@ -694,32 +696,57 @@ static char *cache_get(struct ctx *c, const char *key)
 	return out;
 }
 
-static void cache_put_job(struct ctx *c, struct batch *b)
+/* Cache rows are written in one transaction per 1024 (a commit per request would
+ * stall the loop on the disk), and at every STATE and at the end. */
+static void cache_flush(struct ctx *c)
 {
 	char now[21];
 	struct bf_err e = { 0 };
-	if (!c->put)
+	if (!c->put || !c->ncache_rows)
 		return;
 	bf_now_rfc3339(now);
 	if (bf_sqlite_exec(c->st->db, "BEGIN IMMEDIATE", "cache", &e)) {
 		bf_warn(NULL, "enrichment cache not written: %s", e.msg);
-		return;
+	} else {
+		for (size_t i = 0; i + 2 < c->ncache_rows * 3; i += 3) {
+			sqlite3_bind_text(c->put, 1, c->cache_rows[i], 64, SQLITE_STATIC);
+			sqlite3_bind_text(c->put, 2, c->o->model, -1, SQLITE_STATIC);
+			sqlite3_bind_text(c->put, 3, c->cache_rows[i + 1], -1, SQLITE_STATIC);
+			sqlite3_bind_text(c->put, 4, c->cache_rows[i + 2], -1, SQLITE_STATIC);
+			sqlite3_bind_text(c->put, 5, now, -1, SQLITE_STATIC);
+			bf_sqlite_step(c->put);
+			sqlite3_reset(c->put);
+		}
+		if (bf_sqlite_exec(c->st->db, "COMMIT", "cache", &e)) {
+			bf_warn(NULL, "enrichment cache not written: %s", e.msg);
+			bf_sqlite_exec(c->st->db, "ROLLBACK", "cache", &e);
+		}
 	}
+	for (size_t i = 0; i < c->ncache_rows * 3; i += 3) {
+		free(c->cache_rows[i]);
+		free(c->cache_rows[i + 2]);
+	}
+	c->ncache_rows = 0;
+}
+
+static void cache_put_job(struct ctx *c, struct batch *b)
+{
+	if (!c->put)
+		return;
 	for (int i = 0; i < b->n; i++) {
 		if (!b->job.outputs || !b->job.outputs[i])
 			continue;
-		sqlite3_bind_text(c->put, 1, b->keys[i], 64, SQLITE_STATIC);
-		sqlite3_bind_text(c->put, 2, c->o->model, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->put, 3, b->task->task_key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->put, 4, b->job.outputs[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->put, 5, now, -1, SQLITE_STATIC);
-		bf_sqlite_step(c->put);
-		sqlite3_reset(c->put);
+		if ((c->ncache_rows + 1) * 3 > c->cache_cap) {
+			c->cache_cap = c->cache_cap ? c->cache_cap * 2 : 3 * 256;
+			c->cache_rows = bf_xrealloc(c->cache_rows, c->cache_cap * sizeof *c->cache_rows);
+		}
+		c->cache_rows[c->ncache_rows * 3] = bf_xstrdup(b->keys[i]);
+		c->cache_rows[c->ncache_rows * 3 + 1] = b->task->task_key;   /* borrowed */
+		c->cache_rows[c->ncache_rows * 3 + 2] = bf_xstrdup(b->job.outputs[i]);
+		c->ncache_rows++;
 	}
-	if (bf_sqlite_exec(c->st->db, "COMMIT", "cache", &e)) {
-		bf_warn(NULL, "enrichment cache not written: %s", e.msg);
-		bf_sqlite_exec(c->st->db, "ROLLBACK", "cache", &e);
-	}
+	if (c->ncache_rows >= 1024)
+		cache_flush(c);
 }
 
 static void usage_write(struct ctx *c, struct part *p)
@@ -982,10 +1009,16 @@ static void add_member_int(struct bf_buf *m, const char *col, const char *suffix
 	bf_buf_adds(m, col);
 	bf_buf_adds(m, suffix);
 	bf_buf_adds(m, "\":");
-	if (isnull)
+	if (isnull) {
 		bf_buf_adds(m, "null");
-	else
-		bf_buf_addf(m, "%lld", v);
+		return;
+	}
+	if (v < 0) {
+		bf_buf_addc(m, '-');
+		bf_buf_addu(m, (unsigned long long)(-(v + 1)) + 1);
+	} else {
+		bf_buf_addu(m, (unsigned long long)v);
+	}
 }
 
 static void derive_col(struct ctx *c, struct plan *pl, struct pcol *col, struct val v,
@@ -1352,6 +1385,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct b
 	struct part *p = get_part(c, loc, strlen(loc), jd->valuestring, strlen(jd->valuestring));
 	p->closed = 1;
 	c->cur = NULL;
+	cache_flush(c);
 	record_failure(c, p, cJSON_IsString(js) ? js->valuestring : NULL);
 	if (!p->records && !p->failed) {
 		usage_write(c, p);
@@ -1400,6 +1434,7 @@ static int on_end(void *ctx, struct bf_filter *f, struct bf_err *err)
 	struct ctx *c = ctx;
 	c->f = f;
 	int rc = drain(c, err);
+	cache_flush(c);
 	for (struct part *p = c->parts; p; p = p->next)
 		if (!p->closed) {
 			usage_write(c, p);
@@ -1488,6 +1523,8 @@ int bf_enrich_run(struct bf_enrich_opts *o, int in_fd, int out_fd, struct bf_err
 out:
 	if (c.st)
 		bf_state_run_end(c.st, rc);
+	cache_flush(&c);
+	free(c.cache_rows);
 	sqlite3_finalize(c.get);
 	sqlite3_finalize(c.put);
 	bf_model_free(c.model);
