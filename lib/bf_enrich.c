@@ -603,14 +603,13 @@ static const char *skip_ws(const char *p)
 
 static const char *skip_string(const char *p)
 {
-	for (p++;; p++) {
-		const char *q = p;
-		while (*q != '"' && *q != '\\')
-			q++;
-		p = q;
+	p++;
+	for (;;) {
+		while (*p != '"' && *p != '\\')
+			p++;
 		if (*p == '"')
 			return p + 1;
-		p++;                       /* the escaped character */
+		p += 2;                    /* the backslash and the escaped character */
 	}
 }
 
