@@ -134,99 +134,94 @@ static char **split_list(const char *s, size_t *n)
 	return out;
 }
 
-int main(int argc, char **argv)
-{
-	struct bf_closure_opts o = { 0 };
-	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
-	char *amount = NULL;
-	int c, rc, report = 0, json = 0;
-	const char *source = NULL;
-	long long v;
+struct cli {
+	char *amount;
+	int report, json;
+	const char *source;
+};
 
-	bf_log_init(argv[0]);
-	bf_closure_cfg_init(&o.cfg);
-	for (int i = 1; i < argc; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, argv[i]);
-	}
-	o.args = args.p;
+/* Returns -1 to go on, or the exit code. */
+static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *cl)
+{
+	long long v;
+	int c;
+
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_EXPSTREAMS:
-			o.cfg.expect_streams = split_list(optarg, &o.cfg.nexpect_streams);
-			if (!o.cfg.nexpect_streams)
+			o->cfg.expect_streams = split_list(optarg, &o->cfg.nexpect_streams);
+			if (!o->cfg.nexpect_streams)
 				return bf_cli_usage_error("--expect-streams: a comma-separated list of streams");
 			break;
 		case O_EXPFILES:
-			if (parse_count("--expect-files", optarg, 100000, &o.cfg.expect_files))
+			if (parse_count("--expect-files", optarg, 100000, &o->cfg.expect_files))
 				return BF_EUSAGE;
 			break;
 		case O_MINFILES:
-			if (parse_count("--min-files", optarg, 100000, &o.cfg.min_files))
+			if (parse_count("--min-files", optarg, 100000, &o->cfg.min_files))
 				return BF_EUSAGE;
 			break;
 		case O_MINROWS:
-			if (parse_count("--min-rows", optarg, 1000000000000LL, &o.cfg.min_rows))
+			if (parse_count("--min-rows", optarg, 1000000000000LL, &o->cfg.min_rows))
 				return BF_EUSAGE;
 			break;
 		case O_MINSALES:
-			if (parse_real("--min-sales", optarg, -1e15, 1e15, &o.cfg.min_sales))
+			if (parse_real("--min-sales", optarg, -1e15, 1e15, &o->cfg.min_sales))
 				return BF_EUSAGE;
-			o.cfg.have_min_sales = 1;
+			o->cfg.have_min_sales = 1;
 			break;
 		case O_ACTSTREAM:
 			if (!*optarg)
 				return bf_cli_usage_error("--activity-stream: a stream name");
-			o.cfg.activity_stream = optarg;
+			o->cfg.activity_stream = optarg;
 			break;
 		case O_AMOUNT: {
 			const char *dot = strchr(optarg, '.');
 			if (!dot || dot == optarg || !dot[1])
 				return bf_cli_usage_error("--amount-column: STREAM.COLUMN, e.g. order_details.amount");
-			free(amount);
-			amount = bf_xstrndup(optarg, (size_t)(dot - optarg));
-			o.cfg.amount_stream = amount;
-			o.cfg.amount_column = dot + 1;
+			free(cl->amount);
+			cl->amount = bf_xstrndup(optarg, (size_t)(dot - optarg));
+			o->cfg.amount_stream = cl->amount;
+			o->cfg.amount_column = dot + 1;
 			break;
 		}
-		case O_VOID: o.cfg.void_column = optarg; break;
+		case O_VOID: o->cfg.void_column = optarg; break;
 		case O_ACTFRAC:
-			if (parse_real("--activity-fraction", optarg, 0, 1, &o.cfg.activity_fraction))
+			if (parse_real("--activity-fraction", optarg, 0, 1, &o->cfg.activity_fraction))
 				return BF_EUSAGE;
 			break;
 		case O_SALESFRAC:
-			if (parse_real("--sales-fraction", optarg, 0, 1, &o.cfg.sales_fraction))
+			if (parse_real("--sales-fraction", optarg, 0, 1, &o->cfg.sales_fraction))
 				return BF_EUSAGE;
 			break;
 		case O_WEEKS:
 			if (parse_count("--baseline-weeks", optarg, 520, &v) || v < 1)
 				return bf_cli_usage_error("--baseline-weeks: a whole number from 1 to 520");
-			o.cfg.baseline_weeks = (int)v;
+			o->cfg.baseline_weeks = (int)v;
 			break;
 		case O_DUE:
 			if (parse_count("--due-days", optarg, 366, &v))
 				return BF_EUSAGE;
-			o.cfg.due_days = (int)v;
+			o->cfg.due_days = (int)v;
 			break;
 		case O_TODAY:
-			if (bf_date_parse(optarg, &o.cfg.today))
+			if (bf_date_parse(optarg, &o->cfg.today))
 				return bf_cli_usage_error("--today: a date, YYYY-MM-DD");
 			break;
 		case O_MAXMEM:
-			if (parse_size("--max-memory", optarg, &o.max_memory))
+			if (parse_size("--max-memory", optarg, &o->max_memory))
 				return BF_EUSAGE;
 			break;
-		case O_REPORT: report = 1; break;
-		case O_JSON: json = 1; break;
-		case O_SOURCE: source = optarg; break;
-		case O_STATE: o.state_path = optarg; break;
+		case O_REPORT: cl->report = 1; break;
+		case O_JSON: cl->json = 1; break;
+		case O_SOURCE: cl->source = optarg; break;
+		case O_STATE: o->state_path = optarg; break;
 		case O_MAXLINE: {
 			char *end;
 			unsigned long long n = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || n < 1024)
 				return bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
-			o.max_line = (size_t)n;
+			o->max_line = (size_t)n;
 			break;
 		}
 		case 'q': bf_log_set_level(0); break;
@@ -238,13 +233,34 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((json || source) && !report)
+	if ((cl->json || cl->source) && !cl->report)
 		return bf_cli_usage_error("--json and --source go with --report");
-	if (report) {
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_closure_opts o = { 0 };
+	struct cli cl = { 0 };
+	struct bf_err err = { 0 };
+	struct bf_buf args = BF_BUF_INIT;
+	int rc;
+
+	bf_log_init(argv[0]);
+	bf_closure_cfg_init(&o.cfg);
+	for (int i = 1; i < argc; i++) {
+		bf_buf_adds(&args, i > 1 ? " " : "");
+		bf_buf_adds(&args, argv[i]);
+	}
+	o.args = args.p;
+	rc = parse(argc, argv, &o, &cl);
+	if (rc >= 0)
+		goto out;
+	if (cl.report) {
 		struct bf_state *st = NULL;
 		rc = bf_state_open(bf_state_path(o.state_path), &st, &err);
 		if (!rc)
-			rc = bf_closure_report(st, source, json, stdout, &err);
+			rc = bf_closure_report(st, cl.source, cl.json, stdout, &err);
 		bf_state_close(st);
 		if (rc)
 			bf_err_print(&err);
@@ -254,10 +270,11 @@ int main(int argc, char **argv)
 		if (rc)
 			bf_err_print(&err);
 	}
+out:
 	for (size_t i = 0; i < o.cfg.nexpect_streams; i++)
 		free(o.cfg.expect_streams[i]);
 	free(o.cfg.expect_streams);
-	free(amount);
+	free(cl.amount);
 	bf_buf_free(&args);
 	return rc;
 }

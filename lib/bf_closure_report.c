@@ -216,7 +216,8 @@ static cJSON *analyse(const struct row *rows, size_t n, const char *source)
 		runs = bf_xrealloc(runs, (nruns + 1) * sizeof *runs);
 		runs[nruns++] = (struct run){ i, i, 1 };
 	}
-	qsort(runs, nruns, sizeof *runs, cmp_run);
+	if (nruns)
+		qsort(runs, nruns, sizeof *runs, cmp_run);
 	cJSON *lr = cJSON_AddArrayToObject(root, "longest_runs");
 	cJSON *lpl = cJSON_AddArrayToObject(root, "longest_run_per_location");
 	for (size_t k = 0; k < nruns; k++) {
