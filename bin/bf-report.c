@@ -1,0 +1,175 @@
+/* bf-report: what a backfill did, read from the state file (never changed). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bf_cli.h"
+#include "bf_datesel.h"
+#include "bf_exit.h"
+#include "bf_log.h"
+#include "bf_report.h"
+#include "bf_state.h"
+#include "bf_time.h"
+
+static const char usage[] =
+	"Usage: bf-report [--state PATH] [--source S] [--location L] [date selection]\n"
+	"                 (summary | dates | closures | metrics | calendar) [--json] [--output FILE]\n"
+	"       bf-report [...] --html FILE\n"
+	"       bf-report [...] --prometheus [--output FILE]\n"
+	"Reports on a backfill from the state file, which is opened read-only.\n"
+	"\n"
+	"Subcommands (default summary):\n"
+	"  summary                 dates loaded, closed, failed, pending, missing (with percentages),\n"
+	"                          rows, quarantined rows, errors; overall and per bf-run run\n"
+	"  dates                   one line per (date, location): status, rows, attempts, last error\n"
+	"  closures                the closure analysis (by reason, month, weekday; holiday-like days)\n"
+	"  metrics                 throughput and timings per stage (rows/s, ms per date, p50/p95)\n"
+	"  calendar                a calendar heat map: weeks across, weekdays down\n"
+	"Options:\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"  -s, --source S          only this source (a folder is matched by its real path)\n"
+	"      --location L        only this location (repeatable)\n"
+	"      --date D, --dates D..., --start-date D --end-date D, --all\n"
+	"                          the dates (default: every date from the first to the last found)\n"
+	"      --json              JSON instead of text\n"
+	"      --html FILE         one self-contained HTML page: summary, calendar, rows per day\n"
+	"      --prometheus        metrics in Prometheus text format (node_exporter textfile)\n"
+	"  -o, --output FILE       write to FILE (through FILE.tmp.PID and a rename) instead of stdout\n"
+	"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set), always, never\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           version\n";
+
+enum { O_STATE = 0x100, O_LOCATION, O_JSON, O_HTML, O_PROM, O_COLOR };
+
+static const struct option longopts[] = {
+	{ "state", required_argument, NULL, O_STATE },
+	{ "source", required_argument, NULL, 's' },
+	{ "location", required_argument, NULL, O_LOCATION },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "html", required_argument, NULL, O_HTML },
+	{ "prometheus", no_argument, NULL, O_PROM },
+	{ "output", required_argument, NULL, 'o' },
+	{ "color", required_argument, NULL, O_COLOR },
+	{ "colour", required_argument, NULL, O_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	BF_DATESEL_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const commands[] = { "summary", "dates", "closures", "metrics", "calendar" };
+enum { C_SUMMARY, C_DATES, C_CLOSURES, C_METRICS, C_CALENDAR, C_HTML, C_PROM };
+
+/* What one run writes, for bf_report_write_file. */
+static int g_cmd, g_json, g_color;
+
+static int write_report(struct bf_report *r, FILE *out, struct bf_err *err)
+{
+	switch (g_cmd) {
+	case C_SUMMARY: return bf_report_summary(r, g_json, out, err);
+	case C_DATES: return bf_report_dates(r, g_json, out, err);
+	case C_CLOSURES: return bf_report_closures(r, g_json, out, err);
+	case C_METRICS: return bf_report_metrics(r, g_json, out, err);
+	case C_CALENDAR: return bf_report_calendar(r, g_json, g_color, out, err);
+	case C_HTML: return bf_report_html(r, out, err);
+	default: return bf_report_prometheus(r, out, err);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_report_opts o = { 0 };
+	struct bf_datesel ds;
+	struct bf_err err = { 0 };
+	const char *state = NULL, *html = NULL, *output = NULL, *color = "auto";
+	const char **locs = NULL;
+	size_t nlocs = 0;
+	int c, idx, rc, prom = 0, cmd = -1;
+
+	bf_log_init(argv[0]);
+	bf_datesel_init(&ds);
+	while ((c = getopt_long(argc, argv, "s:o:hV", longopts, &idx)) != -1) {
+		switch (c) {
+		case O_STATE: state = optarg; break;
+		case 's': o.source = optarg; break;
+		case O_LOCATION:
+			locs = realloc(locs, (nlocs + 1) * sizeof *locs);
+			if (!locs)
+				return bf_error(BF_EOS, NULL, "out of memory");
+			locs[nlocs++] = optarg;
+			break;
+		case O_JSON: g_json = 1; break;
+		case O_HTML: html = optarg; break;
+		case O_PROM: prom = 1; break;
+		case 'o': output = optarg; break;
+		case O_COLOR:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+				return bf_cli_usage_error("--color: expected auto, always or never");
+			color = optarg;
+			break;
+		case 'h': return bf_cli_help(usage);
+		case 'V': return bf_cli_version();
+		case BF_OPT_DATESEL:
+			if (bf_datesel_option(&ds, longopts[idx].name, optarg ? optarg : "", &err))
+				return bf_cli_usage_error("%s", err.msg);
+			break;
+		default:
+			return bf_cli_usage_error("unknown option");
+		}
+	}
+	/* the subcommand may stand anywhere among the dates that follow --dates */
+	char **rest = argv + optind;
+	int nrest = argc - optind, k = 0;
+	for (int i = 0; i < nrest; i++) {
+		int found = -1;
+		for (int j = 0; j < (int)(sizeof commands / sizeof commands[0]); j++)
+			if (!strcmp(rest[i], commands[j]))
+				found = j;
+		if (found < 0) {
+			rest[k++] = rest[i];
+			continue;
+		}
+		if (cmd >= 0)
+			return bf_cli_usage_error("one subcommand at a time ('%s' and '%s')", commands[cmd], rest[i]);
+		cmd = found;
+	}
+	if (bf_datesel_args(&ds, k, rest, &err))
+		return bf_cli_usage_error("%s (subcommands: summary, dates, closures, metrics, calendar)", err.msg);
+	if ((ds.all || ds.n || ds.start != BF_DATE_NONE || ds.end != BF_DATE_NONE) &&
+	    bf_datesel_validate(&ds, &err))
+		return bf_cli_usage_error("%s", err.msg);
+	if ((html != NULL) + prom + (cmd >= 0) > 1)
+		return bf_cli_usage_error("give one of a subcommand, --html FILE or --prometheus");
+	if (g_json && (html || prom))
+		return bf_cli_usage_error("--json goes with a subcommand");
+	if (html && output)
+		return bf_cli_usage_error("--html names its own file; --output is for the other reports");
+	if (html && !*html)
+		return bf_cli_usage_error("--html: needs a file name");
+	g_cmd = html ? C_HTML : prom ? C_PROM : cmd >= 0 ? cmd : C_SUMMARY;
+	const char *nc = getenv("NO_COLOR");
+	g_color = !strcmp(color, "always") ||
+		  (!strcmp(color, "auto") && !output && isatty(STDOUT_FILENO) && !(nc && *nc));
+
+	o.state_path = bf_state_path(state);
+	o.locations = locs;
+	o.nlocations = nlocs;
+	o.dates = &ds;
+	struct bf_report *r = NULL;
+	rc = bf_report_open(&o, &r, &err);
+	if (!rc) {
+		const char *file = html ? html : output;
+		if (file && strcmp(file, "-"))
+			rc = bf_report_write_file(r, file, write_report, &err);
+		else
+			rc = write_report(r, stdout, &err);
+	}
+	if (rc)
+		bf_err_print(&err);
+	bf_report_close(r);
+	bf_datesel_free(&ds);
+	free(locs);
+	return bf_cli_close_stdout(rc);
+}

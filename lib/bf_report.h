@@ -1,0 +1,88 @@
+/* bf-report's core: reads a state file read-only (it is never created or changed) and
+ * writes what a backfill did as text, JSON, Prometheus text exposition or one HTML page.
+ *
+ * bf_report_open() loads the partitions of the selection (source, locations, dates) into
+ * memory once; every writer works from that and from short queries on the same read-only
+ * connection. Ownership: struct bf_report owns its connection and everything it loaded;
+ * bf_report_close(NULL) is a no-op. The options are borrowed during bf_report_open only. */
+#ifndef BF_REPORT_H
+#define BF_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bf_datesel.h"
+#include "bf_log.h"
+
+struct bf_report_opts {
+	const char *state_path;    /* the state file (already resolved: --state, $BF_STATE, ...) */
+	const char *source;        /* NULL: every source; a local folder is matched by its real path */
+	const char *const *locations;  /* NULL or nlocations entries: only these locations */
+	size_t nlocations;
+	const struct bf_datesel *dates;  /* NULL or nothing selected: every date in the file */
+};
+
+/* One date of the selection, every location of it taken together. */
+enum bf_day_status { BF_DAY_MISSING, BF_DAY_LOADED, BF_DAY_CLOSED, BF_DAY_FAILED, BF_DAY_PENDING };
+extern const char *const bf_day_status_names[5];   /* "missing", "loaded", ... */
+
+struct bf_report_day {
+	int32_t date;
+	enum bf_day_status status;  /* failed if any location failed, else pending (or running)
+				      * if any is, else closed if all are, else loaded */
+	int partitions;
+	long long rows, loaded_rows, quarantined, attempts;
+};
+
+struct bf_report_part {
+	char *source, *location, *status, *last_error, *folder;
+	char date[11];
+	long long attempts, rows, loaded_rows, quarantined, duration_ms;  /* -1: unknown */
+};
+
+struct bf_report {
+	void *db;                  /* sqlite3 *, read-only */
+	char *path;
+	char *source;              /* canonical source of the filter, or NULL */
+	struct bf_report_part *parts;  /* sorted by date, source, location */
+	size_t nparts;
+	struct bf_report_day *days;    /* one per selected date, sorted */
+	size_t ndays;
+	int32_t *selected;         /* the selected dates, sorted */
+	size_t nselected;
+	int explicit_sel;          /* dates were chosen (not --all or nothing) */
+	char **locations;          /* the --location filter */
+	size_t nlocations;
+};
+
+/* Opens path read-only. BF_ENOINPUT when it does not exist, BF_ECONFIG when it is newer
+ * than this bf, BF_EDATA when it is not a state file, BF_ETEMP when locked. */
+int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err);
+void bf_report_close(struct bf_report *r);
+
+/* The writers: json 1 for one JSON document (stable keys, see bf-report(1)), 0 for text.
+ * color: ANSI colours in text (calendar). Each returns 0 or an exit code with err filled
+ * (BF_EIO when out fails). */
+int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *err);
+int bf_report_dates(struct bf_report *r, int json, FILE *out, struct bf_err *err);
+int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *err);
+int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, struct bf_err *err);
+int bf_report_closures(struct bf_report *r, int json, FILE *out, struct bf_err *err);
+int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err);
+int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err);
+
+/* Writes path atomically: calls write(r, f) on path.tmp.<pid> then renames it over path.
+ * Returns 0 or an exit code (BF_EIO, or what write returned). */
+int bf_report_write_file(struct bf_report *r, const char *path,
+			 int (*write)(struct bf_report *r, FILE *out, struct bf_err *err),
+			 struct bf_err *err);
+
+/* Used by the writers (bf_report.c, bf_report_html.c). */
+struct cJSON;
+/* The summary as a cJSON object (caller deletes). */
+struct cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err);
+/* The p-th percentile (0..100, nearest rank) of v[0..n), sorted in place; 0 when n is 0. */
+double bf_report_percentile(double *v, size_t n, double p);
+
+#endif

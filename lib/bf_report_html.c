@@ -1,0 +1,251 @@
+/* bf-report --html: one self-contained page (inline CSS and SVG, no script, nothing
+ * fetched) with the summary, a calendar heat map (one <rect> per selected date, its status
+ * in class and data-status, a <title> tooltip) and a chart of the rows loaded per day. */
+#include "bf_report.h"
+
+#include <math.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "bf_buf.h"
+#include "bf_exit.h"
+#include "bf_time.h"
+
+#define CELL 12
+#define STEP 14
+#define LEFT 34
+#define YEAR_H (30 + 7 * STEP + 10)
+
+static const char *const colors[5] = { "#d0d4da", "#2da44e", "#4a78c2", "#d1242f", "#e3a008" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+static void esc(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static void summary_html(FILE *out, const cJSON *root)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "overall"), *x;
+	static const char *const rows[][2] = {
+		{ "dates", "Dates selected" }, { "processed", "Processed" }, { "successful", "Successful (loaded or closed)" },
+		{ "loaded", "Loaded" }, { "closed", "Closed" }, { "failed", "Failed" }, { "pending", "Pending" },
+		{ "missing", "Missing (never worked on)" },
+	};
+	fputs("<section id=\"summary\"><h2>Summary</h2>\n<table class=\"summary\">\n", out);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char key[40];
+		snprintf(key, sizeof key, "%s_pct", rows[i][0]);
+		fprintf(out, "<tr data-key=\"%s\"><th>%s</th><td>%.0f</td>", rows[i][0], rows[i][1], num(o, rows[i][0]));
+		if (cJSON_GetObjectItemCaseSensitive(o, key))
+			fprintf(out, "<td>%.1f%%</td>", num(o, key));
+		else
+			fputs("<td></td>", out);
+		fputs("</tr>\n", out);
+	}
+	static const char *const more[][2] = {
+		{ "rows_extracted", "Rows extracted" }, { "rows_loaded", "Rows loaded" },
+		{ "quarantined_rows", "Quarantined rows" }, { "errors", "Errors" }, { "alerts", "Alerts" },
+		{ "runs", "bf-run runs" }, { "duration_s", "Run time, s" }, { "rows_per_s", "Rows per second" },
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+		fprintf(out, "<tr data-key=\"%s\"><th>%s</th><td>%.*f</td><td></td></tr>\n", more[i][0], more[i][1],
+			!strcmp(more[i][0], "duration_s") ? 1 : 0, num(o, more[i][0]));
+	fputs("</table>\n", out);
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
+	if (cJSON_GetArraySize(runs) > 0) {
+		fputs("<h3>Runs</h3>\n<table class=\"runs\"><tr><th>run</th><th>started</th><th>exit</th><th>seconds</th>"
+		      "<th>dates</th><th>loaded</th><th>closed</th><th>failed</th><th>pending</th><th>rows</th>"
+		      "<th>quarantined</th><th>errors</th></tr>\n", out);
+		cJSON_ArrayForEach(x, runs) {
+			const cJSON *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
+			fprintf(out, "<tr><td>%.0f</td><td>", num(x, "run_id"));
+			esc(out, str(x, "started_at"));
+			if (cJSON_IsNumber(ec))
+				fprintf(out, "</td><td>%d</td>", ec->valueint);
+			else
+				fputs("</td><td>-</td>", out);
+			fprintf(out, "<td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td>"
+				"<td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
+				num(x, "duration_s"), num(x, "dates"), num(x, "loaded"), num(x, "closed"), num(x, "failed"),
+				num(x, "pending") + num(x, "interrupted"), num(x, "rows_loaded"), num(x, "quarantined_rows"),
+				num(x, "errors"));
+		}
+		fputs("</table>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+static void calendar_svg(struct bf_report *r, FILE *out)
+{
+	long long count[5] = { 0 };
+	for (size_t i = 0; i < r->ndays; i++)
+		count[r->days[i].status]++;
+	fputs("<section id=\"calendar-section\"><h2>Calendar</h2>\n<p class=\"legend\">", out);
+	static const int order[5] = { BF_DAY_LOADED, BF_DAY_CLOSED, BF_DAY_FAILED, BF_DAY_PENDING, BF_DAY_MISSING };
+	for (int i = 0; i < 5; i++)
+		fprintf(out, "<span class=\"key %s\"></span> %s <b data-count=\"%s\">%lld</b> ",
+			bf_day_status_names[order[i]], bf_day_status_names[order[i]], bf_day_status_names[order[i]],
+			count[order[i]]);
+	fputs("</p>\n", out);
+	if (!r->ndays) {
+		fputs("<p>No dates.</p></section>\n", out);
+		return;
+	}
+	int y0, y1, m, d;
+	bf_date_to_ymd(r->days[0].date, &y0, &m, &d);
+	bf_date_to_ymd(r->days[r->ndays - 1].date, &y1, &m, &d);
+	int years = y1 - y0 + 1;
+	int width = LEFT + 54 * STEP + 10, height = years * YEAR_H;
+	fprintf(out, "<svg id=\"calendar\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
+		" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"calendar of dates by status\">\n",
+		width, height, width, height);
+	size_t i = 0;
+	for (int y = y0; y <= y1; y++) {
+		int top = (y - y0) * YEAR_H;
+		int32_t jan1 = bf_date_from_ymd(y, 1, 1);
+		int32_t mon0 = jan1 - (bf_date_weekday(jan1) - 1);
+		fprintf(out, "<g class=\"year\" data-year=\"%d\"><text x=\"0\" y=\"%d\" class=\"yl\">%d</text>\n", y,
+			top + 12, y);
+		for (int mm = 1; mm <= 12; mm++) {
+			int32_t first = bf_date_from_ymd(y, mm, 1);
+			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ml\">%s</text>", LEFT + (int)((first - mon0) / 7) * STEP,
+				top + 26, months[mm - 1]);
+		}
+		static const char *const wd[] = { "Mon", "", "Wed", "", "Fri", "", "Sun" };
+		for (int k = 0; k < 7; k++)
+			if (*wd[k])
+				fprintf(out, "<text x=\"0\" y=\"%d\" class=\"wl\">%s</text>", top + 30 + k * STEP + 10, wd[k]);
+		fputc('\n', out);
+		for (; i < r->ndays; i++) {
+			const struct bf_report_day *x = &r->days[i];
+			int yy, dd;
+			bf_date_to_ymd(x->date, &yy, &m, &dd);
+			if (yy != y)
+				break;
+			char iso[11];
+			bf_date_iso(x->date, iso);
+			const char *st = bf_day_status_names[x->status];
+			fprintf(out, "<rect class=\"day %s\" data-status=\"%s\" data-date=\"%s\" data-rows=\"%lld\""
+				" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\"><title>%s: %s",
+				st, st, iso, x->loaded_rows, LEFT + (int)((x->date - mon0) / 7) * STEP,
+				top + 30 + (bf_date_weekday(x->date) - 1) * STEP, CELL, CELL, iso, st);
+			if (x->status != BF_DAY_MISSING)
+				fprintf(out, ", %lld rows loaded, %lld attempt%s", x->loaded_rows, x->attempts,
+					x->attempts == 1 ? "" : "s");
+			fputs("</title></rect>\n", out);
+		}
+		fputs("</g>\n", out);
+	}
+	fputs("</svg></section>\n", out);
+}
+
+static void rows_chart(struct bf_report *r, FILE *out)
+{
+	fputs("<section id=\"rows-section\"><h2>Rows loaded per day</h2>\n", out);
+	if (!r->ndays) {
+		fputs("<p>No dates.</p></section>\n", out);
+		return;
+	}
+	long long max = 0;
+	for (size_t i = 0; i < r->ndays; i++)
+		if (r->days[i].loaded_rows > max)
+			max = r->days[i].loaded_rows;
+	int32_t first = r->days[0].date, last = r->days[r->ndays - 1].date;
+	long span = (long)(last - first) + 1;
+	double bw = span > 0 ? fmax(1.0, fmin(12.0, 900.0 / (double)span)) : 12.0;
+	int left = 60, top = 10, h = 200;
+	int width = left + (int)ceil(bw * (double)span) + 20, height = top + h + 40;
+	fprintf(out, "<svg id=\"rows\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
+		" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"rows loaded per day\">\n", width, height, width, height);
+	fprintf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", left, top + h,
+		width - 10, top + h);
+	fprintf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, top, left, top + h);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%lld</text>", left - 4, top + 8, max);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">0</text>\n", left - 4, top + h);
+	char iso[11];
+	bf_date_iso(first, iso);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>", left, top + h + 16, iso);
+	bf_date_iso(last, iso);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%s</text>\n", width - 10, top + h + 16,
+		iso);
+	for (size_t i = 0; i < r->ndays; i++) {
+		const struct bf_report_day *x = &r->days[i];
+		double bh = max > 0 ? (double)h * (double)x->loaded_rows / (double)max : 0;
+		bf_date_iso(x->date, iso);
+		fprintf(out, "<rect class=\"bar bar-%s\" data-date=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+			"<title>%s: %lld rows loaded (%s)</title></rect>\n",
+			bf_day_status_names[x->status], iso, left + bw * (double)(x->date - first), top + h - bh,
+			bw > 2 ? bw - 1 : bw, bh, iso, x->loaded_rows, bf_day_status_names[x->status]);
+	}
+	fputs("</svg></section>\n", out);
+}
+
+int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err)
+{
+	cJSON *sum = bf_report_summary_json(r, err);
+	if (!sum)
+		return err->code;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>bf report", out);
+	if (r->source) {
+		fputs(": ", out);
+		esc(out, r->source);
+	}
+	fputs("</title>\n<style>\n"
+	      "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328}\n"
+	      "table{border-collapse:collapse}th,td{padding:2px 10px;text-align:right}\n"
+	      "th{text-align:left;font-weight:600}table.runs td,table.runs th{border-bottom:1px solid #eee}\n"
+	      "svg text{font:10px sans-serif;fill:#57606a}.yl{font-weight:bold;font-size:12px}\n"
+	      ".axis{stroke:#8c959f}\n.key{display:inline-block;width:11px;height:11px;border-radius:2px}\n", out);
+	for (int k = 0; k < 5; k++)
+		fprintf(out, "rect.%s,.key.%s{fill:%s;background:%s}\n", bf_day_status_names[k], bf_day_status_names[k],
+			colors[k], colors[k]);
+	fputs("rect.bar{fill:#2da44e}rect.bar-failed{fill:#d1242f}rect.bar-closed{fill:#4a78c2}\n"
+	      "</style></head><body>\n<h1>bf report</h1>\n<p class=\"meta\">State file <code>", out);
+	esc(out, r->path);
+	fputs("</code>", out);
+	if (r->source) {
+		fputs(", source <code>", out);
+		esc(out, r->source);
+		fputs("</code>", out);
+	}
+	if (str(sum, "from")) {
+		fputs(", dates ", out);
+		esc(out, str(sum, "from"));
+		fputs(" to ", out);
+		esc(out, str(sum, "to"));
+	}
+	char now[21];
+	bf_now_rfc3339(now);
+	fprintf(out, ", written %s.</p>\n", now);
+	summary_html(out, sum);
+	calendar_svg(r, out);
+	rows_chart(r, out);
+	fputs("</body></html>\n", out);
+	cJSON_Delete(sum);
+	if (fflush(out) || ferror(out))
+		return bf_fail(err, BF_EIO, "html", "write failed");
+	return 0;
+}
