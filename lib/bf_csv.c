@@ -228,12 +228,38 @@ static int blank(const struct bf_csv *c, const char *s, size_t n)
 	return 1;
 }
 
+/* The fast path: a whole line that starts a row and holds no quote and no CR but its
+ * CRLF end is split here, as libcsv would split it (strict mode, no space trimming),
+ * without libcsv's per-byte state machine. Returns 0 to leave the line to libcsv. */
+static int fast_row(struct bf_csv *c, const char *s, size_t n)
+{
+	size_t m = n - 1;            /* without the '\n' */
+	if (m && s[m - 1] == '\r')
+		m--;
+	if (m == 0 || memchr(s, '"', m) || memchr(s, '\r', m))
+		return 0;
+	const char d = c->o.delimiter;
+	size_t start = 0;
+	for (;;) {
+		const char *q = memchr(s + start, d, m - start);
+		size_t end = q ? (size_t)(q - s) : m;
+		cb_field((void *)(s + start), end - start, c);
+		if (!q)
+			break;
+		start = end + 1;
+	}
+	cb_row('\n', c);
+	return 1;
+}
+
 /* Feeds one physical line (or the unterminated end of the file) to the parser. */
 static void feed(struct bf_csv *c, const char *s, size_t n, int nl)
 {
 	c->last_nl = nl;
 	if (c->rowraw.len == 0)
 		c->row_line = c->lineno;
+	if (nl && c->rowraw.len == 0 && fast_row(c, s, n))
+		return;
 	size_t used = csv_parse(&c->p, s, n, cb_field, cb_row, c);
 	if (used != n || csv_error(&c->p) != CSV_SUCCESS) {
 		c->parse_error = 1;
