@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# bf-run benchmarks:
+#  1. the whole backfill of a generated drop (bf-extract | bf-enrich | bf-closure | bf-load
+#     into SQLite, 2 workers), rows per second against `sqlite3 .import --csv` of the same
+#     CSV rows (every stream's files concatenated): target ratio >= 0.40;
+#  2. bf-run's own cost per date: --batch-size 1 over N dates with every stage replaced by
+#     a trivial compiled fake (found through --exec-path): wall time / N less what the same
+#     fakes cost in a plain shell pipeline a date (target < 5 ms), and bf-run's own CPU time
+#     per date. Wall figures need an idle machine: process creation dominates them.
+# Environment: BF_BUILD (default build/), DAYS (432), ORDERS (3000 orders a day),
+# WORKERS (2), OVERHEAD_DATES (400). Prints one "name value unit" line per figure and
+# exits 1 when a target is missed. Usage: tests/bench/b70-run.sh [WORKDIR]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BF_BUILD:-$src/build}
+days=${DAYS:-432} orders=${ORDERS:-3000} workers=${WORKERS:-2} ndates=${OVERHEAD_DATES:-400}
+if [ $# -ge 1 ]; then
+	work=$1
+	mkdir -p "$work"
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/bf-b70.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+fi
+cd "$work"
+export LC_ALL=C TZ=UTC
+unset BF_EXEC_PATH
+fail=0
+now() { date +%s.%N; }
+
+echo "# b70-run: $days days x $orders orders/day, 1 location, $workers workers, in $work"
+rm -rf drop
+t0=$(now)
+"$build/bf-sample" --out drop --seed 1 --days "$days" --orders-per-day "$orders" --locations 1 --quiet
+t1=$(now)
+awk -v a="$t0" -v b="$t1" -v s="$(du -sb drop | cut -f1)" \
+	'BEGIN { printf "sample_drop %.0f MB (generated in %.1f s)\n", s / 1e6, b - a }'
+
+# 1a. the ceiling: sqlite3 .import --csv of every stream (its files concatenated, one header)
+rm -rf csv import.db
+mkdir csv
+for f in $(find drop -name '*.csv' -printf '%f\n' | sort -u); do
+	first=1
+	find drop -name "$f" | sort | while read -r p; do
+		if [ "$first" = 1 ]; then cat "$p"; first=0; else tail -n +2 "$p"; fi
+	done | tr -d '\r' >"csv/$f"
+done
+{
+	for f in csv/*.csv; do
+		t=$(basename "$f" .csv)
+		printf '.import --csv %s %s\n' "$f" "$t"
+	done
+} >import.sql
+t0=$(now)
+sqlite3 import.db <import.sql
+t1=$(now)
+import_rows=0
+for t in $(sqlite3 import.db "select name from sqlite_master where type = 'table'"); do
+	import_rows=$((import_rows + $(sqlite3 import.db "select count(*) from \"$t\"")))
+done
+import_rate=$(awk -v n="$import_rows" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+awk -v n="$import_rows" -v a="$t0" -v b="$t1" -v r="$import_rate" \
+	'BEGIN { printf "sqlite3_import_csv %d rows/s (%d rows in %.2f s)\n", r, n, b - a }'
+
+# 1b. the whole backfill through bf-run
+rm -f w.db* st.db*
+t0=$(now)
+st=0
+"$build/bf-run" --source drop --target w.db --all --max-workers "$workers" --state st.db --no-log -q || st=$?
+t1=$(now)
+if [ "$st" != 0 ]; then
+	echo "bf-run exited $st" >&2
+	fail=1
+fi
+run_rows=$(sqlite3 st.db "select ifnull(sum(loaded_rows), 0) from partitions")
+done_dates=$(sqlite3 st.db "select count(*) from partitions where status in ('loaded', 'closed')")
+run_rate=$(awk -v n="$run_rows" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+awk -v n="$run_rows" -v d="$done_dates" -v a="$t0" -v b="$t1" -v r="$run_rate" \
+	'BEGIN { printf "bf_run_backfill %d rows/s (%d rows, %d dates done, %.2f s, %.1f ms/date)\n", r, n, d, b - a, 1000 * (b - a) / d }'
+stages=$(printf '%s' "$("$build/bf-report" --state st.db metrics --json | jq -r '[.stages[] | "\(.stage)=\(.rows_per_s // "-")"] | join(" ")')" 2>/dev/null || true)
+[ -z "$stages" ] || echo "bf_run_stage_rows_per_s $stages"
+awk -v r="$run_rate" -v c="$import_rate" 'BEGIN {
+	printf "bf_run_vs_import_ratio %.2f (target >= 0.40)\n", r / c; exit r / c < 0.40 }' || fail=1
+
+# 2. bf-run's own cost per date, with trivial compiled stages
+mkdir -p fake
+cat >fake/fake.c <<'C'
+/* A stand-in for every stage: bf-extract marks its --dates loaded in $BF_STATE (what a
+ * real pipeline leaves behind); the others copy stdin to stdout. */
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	const char *me = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (strcmp(me, "bf-extract")) {
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(0, buf, sizeof buf)) > 0)
+			if (write(1, buf, (size_t)n) != n)
+				return 74;
+		return 0;
+	}
+	const char *srcarg = NULL, *dates = NULL;
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--source")) srcarg = argv[i + 1];
+		if (!strcmp(argv[i], "--dates")) dates = argv[i + 1];
+	}
+	char real[PATH_MAX];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	if (!srcarg || !dates || !realpath(srcarg, real) || sqlite3_open(getenv("BF_STATE"), &db))
+		return 70;
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_exec(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE", 0, 0, 0);
+	sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO partitions (source, location, date, status, attempts,"
+			   " rows, loaded_rows, updated_at) VALUES (?, '185129', ?, 'loaded', 1, 0, 0, 'now')", -1, &s, 0);
+	char *d = strdup(dates), *save = NULL;
+	for (char *t = strtok_r(d, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		sqlite3_bind_text(s, 1, real, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, t, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			return 75;
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return sqlite3_exec(db, "COMMIT", 0, 0, 0) == SQLITE_OK && sqlite3_close(db) == SQLITE_OK ? 0 : 75;
+}
+C
+# shellcheck disable=SC2046
+cc -O2 -o fake/bf-extract fake/fake.c $(pkg-config --cflags --libs sqlite3)
+for s in bf-enrich bf-closure bf-load; do ln -sf bf-extract "fake/$s"; done
+rm -rf odrop
+seq 0 $((ndates - 1)) | while read -r i; do date -u -d "2024-01-01 + $i days" +%F; done >odates
+while read -r d; do mkdir -p "odrop/185129/${d//-/}"; done <odates
+# the same four fakes wired by the shell, one pipeline a date, serially: what the stages
+# cost by themselves (process creation included) without bf-run
+rm -f fst.db*
+{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
+f0=$(now)
+while read -r d; do
+	BF_STATE=fst.db fake/bf-extract --source odrop --dates "$d" </dev/null | fake/bf-enrich | fake/bf-closure |
+		fake/bf-load >/dev/null
+done <odates
+f1=$(now)
+base_ms=$(awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }')
+echo "stages_alone_ms_per_date $base_ms ms (the four fakes in a shell pipeline, $ndates dates, serially)"
+for j in 1 "$workers"; do
+	rm -f ost.db*
+	t0=$(now)
+	"$build/bf-run" --source odrop --target o.db --all --batch-size 1 --max-workers "$j" \
+		--exec-path "$work/fake" --state ost.db --no-log -q &
+	pid=$!
+	# bf-run's own CPU time (not its children's): utime + stime of /proc/PID/stat, last sample
+	ticks=0
+	while t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null); do
+		ticks=$t
+		sleep 0.02
+	done
+	wait "$pid"
+	t1=$(now)
+	cpu_ms=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * t / hz / n }')
+	echo "bf_run_cpu_ms_per_date_workers_$j $cpu_ms ms (bf-run's own CPU time, stages excluded)"
+	n=$(sqlite3 ost.db "select count(*) from partitions where status = 'loaded'")
+	if [ "$n" != "$ndates" ]; then
+		echo "overhead run: $n of $ndates dates loaded" >&2
+		fail=1
+	fi
+	awk -v a="$t0" -v b="$t1" -v n="$ndates" -v j="$j" -v f="$base_ms" 'BEGIN {
+		ms = 1000 * (b - a) / n
+		printf "bf_run_ms_per_date_workers_%d %.2f ms (%d dates, batch 1, trivial stages)\n", j, ms, n
+		if (j == 1) {
+			printf "bf_run_own_ms_per_date %.2f ms (the above less the stages alone; target < 5)\n", ms - f
+			exit ms - f >= 5
+		} }' || fail=1
+done
+exit "$fail"
