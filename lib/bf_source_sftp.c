@@ -54,7 +54,7 @@ struct sftp_src {
 	LIBSSH2_SFTP *sftp;
 	unsigned gen;              /* bumped by every new connection */
 	struct bf_retry retry;
-	char last[512];            /* the last transient fault, for the final message */
+	char last[BF_ERR_MAX];     /* the last transient fault, for the final message */
 };
 
 struct sftp_file {
