@@ -349,19 +349,17 @@ void bf_report_close(struct bf_report *r)
 /* ------------------------------------------------------------------------------------ */
 /* Helpers */
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 double bf_report_percentile(double *v, size_t n, double p)
 {
 	if (!n)
 		return 0;
-	for (size_t i = 1; i < n; i++) {      /* insertion sort: the lists are per date */
-		double x = v[i];
-		size_t j = i;
-		while (j && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
+	qsort(v, n, sizeof *v, cmp_double);
 	double rank = ceil(p / 100.0 * (double)n);
 	size_t i = rank < 1 ? 0 : (size_t)rank - 1;
 	return v[i < n ? i : n - 1];
@@ -434,32 +432,40 @@ static void runs_free(struct runrow *v, size_t n)
 	free(v);
 }
 
-/* Counts rows of table (quarantine, errors) per run of v: the run and its children. */
-static int count_by_run(struct bf_report *r, struct runrow *v, size_t n, const char *sql, int which,
+static int cmp_runrow(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = ((const struct runrow *)b)->run_id;
+	return (x > y) - (x < y);
+}
+
+/* Counts rows of a table (quarantine, errors) per bf-run of v (sorted by run_id): rows of
+ * the bf-run itself and of the stages it started, in one pass over the table. */
+static int count_by_run(struct bf_report *r, struct runrow *v, size_t n, const char *table, int which,
 			struct bf_err *err)
 {
 	sqlite3_stmt *s;
+	char sql[320];
 	int rc;
-	if ((rc = prepare(r, sql, &s, "runs", err)))
+	if (!n)
+		return 0;
+	snprintf(sql, sizeof sql,
+		 "SELECT t.source, t.location, t.date, coalesce(r.parent_run, t.run_id), count(*) FROM %s t"
+		 " LEFT JOIN runs r ON r.run_id = t.run_id WHERE t.run_id IS NOT NULL"
+		 " GROUP BY 4, t.source, t.location, t.date", table);
+	if ((rc = prepare(r, sql, &s, table, err)))
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, v[i].run_id);
-		while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
-			if (!wanted(r, col(s, 0), col(s, 1), col(s, 2)))
-				continue;
-			if (which == 0)
-				v[i].quarantined += sqlite3_column_int64(s, 3);
-			else
-				v[i].errors += sqlite3_column_int64(s, 3);
-		}
-		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(s);
-			return db_fail(r, rc, "runs", err);
-		}
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 3);
+		struct runrow *x = bsearch(&id, v, n, sizeof *v, cmp_runrow);
+		if (!x || !wanted(r, col(s, 0), col(s, 1), col(s, 2)))
+			continue;
+		if (which == 0)
+			x->quarantined += sqlite3_column_int64(s, 4);
+		else
+			x->errors += sqlite3_column_int64(s, 4);
 	}
 	sqlite3_finalize(s);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : db_fail(r, rc, table, err);
 }
 
 /* The bf-run runs that worked on the selection (every bf-run run when nothing is filtered). */
@@ -523,14 +529,7 @@ static int load_runs(struct bf_report *r, struct runrow **out, size_t *nout, str
 		runs_free(v, n);
 		return db_fail(r, rc, "runs", err);
 	}
-	if ((rc = count_by_run(r, v, n,
-			       "SELECT source, location, date, count(*) FROM quarantine WHERE run_id = ?1 OR run_id IN"
-			       " (SELECT run_id FROM runs WHERE parent_run = ?1) GROUP BY source, location, date",
-			       0, err)) ||
-	    (rc = count_by_run(r, v, n,
-			       "SELECT source, location, date, count(*) FROM errors WHERE run_id = ?1 OR run_id IN"
-			       " (SELECT run_id FROM runs WHERE parent_run = ?1) GROUP BY source, location, date",
-			       1, err))) {
+	if ((rc = count_by_run(r, v, n, "quarantine", 0, err)) || (rc = count_by_run(r, v, n, "errors", 1, err))) {
 		runs_free(v, n);
 		return rc;
 	}

@@ -13,8 +13,10 @@ check_unchanged() {
 	test_cmp sum.before sum.now
 }
 
-test_expect_success SQLITE3,JQ 'setup: a 60-date backfill with one corrupt date' '
-	bf-sample --out drop --seed 7 --days 60 --orders-per-day 20 --locations 1 --quiet &&
+test_expect_success SQLITE3,JQ 'setup: a 60-date backfill with bad rows and one corrupt date' '
+	# bad rows (ragged, invalid UTF-8) are quarantined; their dates still load
+	bf-sample --out drop --seed 7 --days 60 --orders-per-day 20 --locations 1 --quiet \
+		--defects ragged,invalid_utf8 &&
 	# 2024-01-17: a gzip file cut short, bf-extract exits 65 for that date
 	rm drop/185129/20240117/OrderDetails.csv &&
 	printf "\037\213\010\000garbage" >drop/185129/20240117/OrderDetails.csv.gz &&
@@ -23,6 +25,7 @@ test_expect_success SQLITE3,JQ 'setup: a 60-date backfill with one corrupt date'
 	test "$(q "select count(*) from partitions")" = 60 &&
 	test "$(q "select count(*) from partitions where status = '\''failed'\''")" = 1 &&
 	test "$(q "select count(*) from partitions where status = '\''closed'\''")" -ge 1 &&
+	test "$(q "select count(*) from quarantine")" -ge 2 &&
 	echo "$(sha256sum <"$S")" >sum.before
 '
 
@@ -38,7 +41,7 @@ test_expect_success SQLITE3,JQ 'summary --json: counts, rows, quarantine and err
 	jq -e ".overall.failed_pct == 1.7 and .from == \"2024-01-01\" and .to == \"2024-02-29\"" sum.json &&
 	jq -e --argjson w "$(q "select sum(loaded_rows) from partitions")" ".overall.rows_loaded == \$w" sum.json &&
 	jq -e --argjson w "$(q "select sum(rows) from partitions")" ".overall.rows_extracted == \$w" sum.json &&
-	jq -e --argjson w "$(q "select count(*) from quarantine")" ".overall.quarantined_rows == \$w" sum.json &&
+	jq -e --argjson w "$(q "select count(*) from quarantine")" ".overall.quarantined_rows == \$w and \$w > 0" sum.json &&
 	jq -e --argjson w "$(q "select count(*) from errors")" ".overall.errors == \$w and \$w >= 1" sum.json &&
 	jq -e --argjson w "$(q "select count(*) from runs where stage = '\''run'\''")" \
 		".overall.runs == \$w and (.runs | length) == \$w" sum.json &&
@@ -46,7 +49,9 @@ test_expect_success SQLITE3,JQ 'summary --json: counts, rows, quarantine and err
 	jq -e --argjson id "$run" \
 		--argjson kids "$(q "select count(*) from runs where parent_run = $run")" \
 		--argjson rows "$(q "select sum(rows) from run_dates where run_id = $run")" \
+		--argjson quar "$(q "select count(*) from quarantine where run_id in (select run_id from runs where parent_run = $run)")" \
 		".runs[0] | .run_id == \$id and .child_runs == \$kids and .rows_loaded == \$rows and .dates == 60
+		 and .quarantined_rows == \$quar and \$quar > 0
 		 and .failed == 1 and .exit_code == 1 and .duration_s > 0" sum.json &&
 	check_unchanged
 '
