@@ -215,7 +215,7 @@ int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err)
 	}
 	fputs("</title>\n<style>\n"
 	      "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328}\n"
-	      "table{border-collapse:collapse}th,td{padding:2px 10px;text-align:right}\n"
+	      "table{border-collapse:collapse}th,td{padding:2px 10px;text-align:right;white-space:nowrap}\n"
 	      "th{text-align:left;font-weight:600}table.runs td,table.runs th{border-bottom:1px solid #eee}\n"
 	      "svg text{font:10px sans-serif;fill:#57606a}.yl{font-weight:bold;font-size:12px}\n"
 	      ".axis{stroke:#8c959f}\n.key{display:inline-block;width:11px;height:11px;border-radius:2px}\n", out);
