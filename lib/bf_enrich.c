@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,7 +392,20 @@ struct pcol {
 	size_t nlen;
 	int derive;                /* enum bf_enrich_dkind, or -1 */
 	int always;                /* add the derived fields even when the column is absent */
+	char *mname[4];            /* the derived members' names as JSON ("\"col_iso\":") */
+	size_t mlen[4];
 };
+
+/* Where a record's member at a position was last found: records of a stream list their
+ * members in the same order, so one comparison per member usually finds its column. */
+struct kslot {
+	char *key;
+	size_t kn;
+	int idx;                   /* column index, or KS_NONE, KS_DATE, KS_LOC */
+};
+#define KS_NONE (-1)
+#define KS_DATE (-2)
+#define KS_LOC (-3)
 
 struct plan {
 	char *stream;
@@ -401,6 +415,9 @@ struct plan {
 	int ntasks, nmodel;
 	int **tcols;               /* per task: its columns' indexes in cols */
 	int declared;              /* a SCHEMA declared the stream */
+	size_t slen;               /* strlen(stream) */
+	struct kslot *slots;
+	size_t nslots;
 	struct plan *older;        /* plans replaced by a later SCHEMA (held records use them) */
 };
 
@@ -419,6 +436,7 @@ static int plan_col(struct plan *p, const char *name, int derive, int always)
 	if (i < 0) {
 		p->cols = bf_xrealloc(p->cols, (size_t)(p->ncols + 1) * sizeof *p->cols);
 		i = p->ncols++;
+		memset(&p->cols[i], 0, sizeof p->cols[i]);
 		p->cols[i].name = bf_xstrdup(name);
 		p->cols[i].nlen = n;
 		p->cols[i].derive = -1;
@@ -442,6 +460,7 @@ static struct plan *plan_build(struct bf_enrich_opts *o, int auto_on, const char
 {
 	struct plan *p = bf_xcalloc(1, sizeof *p);
 	p->stream = bf_xstrdup(stream);
+	p->slen = strlen(stream);
 	p->declared = props != NULL;
 	for (int i = 0; i < o->nderives; i++)
 		if (stream_match(o->derives[i].stream, stream))
@@ -464,6 +483,22 @@ static struct plan *plan_build(struct bf_enrich_opts *o, int auto_on, const char
 			p->nmodel++;
 		p->ntasks++;
 	}
+	static const char *const ts_suffix[4] = { "_iso", "_weekday", "_hour", "_daypart" };
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *col = &p->cols[i];
+		int nm = col->derive == BF_EK_TIMESTAMP ? 4 : col->derive >= 0 ? 1 : 0;
+		for (int k = 0; k < nm; k++) {
+			const char *suffix = col->derive == BF_EK_TIMESTAMP ? ts_suffix[k]
+					   : col->derive == BF_EK_MONEY ? "_cents" : "_seconds";
+			struct bf_buf b = BF_BUF_INIT;
+			bf_buf_addc(&b, '"');
+			bf_buf_add(&b, col->name, col->nlen);
+			bf_buf_adds(&b, suffix);
+			bf_buf_adds(&b, "\":");
+			col->mlen[k] = b.len;
+			col->mname[k] = bf_buf_detach(&b);
+		}
+	}
 	return p;
 }
 
@@ -471,9 +506,15 @@ static void plan_free(struct plan *p)
 {
 	while (p) {
 		struct plan *older = p->older;
-		for (int i = 0; i < p->ncols; i++)
+		for (int i = 0; i < p->ncols; i++) {
 			free(p->cols[i].name);
+			for (int k = 0; k < 4; k++)
+				free(p->cols[i].mname[k]);
+		}
 		free(p->cols);
+		for (size_t i = 0; i < p->nslots; i++)
+			free(p->slots[i].key);
+		free(p->slots);
 		for (int i = 0; i < p->ntasks; i++)
 			free(p->tcols[i]);
 		free(p->tcols);
@@ -490,6 +531,7 @@ struct unparsed { char *key; long long n; };
 
 struct part {
 	char *loc, *date;          /* NULL for records without lineage */
+	size_t loclen, datelen;
 	long long records, enriched_cached, inputs, passed_errors, unparsed_total;
 	long long requests, prompt_tokens, completion_tokens, failed_inputs;
 	struct unparsed *unparsed;
@@ -550,26 +592,34 @@ struct ctx {
 	int fail_code;
 	char fail_msg[512];
 	long long total_records, total_unparsed, total_passed, total_cached, total_requests;
-	struct bf_buf scratch, text;
+	struct bf_buf scratch, text, mem;
 	float *vec;
 	int vecdim;
 };
 
+static int part_is(const struct part *p, const char *loc, size_t ll, const char *date, size_t dl)
+{
+	if (p->closed)
+		return 0;
+	if (!date)
+		return !p->date;
+	return p->date && p->datelen == dl && p->loclen == ll && !memcmp(p->date, date, dl) &&
+	       !memcmp(p->loc, loc ? loc : "", ll);
+}
+
 static struct part *get_part(struct ctx *c, const char *loc, size_t ll, const char *date, size_t dl)
 {
 	struct part *p = c->cur;
-	if (p && !p->closed && ((!date && !p->date) ||
-				(date && p->date && strlen(p->date) == dl && !memcmp(p->date, date, dl) &&
-				 strlen(p->loc) == ll && !memcmp(p->loc, loc ? loc : "", ll))))
+	if (p && part_is(p, loc, ll, date, dl))
 		return p;
 	for (p = c->parts; p; p = p->next)
-		if (!p->closed && ((!date && !p->date) ||
-				   (date && p->date && strlen(p->date) == dl && !memcmp(p->date, date, dl) &&
-				    strlen(p->loc) == ll && !memcmp(p->loc, loc ? loc : "", ll))))
+		if (part_is(p, loc, ll, date, dl))
 			return c->cur = p;
 	p = bf_xcalloc(1, sizeof *p);
 	p->date = date ? bf_xstrndup(date, dl) : NULL;
 	p->loc = date ? bf_xstrndup(loc ? loc : "", ll) : NULL;
+	p->datelen = date ? dl : 0;
+	p->loclen = date ? ll : 0;
 	p->next = c->parts;
 	c->parts = p;
 	return c->cur = p;
@@ -599,6 +649,43 @@ static const char *skip_ws(const char *p)
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
 	return p;
+}
+
+/* The first '"' or '\\' at or after p (one is always there before end). */
+static inline const char *next_quote(const char *p, const char *end)
+{
+	while (p + 8 <= end) {
+		uint64_t w, q, b;
+		memcpy(&w, p, 8);
+		q = w ^ 0x2222222222222222ULL;
+		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
+		q = (q - 0x0101010101010101ULL) & ~q;
+		b = (b - 0x0101010101010101ULL) & ~b;
+		uint64_t m = (q | b) & 0x8080808080808080ULL;
+		if (m) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + (__builtin_ctzll(m) >> 3);
+#else
+			break;
+#endif
+		}
+		p += 8;
+	}
+	while (*p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* A string token ending before end; returns the position after its closing quote. */
+static inline const char *skip_string_to(const char *p, const char *end)
+{
+	p++;
+	for (;;) {
+		p = next_quote(p, end);
+		if (*p == '"')
+			return p + 1;
+		p += 2;
+	}
 }
 
 static const char *skip_string(const char *p)
@@ -973,10 +1060,10 @@ static int drain(struct ctx *c, struct bf_err *err)
 static struct plan *plan_for(struct ctx *c, const char *s, size_t n)
 {
 	struct plan *p = c->last;
-	if (p && strlen(p->stream) == n && !memcmp(p->stream, s, n))
+	if (p && p->slen == n && !memcmp(p->stream, s, n))
 		return p;
 	for (int i = 0; i < c->nplans; i++)
-		if (strlen(c->plans[i]->stream) == n && !memcmp(c->plans[i]->stream, s, n))
+		if (c->plans[i]->slen == n && !memcmp(c->plans[i]->stream, s, n))
 			return c->last = c->plans[i];
 	char *name = bf_xstrndup(s, n);
 	p = plan_build(c->o, c->auto_on, name, NULL);
@@ -986,47 +1073,83 @@ static struct plan *plan_for(struct ctx *c, const char *s, size_t n)
 	return c->last = p;
 }
 
-static void add_member_str(struct bf_buf *m, const char *col, const char *suffix, const char *v, size_t vn)
+static inline void put(struct bf_buf *m, const char *s, size_t n)
 {
-	if (m->len)
-		bf_buf_addc(m, ',');
-	bf_buf_addc(m, '"');
-	bf_buf_adds(m, col);
-	bf_buf_adds(m, suffix);
-	bf_buf_adds(m, "\":");
-	if (v)
-		bf_buf_add_json_str(m, v, vn);
-	else
-		bf_buf_adds(m, "null");
+	memcpy(m->p + m->len, s, n);
+	m->len += n;
 }
 
-static void add_member_int(struct bf_buf *m, const char *col, const char *suffix, long long v, int isnull)
+/* A member "name":value; room was reserved. v NULL writes null; v must need no escaping. */
+static inline void put_member_str(struct bf_buf *m, const struct pcol *col, int k, const char *v, size_t vn)
 {
 	if (m->len)
-		bf_buf_addc(m, ',');
-	bf_buf_addc(m, '"');
-	bf_buf_adds(m, col);
-	bf_buf_adds(m, suffix);
-	bf_buf_adds(m, "\":");
+		m->p[m->len++] = ',';
+	put(m, col->mname[k], col->mlen[k]);
+	if (!v) {
+		put(m, "null", 4);
+		return;
+	}
+	m->p[m->len++] = '"';
+	put(m, v, vn);
+	m->p[m->len++] = '"';
+}
+
+static inline void put_member_int(struct bf_buf *m, const struct pcol *col, int k, long long v, int isnull)
+{
+	char d[24];
+	int n = 0;
+	unsigned long long u;
+	if (m->len)
+		m->p[m->len++] = ',';
+	put(m, col->mname[k], col->mlen[k]);
 	if (isnull) {
-		bf_buf_adds(m, "null");
+		put(m, "null", 4);
 		return;
 	}
 	if (v < 0) {
-		bf_buf_addc(m, '-');
-		bf_buf_addu(m, (unsigned long long)(-(v + 1)) + 1);
+		m->p[m->len++] = '-';
+		u = (unsigned long long)(-(v + 1)) + 1;
 	} else {
-		bf_buf_addu(m, (unsigned long long)v);
+		u = (unsigned long long)v;
 	}
+	do {
+		d[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		m->p[m->len++] = d[--n];
+}
+
+/* The text of a token without copying when it has no escapes: 1 with text, 0 for
+ * null/absent. */
+static int token_view(struct ctx *c, struct val v, const char **s, size_t *n)
+{
+	if (!v.p || (v.n == 4 && !memcmp(v.p, "null", 4)))
+		return 0;
+	if (v.p[0] != '"') {
+		*s = v.p;
+		*n = v.n;
+		return 1;
+	}
+	if (!memchr(v.p + 1, '\\', v.n - 2)) {
+		*s = v.p + 1;
+		*n = v.n - 2;
+		return 1;
+	}
+	token_text(v, &c->text);
+	*s = c->text.p ? c->text.p : "";
+	*n = c->text.len;
+	return 1;
 }
 
 static void derive_col(struct ctx *c, struct plan *pl, struct pcol *col, struct val v,
 		       struct part *part, struct bf_buf *m)
 {
-	int have = token_text(v, &c->text);
-	const char *s = c->text.p;
-	size_t n = c->text.len;
+	const char *s = NULL;
+	size_t n = 0;
+	int have = token_view(c, v, &s, &n);
 	int ok = 0;
+	bf_buf_grow(m, col->mlen[0] * 4 + 128);
 	switch (col->derive) {
 	case BF_EK_TIMESTAMP: {
 		struct bf_ts t;
@@ -1034,33 +1157,34 @@ static void derive_col(struct ctx *c, struct plan *pl, struct pcol *col, struct 
 		if (have && bf_derive_parse_ts(s, n, &t) == 0) {
 			size_t il = bf_derive_ts_iso(&c->tz, &t, iso);
 			const char *wd = bf_derive_weekday(&t);
-			add_member_str(m, col->name, "_iso", iso, il);
-			add_member_str(m, col->name, "_weekday", wd, strlen(wd));
-			add_member_int(m, col->name, "_hour", t.h, !t.has_time);
+			put_member_str(m, col, 0, iso, il);
+			put_member_str(m, col, 1, wd, strlen(wd));
+			put_member_int(m, col, 2, t.h, !t.has_time);
 			const char *dp = t.has_time ? bf_derive_daypart(t.h) : NULL;
-			add_member_str(m, col->name, "_daypart", dp, dp ? strlen(dp) : 0);
+			put_member_str(m, col, 3, dp, dp ? strlen(dp) : 0);
 			ok = 1;
 		} else {
-			add_member_str(m, col->name, "_iso", NULL, 0);
-			add_member_str(m, col->name, "_weekday", NULL, 0);
-			add_member_int(m, col->name, "_hour", 0, 1);
-			add_member_str(m, col->name, "_daypart", NULL, 0);
+			put_member_str(m, col, 0, NULL, 0);
+			put_member_str(m, col, 1, NULL, 0);
+			put_member_int(m, col, 2, 0, 1);
+			put_member_str(m, col, 3, NULL, 0);
 		}
 		break;
 	}
 	case BF_EK_MONEY: {
 		long long cents = 0;
 		ok = have && bf_derive_money_cents(s, n, &cents) == 0;
-		add_member_int(m, col->name, "_cents", cents, !ok);
+		put_member_int(m, col, 0, cents, !ok);
 		break;
 	}
 	case BF_EK_DURATION: {
 		long long secs = 0;
 		ok = have && bf_derive_duration_s(s, n, &secs) == 0;
-		add_member_int(m, col->name, "_seconds", secs, !ok);
+		put_member_int(m, col, 0, secs, !ok);
 		break;
 	}
 	}
+	m->p[m->len] = 0;
 	/* blank values are empty, not unparseable */
 	if (have && !ok) {
 		int blank = 1;
@@ -1141,19 +1265,39 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 	struct val vloc = { NULL, 0 }, vdate = { NULL, 0 };
 	memset(vals, 0, (size_t)pl->ncols * sizeof *vals);
 	const char *p = skip_ws(msg->line + msg->record_span.start + 1);
+	const char *end = msg->line + msg->record_span.start + msg->record_span.len;
+	size_t pos = 0;
 	while (*p == '"') {
-		const char *ks = p + 1, *ke = skip_string(p) - 1;
+		const char *ks = p + 1, *ke = skip_string_to(p, end) - 1;
 		p = skip_ws(skip_ws(ke + 1) + 1);
 		const char *vs = p;
-		p = skip_value(p);
+		p = *p == '"' ? skip_string_to(p, end) : skip_value(p);
 		size_t kn = (size_t)(ke - ks);
-		int i = find_col(pl, ks, kn);
+		int i;
+		if (pos < pl->nslots && pl->slots[pos].kn == kn && !memcmp(pl->slots[pos].key, ks, kn)) {
+			i = pl->slots[pos].idx;
+		} else {
+			i = find_col(pl, ks, kn);
+			if (i < 0)
+				i = kn == 8 && !memcmp(ks, "_bf_date", 8) ? KS_DATE
+				  : kn == 12 && !memcmp(ks, "_bf_location", 12) ? KS_LOC : KS_NONE;
+			if (pos < 1024) {
+				if (pos >= pl->nslots) {
+					pl->slots = bf_xrealloc(pl->slots, (pos + 1) * sizeof *pl->slots);
+					while (pl->nslots <= pos)
+						pl->slots[pl->nslots++] = (struct kslot){ NULL, (size_t)-1, KS_NONE };
+				}
+				free(pl->slots[pos].key);
+				pl->slots[pos] = (struct kslot){ bf_xstrndup(ks, kn), kn, i };
+			}
+		}
 		if (i >= 0)
 			vals[i] = (struct val){ vs, (size_t)(p - vs) };
-		else if (kn == 8 && !memcmp(ks, "_bf_date", 8))
+		else if (i == KS_DATE)
 			vdate = (struct val){ vs, (size_t)(p - vs) };
-		else if (kn == 12 && !memcmp(ks, "_bf_location", 12))
+		else if (i == KS_LOC)
 			vloc = (struct val){ vs, (size_t)(p - vs) };
+		pos++;
 		p = skip_ws(p);
 		if (*p == ',')
 			p = skip_ws(p + 1);
@@ -1168,10 +1312,11 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 	}
 	part->records++;
 
-	struct bf_buf mem = BF_BUF_INIT;
+	struct bf_buf *mem = &c->mem;
+	bf_buf_reset(mem);
 	for (int i = 0; i < pl->ncols; i++)
 		if (pl->cols[i].derive >= 0 && (vals[i].p || pl->cols[i].always))
-			derive_col(c, pl, &pl->cols[i], vals[i], part, &mem);
+			derive_col(c, pl, &pl->cols[i], vals[i], part, mem);
 
 	struct held *h = NULL;
 	char **res = pl->ntasks ? bf_xcalloc((size_t)pl->ntasks, sizeof *res) : NULL;
@@ -1247,14 +1392,17 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 
 	if (!h && !c->qlen) {
 		/* nothing to wait for: out now */
-		struct held tmp = { 1, msg->line, msg->len, msg->record_span, pl, mem.p, mem.len, res, 0, NULL, part };
-		write_record(c, &tmp);
-		if (res) {
+		if (!res) {
+			bf_filter_write_spliced(f, msg->line, msg->len, msg->record_span, mem->p ? mem->p : "", mem->len);
+		} else {
+			struct held tmp = { 1, msg->line, msg->len, msg->record_span, pl, mem->p, mem->len, res, 0, NULL, part };
+			write_record(c, &tmp);
 			for (int t = 0; t < pl->ntasks; t++)
 				free(res[t]);
 			free(res);
 		}
-		bf_buf_free(&mem);
+		if (!c->model)
+			return BF_FILTER_TAKEN;
 		return c->total_records % 64 == 0 ? pump(c, 0, err) ?: BF_FILTER_TAKEN : BF_FILTER_TAKEN;
 	}
 	if (!h)
@@ -1264,8 +1412,8 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 	h->len = msg->len;
 	h->rs = msg->record_span;
 	h->plan = pl;
-	h->members = mem.p;
-	h->mlen = mem.len;
+	h->members = mem->len ? bf_xstrndup(mem->p, mem->len) : NULL;
+	h->mlen = mem->len;
 	h->res = res;
 	h->waiting = waiting;
 	h->part = part;
@@ -1549,5 +1697,6 @@ out:
 	free(c.vec);
 	bf_buf_free(&c.scratch);
 	bf_buf_free(&c.text);
+	bf_buf_free(&c.mem);
 	return rc;
 }
