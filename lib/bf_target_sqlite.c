@@ -9,6 +9,20 @@
 #include "bf_sql.h"
 #include "bf_state.h"
 
+/* A record waiting for its batch: its cells copied (text and blobs into the stream's
+ * arena, by offset, as the arena may move while it grows). */
+struct pcell {
+	enum bf_cell_kind kind;
+	int blob;
+	size_t off, len;
+	long long i;
+};
+
+/* Rows are inserted BATCH at a time through one multi-row INSERT: per row, a statement
+ * of one row costs as much again in SQLite as the row itself (statement start and end,
+ * a fresh seek in the partition index). */
+#define BATCH 16
+
 struct stream {
 	char *name;
 	const struct bf_stream_def *def;  /* owned by the loop */
@@ -17,6 +31,11 @@ struct stream {
 	char **cols;               /* the table's columns */
 	size_t ncols;
 	sqlite3_stmt *ins;         /* INSERT of def's columns, in def's order */
+	sqlite3_stmt *insb;        /* the same for batch rows at once (NULL: no batches) */
+	size_t batch;              /* rows per insb */
+	struct pcell *pend;        /* npend rows of pncols cells, waiting for insb */
+	size_t npend, pncols, pendcap;
+	struct bf_buf arena;
 };
 
 struct sqlt {
@@ -49,6 +68,10 @@ static void stream_reset(struct stream *s)
 	s->ncols = 0;
 	sqlite3_finalize(s->ins);
 	s->ins = NULL;
+	sqlite3_finalize(s->insb);
+	s->insb = NULL;
+	s->npend = 0;
+	bf_buf_reset(&s->arena);
 	s->ready = 0;
 }
 
@@ -189,6 +212,30 @@ static int prepare_insert(struct sqlt *t, struct stream *s, struct bf_err *err)
 	if (rc != SQLITE_OK)
 		return fail(t, rc, err);
 	s->version = d->version;
+	sqlite3_finalize(s->insb);
+	s->insb = NULL;
+	s->batch = 1;
+	size_t maxvar = (size_t)sqlite3_limit(t->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	size_t batch = d->ncols ? maxvar / d->ncols : 0;
+	if (batch > BATCH)
+		batch = BATCH;
+	if (batch < 2)
+		return 0;
+	char *row = strstr(q->p, ") VALUES (");
+	size_t head = (size_t)(row - q->p) + strlen(") VALUES ");
+	size_t rowlen = q->len - head;
+	char *tuple = bf_xstrndup(q->p + head, rowlen);
+	bf_buf_truncate(q, head);
+	for (size_t i = 0; i < batch; i++) {
+		if (i)
+			bf_buf_addc(q, ',');
+		bf_buf_add(q, tuple, rowlen);
+	}
+	free(tuple);
+	rc = sqlite3_prepare_v3(t->db, q->p, -1, SQLITE_PREPARE_PERSISTENT, &s->insb, NULL);
+	if (rc != SQLITE_OK)
+		return fail(t, rc, err);
+	s->batch = batch;
 	return 0;
 }
 
@@ -230,14 +277,19 @@ static int ensure(struct sqlt *t, struct stream *s, struct bf_err *err)
 	return 0;
 }
 
+static int flush(struct sqlt *t, struct stream *s, struct bf_err *err);
+
 static int sq_schema(struct bf_target *bt, const struct bf_stream_def *def, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
 	struct stream *s = find_stream(t, def->name, 1);
+	int rc;
+	/* rows waiting for their batch go in with the columns they were read for */
+	if ((rc = flush(t, s, err)))
+		return rc;
 	s->def = def;
 	if (s->ready && s->version != def->version) {
 		/* new columns: add them (and redo the views) */
-		int rc;
 		int added = 0;
 		for (size_t i = 0; i < def->ncols; i++)
 			if (!has_col(s, def->cols[i].name)) {
@@ -287,40 +339,109 @@ static int sq_begin(struct bf_target *bt, const char *loc, const char *date, str
 	return 0;
 }
 
+static int step(struct sqlt *t, sqlite3_stmt *st, struct bf_err *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_BUSY)
+		rc = bf_sqlite_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(t, rc, err);
+}
+
+static void bind_pcell(struct stream *s, sqlite3_stmt *st, int p, const struct pcell *c)
+{
+	const char *base = s->arena.p ? s->arena.p : "";
+	switch (c->kind) {
+	case BF_C_TEXT:
+		sqlite3_bind_text(st, p, base + c->off, (int)c->len, SQLITE_STATIC);
+		break;
+	case BF_C_INT: sqlite3_bind_int64(st, p, c->i); break;
+	case BF_C_VEC: sqlite3_bind_blob(st, p, base + c->off, (int)c->len, SQLITE_STATIC); break;
+	default: sqlite3_bind_null(st, p); break;
+	}
+}
+
+/* Inserts the rows waiting in s (full batches through insb, the rest one by one). */
+static int flush(struct sqlt *t, struct stream *s, struct bf_err *err)
+{
+	size_t n = s->pncols, r = 0;
+	int rc = 0;
+	if (!s->npend)
+		return 0;
+	if (s->insb && s->npend == s->batch) {
+		for (size_t k = 0; k < s->npend * n; k++)
+			bind_pcell(s, s->insb, (int)k + 1, &s->pend[k]);
+		rc = step(t, s->insb, err);
+		r = s->npend;
+	}
+	for (; r < s->npend && !rc; r++) {
+		for (size_t i = 0; i < n; i++)
+			bind_pcell(s, s->ins, (int)i + 1, &s->pend[r * n + i]);
+		rc = step(t, s->ins, err);
+	}
+	s->npend = 0;
+	bf_buf_reset(&s->arena);
+	return rc;
+}
+
+static int flush_all(struct sqlt *t, struct bf_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < t->ns && !rc; i++)
+		rc = flush(t, &t->s[i], err);
+	return rc;
+}
+
 static int sq_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
 	struct stream *s = find_stream(t, r->def->name, 1);
 	int rc;
 	s->def = r->def;
-	if ((!s->ready || s->version != r->def->version) && (rc = ensure(t, s, err)))
-		return rc;
-	sqlite3_stmt *ins = s->ins;
+	if (!s->ready || s->version != r->def->version) {
+		if ((rc = flush(t, s, err)) || (rc = ensure(t, s, err)))
+			return rc;
+	}
 	size_t n = r->def->ncols;
-	for (size_t i = 0; i < n; i++) {
+	if (s->npend && s->pncols != n && (rc = flush(t, s, err)))
+		return rc;
+	s->pncols = n;
+	if ((s->npend + 1) * n > s->pendcap) {
+		s->pendcap = (s->batch + 1) * n;
+		s->pend = bf_xrealloc(s->pend, s->pendcap * sizeof *s->pend);
+	}
+	struct pcell *pc = &s->pend[s->npend * n];
+	for (size_t i = 0; i < n; i++, pc++) {
 		const struct bf_cell *c = &r->cells[i];
-		int p = (int)i + 1;
+		pc->kind = c->kind;
 		switch (c->kind) {
-		case BF_C_TEXT: sqlite3_bind_text(ins, p, c->s, (int)c->len, SQLITE_STATIC); break;
-		case BF_C_INT: sqlite3_bind_int64(ins, p, c->i); break;
+		case BF_C_TEXT:
+			pc->off = s->arena.len;
+			pc->len = c->len;
+			bf_buf_add(&s->arena, c->s, c->len);
+			break;
+		case BF_C_INT: pc->i = c->i; break;
 		case BF_C_VEC:
 			bf_vec_le_bytes(c, &t->blob);
-			sqlite3_bind_blob(ins, p, t->blob.p ? t->blob.p : "", (int)t->blob.len, SQLITE_TRANSIENT);
+			pc->off = s->arena.len;
+			pc->len = t->blob.len;
+			bf_buf_add(&s->arena, t->blob.p ? t->blob.p : "", t->blob.len);
 			break;
-		default: sqlite3_bind_null(ins, p); break;
+		default: break;
 		}
 	}
-	rc = sqlite3_step(ins);
-	if (rc == SQLITE_BUSY)
-		rc = bf_sqlite_step(ins);
-	sqlite3_reset(ins);
-	return rc == SQLITE_DONE ? 0 : fail(t, rc, err);
+	s->npend++;
+	if (s->npend >= s->batch)
+		return flush(t, s, err);
+	return 0;
 }
 
 static int sq_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
-	int rc;
+	int rc = flush_all(t, err);
+	if (rc)
+		return rc;
 	if (p->date) {
 		sqlite3_stmt *st;
 		rc = sqlite3_prepare_v2(t->db,
@@ -381,6 +502,8 @@ static void sq_close(struct bf_target *bt)
 	for (size_t i = 0; i < t->ns; i++) {
 		stream_reset(&t->s[i]);
 		free(t->s[i].name);
+		free(t->s[i].pend);
+		bf_buf_free(&t->s[i].arena);
 	}
 	free(t->s);
 	for (size_t i = 0; i < t->ntables; i++)
