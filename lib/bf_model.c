@@ -419,22 +419,18 @@ static int send_job(struct bf_model *m, struct bf_model_job *j, struct bf_err *e
 	return bf_http_start(m->http, &j->req, err);
 }
 
-int bf_model_poll(struct bf_model *m, int wait_ms, void (*done)(void *, struct bf_model_job *),
-		  void *ctx, struct bf_err *err)
+/* Sends the waiting jobs that are due, oldest first, while slots are free; lowers
+ * *next_due to when the next held one may go. Returns 0 or BF_EOS. */
+static int send_due(struct bf_model *m, int64_t now, int64_t *next_due, struct bf_err *err)
 {
-	int64_t now = bf_mono_ms(), next_due = -1;
-	int rc;
-	/* send what is due, oldest first */
 	struct bf_model_job **pp = &m->wait_head, *j;
-	m->wait_tail = NULL;
-	for (j = m->wait_head; j; j = j->next)
-		m->wait_tail = j;
+	int rc;
 	while ((j = *pp)) {
 		int go = 0;
 		if (j->due_ms > now || m->pause_until > now) {
 			int64_t d = j->due_ms > m->pause_until ? j->due_ms : m->pause_until;
-			if (next_due < 0 || d < next_due)
-				next_due = d;
+			if (*next_due < 0 || d < *next_due)
+				*next_due = d;
 		} else if (m->inflight < m->o.concurrency) {
 			if (m->bstate == OPEN && now >= m->open_until && !m->probe_inflight) {
 				m->bstate = HALF_OPEN;
@@ -448,13 +444,13 @@ int bf_model_poll(struct bf_model *m, int wait_ms, void (*done)(void *, struct b
 				       m->consecutive);
 				continue;
 			} else if (m->bstate == OPEN) {
-				if (next_due < 0 || m->open_until < next_due)
-					next_due = m->open_until;   /* held until the cool-down ends */
+				if (*next_due < 0 || m->open_until < *next_due)
+					*next_due = m->open_until;   /* held until the cool-down ends */
 			} else if (m->bstate == CLOSED) {
 				j->probe = 0;
 				go = 1;
-			} else if (next_due < 0 || now + 20 < next_due) {
-				next_due = now + 20;     /* a probe is out: wait for it */
+			} else if (*next_due < 0 || now + 20 < *next_due) {
+				*next_due = now + 20;     /* a probe is out: wait for it */
 			}
 		}
 		if (go) {
@@ -468,16 +464,33 @@ int bf_model_poll(struct bf_model *m, int wait_ms, void (*done)(void *, struct b
 	m->wait_tail = NULL;
 	for (j = m->wait_head; j; j = j->next)
 		m->wait_tail = j;
+	return 0;
+}
+
+int bf_model_poll(struct bf_model *m, int wait_ms, void (*done)(void *, struct bf_model_job *),
+		  void *ctx, struct bf_err *err)
+{
+	int64_t now = bf_mono_ms(), next_due = -1;
+	int rc;
+	struct bf_model_job *j;
+	if ((rc = send_due(m, now, &next_due, err)))
+		return rc;
 	if (!m->done_head) {
 		int w = wait_ms;
 		if (next_due >= 0 && next_due - now < w)
 			w = (int)(next_due - now);
 		if (w < 0)
 			w = 0;
-		if (bf_http_active(m->http))
-			bf_http_poll(m->http, w, on_http, m);
-		else if (w > 0 && m->pending)
+		if (bf_http_active(m->http)) {
+			/* answers free slots: refill them now, not on the next call */
+			if (bf_http_poll(m->http, w, on_http, m) > 0 && m->wait_head) {
+				next_due = -1;
+				if ((rc = send_due(m, bf_mono_ms(), &next_due, err)))
+					return rc;
+			}
+		} else if (w > 0 && m->pending) {
 			bf_sleep_ms(w);
+		}
 	}
 	while ((j = m->done_head)) {
 		m->done_head = j->next;

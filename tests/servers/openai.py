@@ -10,7 +10,8 @@ message that occurs in the user text, else the first label; a JSON answer
 {"summary": ...} when a JSON object is asked for; otherwise the upper-cased text).
 Usage: prompt_tokens = words in the inputs, completion_tokens = 1 per chat answer.
 
-Every request waits --latency ms (+ random 0..--jitter ms) before answering.
+Every answer leaves --latency ms (+ random 0..--jitter ms) after its request arrived
+(the time spent computing it included).
 
 Faults: before each request the --faults file is read; each line is "KIND COUNT [ARG]";
 the first line with COUNT > 0 applies and its COUNT is decreased (the file rewritten):
@@ -116,6 +117,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(404, {"error": {"message": "not found"}})
 
     def log(self, t, status, fault, n):
+        # called just before answering: the answer leaves its latency after the request
+        # arrived, the time spent computing it included (not added to it)
+        due = getattr(self, "due", None)
+        if due is not None:
+            self.due = None
+            left = due - time.time()
+            if left > 0:
+                time.sleep(left)
         with self.server.log_lock:
             if self.server.log_path:
                 with open(self.server.log_path, "a", encoding="utf-8") as f:
@@ -138,8 +147,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         lat = srv.latency + (random.random() * srv.jitter if srv.jitter else 0)
         if kind == "slow":
             lat = float(arg or 5) * 1000
-        if lat:
-            time.sleep(lat / 1000.0)
+        self.due = t + lat / 1000.0
         if kind == "429":
             self.log(t, 429, kind, n)
             self.send(429, {"error": {"message": "rate limited"}}, {"Retry-After": arg or "1"})
