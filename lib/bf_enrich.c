@@ -591,6 +591,7 @@ struct ctx {
 	struct bf_err fatal_err;
 	int fail_code;
 	char fail_msg[512];
+	long long dispatched;      /* batches sent to bf_model */
 	long long total_records, total_unparsed, total_passed, total_cached, total_requests;
 	struct bf_buf scratch, text, mem;
 	float *vec;
@@ -1011,6 +1012,7 @@ static void dispatch(struct ctx *c, int ti)
 	if (!b)
 		return;
 	c->open[ti] = NULL;
+	c->dispatched++;
 	b->job.task = &b->task->mt;
 	b->job.n = b->n;
 	b->job.inputs = (const char *const *)b->inputs;
@@ -1319,6 +1321,7 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 			derive_col(c, pl, &pl->cols[i], vals[i], part, mem);
 
 	struct held *h = NULL;
+	long long dispatched = c->dispatched;
 	char **res = pl->ntasks ? bf_xcalloc((size_t)pl->ntasks, sizeof *res) : NULL;
 	int waiting = 0;
 	for (int t = 0; t < pl->ntasks; t++) {
@@ -1418,7 +1421,11 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 	h->waiting = waiting;
 	h->part = part;
 	q_push(c, h);
-	int rc = pump(c, 0, err);
+	/* look at the connections when a batch went out, and every 16 records (a poll of
+	 * every socket per record cost more than the rest of the record) */
+	int rc = 0;
+	if (!c->model || c->dispatched != dispatched || c->total_records % 16 == 0)
+		rc = pump(c, 0, err);
 	while (!rc && c->held_records >= c->max_held) {
 		if (c->held_records >= c->max_held && c->qlen && c->q[c->qhead]->waiting &&
 		    c->model && bf_model_pending(c->model) == 0)
