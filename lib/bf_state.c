@@ -16,6 +16,17 @@
 #define BUSY_TIMEOUT_MS 10000
 #define BUSY_RETRY_MS 120000
 
+/* How long a locked database is waited for: $BF_LOCK_TIMEOUT seconds, default 120. */
+static int64_t lock_wait_ms(void)
+{
+	const char *env = getenv("BF_LOCK_TIMEOUT");
+	char *end;
+	double s = env && *env ? strtod(env, &end) : -1;
+	if (!env || !*env || *end || s < 0)
+		return BUSY_RETRY_MS;
+	return (int64_t)(s * 1000);
+}
+
 const char *bf_state_path(const char *opt)
 {
 	if (opt && *opt)
@@ -41,7 +52,7 @@ static void nap(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The retries end BUSY_RETRY_MS after the first attempt, counting the time SQLite's own
+/* The retries end lock_wait_ms() after the first attempt, counting the time SQLite's own
  * busy handler waited too (not only our naps). */
 int bf_sqlite_step(sqlite3_stmt *st)
 {
@@ -49,7 +60,7 @@ int bf_sqlite_step(sqlite3_stmt *st)
 	int delay = 5;
 	for (;;) {
 		int rc = sqlite3_step(st);
-		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= BUSY_RETRY_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= lock_wait_ms())
 			return rc;
 		sqlite3_reset(st);
 		nap(delay);
@@ -65,7 +76,7 @@ int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_er
 		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			return 0;
-		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= BUSY_RETRY_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || bf_mono_ms() - t0 >= lock_wait_ms())
 			return bf_sqlite_fail(db, rc, where, err);
 		nap(delay);
 		delay = delay < 200 ? delay * 2 : 200;
@@ -92,7 +103,8 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 		sqlite3_close(db);
 		return code;
 	}
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	int64_t wait = lock_wait_ms();
+	sqlite3_busy_timeout(db, (int)(wait < BUSY_TIMEOUT_MS ? wait : BUSY_TIMEOUT_MS));
 	sqlite3_extended_result_codes(db, 1);
 	if ((rc = bf_sqlite_exec(db, "PRAGMA journal_mode=WAL", path, err)) ||
 	    (rc = bf_sqlite_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", path, err))) {

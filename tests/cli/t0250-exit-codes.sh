@@ -124,7 +124,7 @@ test_expect_success '78: a state file from a newer bf is refused by both' '
 	test "$(sqlite3 new.db "PRAGMA user_version")" = 9999
 '
 
-# The busy retries last about two minutes before giving up, so this test is slow.
+# BF_LOCK_TIMEOUT shortens the wait for a locked state file (default two minutes).
 test_expect_success '75: the state file stays locked by another process' '
 	bf-extract --source good --all --state locked.db >/dev/null &&
 	test_bg python3 -c "
@@ -136,7 +136,7 @@ open(\"locked.ready\", \"w\").write(\"ready\")
 time.sleep(3600)
 " &&
 	wait_for_file locked.ready 30 &&
-	test_expect_code 75 bf-extract --source good --all --force --state locked.db >locked.out 2>locked.err &&
+	BF_LOCK_TIMEOUT=3 test_expect_code 75 bf-extract --source good --all --force --state locked.db >locked.out 2>locked.err &&
 	grep "locked" locked.err &&
 	kill $TEST_BG_PID
 '
