@@ -16,7 +16,8 @@ struct lstream {
 	struct bf_cell *cells;     /* one per column, reused row after row */
 	size_t ncells;
 	char **ckey;               /* member order of the previous record -> column index */
-	size_t *cidx, ncache;
+	size_t *cklen, *cidx, ncache;
+	unsigned char *clin;       /* ... and which lineage column it is (LIN_*) */
 };
 
 struct quar {                      /* a refused record, written at the partition's STATE */
@@ -46,6 +47,8 @@ struct loop {
 	struct quar *q;
 	size_t nq;
 };
+
+enum { LIN_NONE, LIN_LOC, LIN_DATE, LIN_SRC, LIN_LINE };
 
 static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source", "_bf_line" };
 static const enum bf_type lineage_type[] = { BF_T_DATE, BF_T_STRING, BF_T_STRING, BF_T_INTEGER };
@@ -131,7 +134,9 @@ static void free_stream(struct lstream *s)
 	for (size_t i = 0; i < s->ncache; i++)
 		free(s->ckey[i]);
 	free(s->ckey);
+	free(s->cklen);
 	free(s->cidx);
+	free(s->clin);
 	free(s->def.name);
 	free(s);
 }
@@ -189,6 +194,12 @@ static const char *stream_name(struct loop *l, const struct bf_msg *m)
 	return l->name.p ? l->name.p : "";
 }
 
+/* s[0..n) (no NUL) equals the C string z */
+static int same_text(const char *s, size_t n, const char *z)
+{
+	return !strncmp(z, s, n) && z[n] == '\0';
+}
+
 static char *member_text(const struct bf_member *m)
 {
 	return m && m->kind != BF_J_NULL ? bf_xstrndup(m->val, m->len) : NULL;
@@ -218,8 +229,8 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	for (long i = 0; i < n; i++) {
 		const struct bf_member *mb = &l->mem[i];
 		int c = -1;
-		if ((size_t)i < s->ncache && !strncmp(s->ckey[i], mb->key, mb->keylen) &&
-		    s->ckey[i][mb->keylen] == '\0')
+		if ((size_t)i < s->ncache && s->cklen[i] == mb->keylen && s->ckey[i] &&
+		    !memcmp(s->ckey[i], mb->key, mb->keylen))
 			c = (int)s->cidx[i];
 		if (c < 0) {
 			if (memchr(mb->key, '\0', mb->keylen)) {
@@ -234,48 +245,65 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 			}
 			if ((size_t)i >= s->ncache) {
 				s->ckey = bf_xrealloc(s->ckey, ((size_t)i + 1) * sizeof *s->ckey);
+				s->cklen = bf_xrealloc(s->cklen, ((size_t)i + 1) * sizeof *s->cklen);
 				s->cidx = bf_xrealloc(s->cidx, ((size_t)i + 1) * sizeof *s->cidx);
-				for (size_t k = s->ncache; k <= (size_t)i; k++)
+				s->clin = bf_xrealloc(s->clin, ((size_t)i + 1) * sizeof *s->clin);
+				for (size_t k = s->ncache; k <= (size_t)i; k++) {
 					s->ckey[k] = NULL;
+					s->cklen[k] = 0;
+				}
 				s->ncache = (size_t)i + 1;
 			}
 			free(s->ckey[i]);
 			s->ckey[i] = bf_xstrndup(mb->key, mb->keylen);
+			s->cklen[i] = mb->keylen;
 			s->cidx[i] = (size_t)c;
+			const char *k = s->def.cols[c].name;
+			s->clin[i] = !strcmp(k, "_bf_location") ? LIN_LOC : !strcmp(k, "_bf_date") ? LIN_DATE :
+				     !strcmp(k, "_bf_source") ? LIN_SRC : !strcmp(k, "_bf_line") ? LIN_LINE :
+				     LIN_NONE;
 		}
 		idx[i] = c;
-		if (mb->key[0] == '_' && mb->keylen >= 8 && !strncmp(mb->key, "_bf_", 4)) {
-			const char *k = s->def.cols[c].name;
-			if (!strcmp(k, "_bf_location"))
-				mloc = mb;
-			else if (!strcmp(k, "_bf_date"))
-				mdate = mb;
-			else if (!strcmp(k, "_bf_source"))
-				msrc = mb;
-			else if (!strcmp(k, "_bf_line"))
-				mline = mb;
+		switch (s->clin[i]) {
+		case LIN_LOC: mloc = mb; break;
+		case LIN_DATE: mdate = mb; break;
+		case LIN_SRC: msrc = mb; break;
+		case LIN_LINE: mline = mb; break;
+		default: break;
 		}
 	}
 	if (s->def.version != version && (rc = l->t->ops->schema(l->t, &s->def, err)))
 		return rc;
-	/* the partition */
-	char *loc = mloc && mloc->kind == BF_J_STRING ? bf_xstrndup(mloc->val, mloc->len) : NULL;
-	char *date = mdate && mdate->kind == BF_J_STRING ? bf_xstrndup(mdate->val, mdate->len) : NULL;
+	/* the partition (compared in place: no copy per record; text up to a NUL, as C strings) */
+	const char *loc = NULL, *date = NULL;
+	size_t locn = 0, daten = 0;
+	if (mloc && mloc->kind == BF_J_STRING) {
+		loc = mloc->val;
+		locn = strnlen(mloc->val, mloc->len);
+	}
+	if (mdate && mdate->kind == BF_J_STRING) {
+		date = mdate->val;
+		daten = strnlen(mdate->val, mdate->len);
+	}
 	if (date && !loc)
-		loc = bf_xstrdup("");
+		loc = "";
 	rc = 0;
 	if (l->open) {
-		int same = date ? (!l->foreign && !strcmp(loc, l->loc) && !strcmp(date, l->date)) : l->foreign;
+		int same = date ? (!l->foreign && same_text(loc, locn, l->loc) && same_text(date, daten, l->date))
+				: l->foreign;
 		if (!same)
 			rc = bf_fail(err, BF_EDATA, where,
-				     "line %ld: a record of %s/%s before the STATE that ends %s/%s",
-				     m->lineno, loc ? loc : "-", date ? date : "-",
-				     l->foreign ? "-" : l->loc, l->foreign ? "-" : l->date);
+				     "line %ld: a record of %.*s/%.*s before the STATE that ends %s/%s",
+				     m->lineno, loc ? (int)locn : 1, loc ? loc : "-", date ? (int)daten : 1,
+				     date ? date : "-", l->foreign ? "-" : l->loc, l->foreign ? "-" : l->date);
+	} else if (date) {
+		char *dl = bf_xstrndup(loc, locn), *dd = bf_xstrndup(date, daten);
+		rc = begin(l, dl, dd, err);
+		free(dl);
+		free(dd);
 	} else {
-		rc = begin(l, date ? loc : NULL, date, err);
+		rc = begin(l, NULL, NULL, err);
 	}
-	free(loc);
-	free(date);
 	if (rc)
 		return rc;
 	/* cast */

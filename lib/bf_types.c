@@ -154,11 +154,40 @@ static char *put_utf8(char *o, unsigned cp)
 
 /* p at the opening quote; returns past the closing quote. Sets *s,*n to the text:
  * in place when it has no escapes, else unescaped at *o (advanced, NUL-terminated). */
-static const char *scan_string(const char *p, const char *e, const char **s, size_t *n, char **o)
+/* A byte of x is zero: the classic word-at-a-time test. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t zero_byte(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+static const char *scan_string(const char *p, const char *e, const char **s, size_t *n, char **o,
+			       int *nul)
 {
 	const char *q = ++p;
-	while (q < e && *q != '"' && *q != '\\')
-		q++;
+	/* eight bytes at a time to the first quote or backslash */
+	for (;;) {
+		if (q + 8 > e) {
+			while (q < e && *q != '"' && *q != '\\')
+				q++;
+			break;
+		}
+		uint64_t w;
+		memcpy(&w, q, 8);
+		uint64_t hit = zero_byte(w ^ (ONES * '"')) | zero_byte(w ^ (ONES * '\\'));
+		if (hit) {
+			/* the lowest flagged byte is exact (borrows only run upwards) */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			q += __builtin_ctzll(hit) >> 3;
+#else
+			while (*q != '"' && *q != '\\')
+				q++;
+#endif
+			break;
+		}
+		q += 8;
+	}
 	if (q < e && *q == '"') {
 		*s = p;
 		*n = (size_t)(q - p);
@@ -187,6 +216,8 @@ static const char *scan_string(const char *p, const char *e, const char **s, siz
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				q += 6;
 			}
+			if (cp == 0)
+				*nul = 1;
 			w = put_utf8(w, cp);
 			break;
 		}
@@ -238,14 +269,16 @@ long bf_json_members(const char *obj, size_t len, struct bf_member **out, size_t
 			*out = bf_xrealloc(*out, *cap * sizeof **out);
 		}
 		struct bf_member *m = &(*out)[n++];
-		p = scan_string(p, e, &m->key, &m->keylen, &o);
+		int nul = 0;
+		p = scan_string(p, e, &m->key, &m->keylen, &o, &nul);
+		nul = 0;
 		p = skip_ws(p, e);
 		p = skip_ws(p + 1, e); /* ':' */
 		const char *v = p;
 		switch (*p) {
 		case '"':
 			m->kind = BF_J_STRING;
-			p = scan_string(p, e, &m->val, &m->len, &o);
+			p = scan_string(p, e, &m->val, &m->len, &o, &nul);
 			break;
 		case 't': m->kind = BF_J_TRUE; p += 4; break;
 		case 'f': m->kind = BF_J_FALSE; p += 5; break;
@@ -266,6 +299,7 @@ long bf_json_members(const char *obj, size_t len, struct bf_member **out, size_t
 			m->val = v;
 			m->len = (size_t)(p - v);
 		}
+		m->no_nul = !nul;
 		p = skip_ws(p, e);
 		if (p < e && *p == ',')
 			p = skip_ws(p + 1, e);
@@ -344,6 +378,10 @@ static int decimal(const char *s, size_t n, struct bf_cell *c)
 		return -1;
 	if (!c)
 		return 0;
+	if (s[0] != '+' && ie > ib && (ie - ib == 1 || s[ib] != '0') && !(fb > ie && fe == fb)) {
+		set_text(c, s, n);         /* already normalised: no copy */
+		return 0;
+	}
 	bf_buf_reset(&c->own);
 	while (ib + 1 < ie && s[ib] == '0')
 		ib++;
@@ -387,6 +425,14 @@ static int boolean(const char *s, size_t n, long long *out)
 {
 	static const char *const yes[] = { "true", "t", "yes", "y", "1", "on" };
 	static const char *const no[] = { "false", "f", "no", "n", "0", "off" };
+	if (n == 4 && !memcmp(s, "true", 4)) {
+		*out = 1;
+		return 0;
+	}
+	if (n == 5 && !memcmp(s, "false", 5)) {
+		*out = 0;
+		return 0;
+	}
 	for (size_t i = 0; i < 6; i++) {
 		if (strlen(yes[i]) == n && !strncasecmp(s, yes[i], n)) {
 			*out = 1;
@@ -583,6 +629,11 @@ static int when(enum bf_type ty, const char *s, size_t n, struct bf_cell *c, cha
 	}
 	if (parse_when(s, n, &t))
 		return refuse(why, whylen, ty == BF_T_DATE ? "not a date" : "not a date-time", m);
+	if (ty == BF_T_DATETIME && !t.has_tz && n >= 19 && s[4] == '-' && s[10] == ' ' &&
+	    s[16] == ':' && (n == 19 || (s[19] == '.' && n <= 29))) {
+		set_text(c, s, n);        /* already "YYYY-MM-DD HH:MM:SS[.f]" */
+		return 0;
+	}
 	bf_buf_reset(&c->own);
 	if (ty == BF_T_DATE) {
 		if (t.has_tz || t.h || t.mi || t.s || t.frac[0])
@@ -664,7 +715,7 @@ int bf_cast(enum bf_type ty, const struct bf_member *m, struct bf_cell *c, char 
 	c->kind = BF_C_NULL;
 	if (m->kind == BF_J_NULL)
 		return 0;
-	if (m->kind == BF_J_STRING && memchr(s, '\0', n))
+	if (m->kind == BF_J_STRING && !m->no_nul && memchr(s, '\0', n))
 		return refuse(why, whylen, "a NUL character in text", m);
 	if (ty == BF_T_STRING) {
 		if (m->kind == BF_J_TRUE || m->kind == BF_J_FALSE)

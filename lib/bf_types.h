@@ -48,6 +48,8 @@ struct bf_member {
 	enum bf_json_kind kind;
 	const char *val;           /* string: unescaped text; others: the raw JSON token */
 	size_t len;
+	int no_nul;                /* val is known to hold no NUL (set by bf_json_members;
+				      0: bf_cast looks) */
 };
 
 /* Splits the object obj[0..len) (valid JSON, checked before) into members.
