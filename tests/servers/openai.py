@@ -99,6 +99,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def parse_request(self):
+        self.arrived = time.time()   # before the headers are parsed
+        return super().parse_request()
+
     def send(self, status, body, headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
@@ -126,12 +130,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if left > 0:
                 time.sleep(left)
         with self.server.log_lock:
-            if self.server.log_path:
-                with open(self.server.log_path, "a", encoding="utf-8") as f:
-                    f.write("%.6f %s %d %s %d\n" % (t, self.path, status, fault, n))
+            if self.server.log_file:
+                self.server.log_file.write("%.6f %s %d %s %d\n" % (t, self.path, status, fault, n))
+                self.server.log_file.flush()
 
     def do_POST(self):
-        t = time.time()
+        t = self.arrived
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
         srv = self.server
@@ -221,9 +225,13 @@ def main():
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--jitter", type=float, default=0)
     a = ap.parse_args()
+    # a thread whose answer is due gets the interpreter within 0.5 ms, not 5 ms, of
+    # another thread computing an answer
+    sys.setswitchinterval(0.0005)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.faults = Faults(a.faults)
-    srv.log_path = a.log
+    # opened once, each line flushed before its answer leaves
+    srv.log_file = open(a.log, "a", encoding="utf-8") if a.log else None
     srv.log_lock = threading.Lock()
     srv.dim = a.dim
     srv.latency = a.latency
