@@ -79,6 +79,50 @@ static int run(struct pgt *t, const char *sql, int np, const char *const *params
 	return 0;
 }
 
+/* Statements sent together in one round trip (libpq pipeline mode): each waiting for the
+ * previous one's answer cost a wake-up of each side per statement, partition after
+ * partition. After an error the server skips the rest up to the sync point. */
+struct pstmt {
+	const char *sql;
+	int np;
+	const char *const *params;
+};
+
+static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
+{
+	if (PQenterPipelineMode(t->c) != 1)
+		return pg_fail(t, NULL, err);
+	int ok = 1;
+	for (int i = 0; i < n && ok; i++)
+		ok = PQsendQueryParams(t->c, st[i].sql, st[i].np, NULL, st[i].params, NULL, NULL, 0) == 1;
+	if (ok)
+		ok = PQpipelineSync(t->c) == 1;
+	PGresult *bad = NULL;
+	int ends = 0;
+	while (ok) {
+		PGresult *r = PQgetResult(t->c);
+		if (!r) {
+			/* one after each statement's results; more means the connection is gone */
+			if (++ends > n || PQstatus(t->c) == CONNECTION_BAD)
+				ok = 0;
+			continue;
+		}
+		ExecStatusType rs = PQresultStatus(r);
+		if (rs == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_PIPELINE_ABORTED && !bad)
+			bad = r;
+		else
+			PQclear(r);
+	}
+	PQexitPipelineMode(t->c);
+	if (bad || !ok)
+		return pg_fail(t, bad, err);
+	return 0;
+}
+
 static void qname(struct pgt *t, struct bf_buf *q, const char *name)
 {
 	bf_sql_ident(q, t->schema);
@@ -282,17 +326,19 @@ static int pg_schema(struct bf_target *bt, const struct bf_stream_def *def, stru
 static int pg_begin(struct bf_target *bt, const char *loc, const char *date, struct bf_err *err)
 {
 	struct pgt *t = (struct pgt *)bt;
-	int rc = run(t, "BEGIN", 0, NULL, err);
-	if (rc)
-		return rc;
 	t->in_txn = 1;
 	if (!date)
-		return 0;
+		return run(t, "BEGIN", 0, NULL, err);
 	const char *p[2] = { date, loc };
+	size_t n = t->ntables + 1;
+	struct pstmt *st = bf_xcalloc(n + 2, sizeof *st);
+	char **sql = bf_xcalloc(n, sizeof *sql);
+	st[0].sql = "BEGIN";
 	/* two loads of the same partition at once wait for each other */
-	if ((rc = run(t, "SELECT pg_advisory_xact_lock(hashtext($2 || '/' || $1))", 2, p, err)))
-		return rc;
-	for (size_t i = 0; i < t->ntables + 1; i++) {
+	st[1].sql = "SELECT pg_advisory_xact_lock(hashtext($2 || '/' || $1))";
+	st[1].np = 2;
+	st[1].params = p;
+	for (size_t i = 0; i < n; i++) {
 		bf_buf_reset(&t->sql);
 		bf_buf_adds(&t->sql, "DELETE FROM ");
 		if (i < t->ntables) {
@@ -302,10 +348,17 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 			qname(t, &t->sql, "_bf_loads");
 			bf_buf_adds(&t->sql, " WHERE date = $1 AND location = $2");
 		}
-		if ((rc = run(t, t->sql.p, 2, p, err)))
-			return rc;
+		sql[i] = bf_xstrdup(t->sql.p);
+		st[i + 2].sql = sql[i];
+		st[i + 2].np = 2;
+		st[i + 2].params = p;
 	}
-	return 0;
+	int rc = run_all(t, st, (int)n + 2, err);
+	for (size_t i = 0; i < n; i++)
+		free(sql[i]);
+	free(sql);
+	free(st);
+	return rc;
 }
 
 static void copy_text(struct bf_buf *b, const char *s, size_t n)
@@ -418,10 +471,11 @@ static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct 
 			    " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (location, date) DO UPDATE SET"
 			    " source = EXCLUDED.source, rows = EXCLUDED.rows, quarantined = EXCLUDED.quarantined,"
 			    " status = EXCLUDED.status, state = EXCLUDED.state, loaded_at = EXCLUDED.loaded_at");
-		if ((rc = run(t, t->sql.p, 7, v, err)))
-			return rc;
+		const struct pstmt st[2] = { { t->sql.p, 7, v }, { "COMMIT", 0, NULL } };
+		rc = run_all(t, st, 2, err);
+	} else {
+		rc = run(t, "COMMIT", 0, NULL, err);
 	}
-	rc = run(t, "COMMIT", 0, NULL, err);
 	t->in_txn = 0;
 	return rc;
 }
