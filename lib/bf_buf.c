@@ -1,5 +1,6 @@
 #include "bf_buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,40 +141,63 @@ static const unsigned char json_esc[256] = {
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
 };
 
-void bf_buf_add_json_str(struct bf_buf *b, const char *s, size_t len)
+/* Nonzero when one of the 8 bytes of w is '"', '\\' or below 0x20 (may over-report
+ * after a true hit: callers then look at the bytes one by one). */
+static inline uint64_t json_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
+char *bf_json_str_put(char *o, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	/* worst case: every byte becomes \u00XX */
-	bf_buf_grow(b, len * 6 + 2);
-	char *o = b->p + b->len;
-	*o++ = '"';
 	size_t i = 0;
+	*o++ = '"';
 	while (i < len) {
-		size_t run = i;
-		while (run < len && !json_esc[u[run]])
-			run++;
-		memcpy(o, s + i, run - i);
-		o += run - i;
-		if (run == len)
-			break;
-		unsigned char c = u[run];
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u'; *o++ = '0'; *o++ = '0';
-			*o++ = hex[c >> 4]; *o++ = hex[c & 15];
+		if (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!json_special(w)) {
+				memcpy(o, s + i, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
 		}
-		i = run + 1;
+		size_t stop = i + 8 < len ? i + 8 : len;
+		for (; i < stop; i++) {
+			unsigned char c = u[i];
+			if (!json_esc[c]) {
+				*o++ = (char)c;
+				continue;
+			}
+			*o++ = '\\';
+			switch (c) {
+			case '"': *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			case '\b': *o++ = 'b'; break;
+			case '\f': *o++ = 'f'; break;
+			default:
+				*o++ = 'u'; *o++ = '0'; *o++ = '0';
+				*o++ = hex[c >> 4]; *o++ = hex[c & 15];
+			}
+		}
 	}
 	*o++ = '"';
+	return o;
+}
+
+void bf_buf_add_json_str(struct bf_buf *b, const char *s, size_t len)
+{
+	/* worst case: every byte becomes \u00XX */
+	bf_buf_grow(b, len * 6 + 2);
+	char *o = bf_json_str_put(b->p + b->len, s, len);
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = '\0';
 }

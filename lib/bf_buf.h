@@ -25,6 +25,9 @@ void bf_buf_addf(struct bf_buf *b, const char *fmt, ...) __attribute__((format(p
 void bf_buf_addu(struct bf_buf *b, unsigned long long v);
 /* Appends s[0..len) as a JSON string with its quotes. The bytes must be valid UTF-8. */
 void bf_buf_add_json_str(struct bf_buf *b, const char *s, size_t len);
+/* Writes s[0..len) as a JSON string with its quotes at o, which has room for 6*len+2
+ * bytes; returns the end of what it wrote. */
+char *bf_json_str_put(char *o, const char *s, size_t len);
 void bf_buf_truncate(struct bf_buf *b, size_t len);
 
 /* Calls malloc/realloc/strdup and aborts with a message when memory is exhausted. */

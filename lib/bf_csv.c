@@ -42,6 +42,7 @@ struct bf_csv {
 	/* fields of the rows completed by the last feed */
 	struct bf_buf arena;
 	size_t *off, *flen;
+	const char **direct;       /* a fast-path field still in the line: no copy */
 	unsigned char *isnull;
 	size_t nf, capf;
 	size_t *row_end;           /* field index after each completed row */
@@ -57,6 +58,7 @@ struct bf_csv {
 	size_t last_rawlen;
 	int last_nl;               /* the last fed line ended with '\n' */
 	char reason[96];
+	struct bf_buf unq;         /* a quoted field with "" unescaped */
 };
 
 static int no_space(unsigned char c) { (void)c; return 0; }
@@ -104,8 +106,10 @@ void bf_csv_close(struct bf_csv *c)
 	bf_buf_free(&c->line);
 	bf_buf_free(&c->rowraw);
 	bf_buf_free(&c->arena);
+	bf_buf_free(&c->unq);
 	free(c->off);
 	free(c->flen);
+	free(c->direct);
 	free(c->isnull);
 	free(c->row_end);
 	free(c->fp);
@@ -190,21 +194,29 @@ static int fill(struct bf_csv *c, struct bf_err *err)
 	}
 }
 
-static void cb_field(void *s, size_t len, void *data)
+/* Adds a field; direct fields point into a line that outlives the row, the others are
+ * copied into the arena. */
+static void add_field(struct bf_csv *c, const char *s, size_t len, int direct)
 {
-	struct bf_csv *c = data;
 	if (c->nf == c->capf) {
 		c->capf = c->capf ? c->capf * 2 : 64;
 		c->off = bf_xrealloc(c->off, c->capf * sizeof *c->off);
 		c->flen = bf_xrealloc(c->flen, c->capf * sizeof *c->flen);
 		c->isnull = bf_xrealloc(c->isnull, c->capf);
+		c->direct = bf_xrealloc(c->direct, c->capf * sizeof *c->direct);
 	}
 	c->off[c->nf] = c->arena.len;
 	c->flen[c->nf] = len;
 	c->isnull[c->nf] = len == 0;
-	if (len)
+	c->direct[c->nf] = direct ? s : NULL;
+	if (len && !direct)
 		bf_buf_add(&c->arena, s, len);
 	c->nf++;
+}
+
+static void cb_field(void *s, size_t len, void *data)
+{
+	add_field(data, s, len, 0);
 }
 
 static void cb_row(int term, void *data)
@@ -228,28 +240,73 @@ static int blank(const struct bf_csv *c, const char *s, size_t n)
 	return 1;
 }
 
-/* The fast path: a whole line that starts a row and holds no quote and no CR but its
- * CRLF end is split here, as libcsv would split it (strict mode, no space trimming),
- * without libcsv's per-byte state machine. Returns 0 to leave the line to libcsv. */
+/* The fast path: a whole line that starts a row and holds no CR but its CRLF end, split
+ * here as libcsv would split it (strict mode, no space trimming) without libcsv's
+ * per-byte state machine. Quoted fields are taken when they close on this line and are
+ * followed by a delimiter or the end; anything else (a quote inside an unquoted field,
+ * text after a closing quote, a quoted newline) returns 0 and goes to libcsv. */
 static int fast_row(struct bf_csv *c, const char *s, size_t n)
 {
 	size_t m = n - 1;            /* without the '\n' */
 	if (m && s[m - 1] == '\r')
 		m--;
-	if (m == 0 || memchr(s, '"', m) || memchr(s, '\r', m))
+	if (m == 0 || memchr(s, '\r', m))
 		return 0;
 	const char d = c->o.delimiter;
-	size_t start = 0;
+	size_t nf0 = c->nf, arena0 = c->arena.len, start = 0;
 	for (;;) {
-		const char *q = memchr(s + start, d, m - start);
-		size_t end = q ? (size_t)(q - s) : m;
-		cb_field((void *)(s + start), end - start, c);
-		if (!q)
+		if (start < m && s[start] == '"') {
+			/* quoted: find the closing quote, "" being an escaped one */
+			size_t i = start + 1;
+			int escaped = 0;
+			for (;;) {
+				const char *q = memchr(s + i, '"', m - i);
+				if (!q)
+					goto slow;       /* closes on a later line, or never */
+				i = (size_t)(q - s);
+				if (i + 1 < m && s[i + 1] == '"') {
+					escaped = 1;
+					i += 2;
+					continue;
+				}
+				break;
+			}
+			if (i + 1 < m && s[i + 1] != d)
+				goto slow;               /* text after the closing quote */
+			if (!escaped) {
+				add_field(c, s + start + 1, i - start - 1, 1);
+			} else {
+				bf_buf_reset(&c->unq);
+				for (size_t k = start + 1; k < i; k++) {
+					bf_buf_addc(&c->unq, s[k]);
+					if (s[k] == '"')
+						k++;
+				}
+				cb_field(c->unq.p, c->unq.len, c);
+			}
+			if (i + 1 >= m)
+				break;
+			start = i + 2;
+			continue;
+		}
+		/* fields are short: a byte loop beats two memchr calls */
+		size_t end = start;
+		while (end < m && s[end] != d && s[end] != '"')
+			end++;
+		if (end < m && s[end] == '"')
+			goto slow;                       /* a quote inside an unquoted field */
+		add_field(c, s + start, end - start, 1);
+		if (end == m)
 			break;
 		start = end + 1;
 	}
 	cb_row('\n', c);
 	return 1;
+slow:
+	/* forget the fields taken so far; libcsv reads the line from its start */
+	c->nf = nf0;
+	bf_buf_truncate(&c->arena, arena0);
+	return 0;
 }
 
 /* Feeds one physical line (or the unterminated end of the file) to the parser. */
@@ -426,7 +483,8 @@ static int take(struct bf_csv *c, struct bf_csv_row *row)
 		c->fp = bf_xrealloc(c->fp, c->capfp * sizeof *c->fp);
 	}
 	for (size_t i = 0; i < n; i++)
-		c->fp[i] = c->isnull[first + i] ? NULL : c->arena.p + c->off[first + i];
+		c->fp[i] = c->isnull[first + i] ? NULL
+			 : c->direct[first + i] ? c->direct[first + i] : c->arena.p + c->off[first + i];
 	row->n = n;
 	row->f = c->fp;
 	row->len = c->flen + first;

@@ -34,7 +34,6 @@ struct ctx {
 	struct bf_progress prog;
 	struct sent_schema *sent;
 	size_t nsent;
-	struct bf_buf rec;         /* one RECORD line */
 	long long total_rows, total_bad, done_parts, skipped, failed;
 	int first_fail;            /* code of the first failed partition */
 	int mixed_fail;
@@ -146,6 +145,7 @@ struct rec_parts {
 	struct bf_buf prefix, lineage, suffix;
 	struct bf_buf *keys;       /* ,"name": */
 	size_t n;
+	size_t fixed;              /* bytes of a line besides keys and values */
 };
 
 static void parts_init(struct rec_parts *r, const char *stream, char **names, size_t n,
@@ -175,6 +175,7 @@ static void parts_init(struct rec_parts *r, const char *stream, char **names, si
 	bf_buf_adds(&r->suffix, "},\"time_extracted\":\"");
 	bf_buf_adds(&r->suffix, now);
 	bf_buf_adds(&r->suffix, "\"}\n");
+	r->fixed = r->prefix.len + r->lineage.len + 20 + r->suffix.len;
 }
 
 static void parts_free(struct rec_parts *r)
@@ -189,20 +190,36 @@ static void parts_free(struct rec_parts *r)
 
 static void write_record(struct ctx *c, const struct rec_parts *r, const struct bf_csv_row *row)
 {
-	struct bf_buf *b = &c->rec;
-	bf_buf_reset(b);
-	bf_buf_add(b, r->prefix.p, r->prefix.len);
+	/* one pass for the size, one to write straight into the output buffer */
+	size_t need = r->fixed;
+	for (size_t i = 0; i < row->n; i++)
+		need += r->keys[i].len + (row->f[i] ? row->len[i] * 6 + 2 : 4);
+	char *start = bf_out_reserve(&c->out, need), *o = start;
+	memcpy(o, r->prefix.p, r->prefix.len);
+	o += r->prefix.len;
 	for (size_t i = 0; i < row->n; i++) {
-		bf_buf_add(b, r->keys[i].p, r->keys[i].len);
-		if (row->f[i])
-			bf_buf_add_json_str(b, row->f[i], row->len[i]);
-		else
-			bf_buf_add(b, "null", 4);
+		memcpy(o, r->keys[i].p, r->keys[i].len);
+		o += r->keys[i].len;
+		if (row->f[i]) {
+			o = bf_json_str_put(o, row->f[i], row->len[i]);
+		} else {
+			memcpy(o, "null", 4);
+			o += 4;
+		}
 	}
-	bf_buf_add(b, r->lineage.p, r->lineage.len);
-	bf_buf_addu(b, (unsigned long long)row->line);
-	bf_buf_add(b, r->suffix.p, r->suffix.len);
-	bf_out_write(&c->out, b->p, b->len);
+	memcpy(o, r->lineage.p, r->lineage.len);
+	o += r->lineage.len;
+	char digits[24];
+	size_t nd = 0;
+	unsigned long long v = (unsigned long long)row->line;
+	do
+		digits[nd++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (nd)
+		*o++ = digits[--nd];
+	memcpy(o, r->suffix.p, r->suffix.len);
+	o += r->suffix.len;
+	bf_out_commit(&c->out, (size_t)(o - start));
 }
 
 /* Reads one file of a partition. Returns 0 or the exit code that fails the partition. */
@@ -602,7 +619,6 @@ done:
 	free(locs);
 	free(dates);
 	free(c.sent);
-	bf_buf_free(&c.rec);
 	bf_source_free(c.src);
 	bf_layout_free(&c.layout);
 	bf_state_close(c.st);

@@ -231,6 +231,17 @@ void bf_out_write(struct bf_out *o, const void *data, size_t len)
 	o->len += len;
 }
 
+char *bf_out_reserve(struct bf_out *o, size_t n)
+{
+	if (o->len + n > o->cap)
+		drain(o);
+	if (n > o->cap) {
+		o->cap = n;
+		o->buf = bf_xrealloc(o->buf, o->cap);
+	}
+	return o->buf + o->len;
+}
+
 int bf_out_flush(struct bf_out *o, struct bf_err *err)
 {
 	drain(o);

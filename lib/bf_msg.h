@@ -75,6 +75,10 @@ struct bf_out {
 };
 void bf_out_init(struct bf_out *o, int fd, const char *name);
 void bf_out_write(struct bf_out *o, const void *data, size_t len);
+/* Room for n bytes at the end of the buffer (drained or grown as needed); write there,
+ * then bf_out_commit() what was used. */
+char *bf_out_reserve(struct bf_out *o, size_t n);
+static inline void bf_out_commit(struct bf_out *o, size_t used) { o->len += used; }
 static inline void bf_out_buf(struct bf_out *o, const struct bf_buf *b) { bf_out_write(o, b->p, b->len); }
 /* Writes what is buffered; returns 0 or BF_EIO. */
 int bf_out_flush(struct bf_out *o, struct bf_err *err);
