@@ -1661,6 +1661,12 @@ int bf_enrich_run(struct bf_enrich_opts *o, int in_fd, int out_fd, struct bf_err
 		    (rc = bf_state_run_begin(c.st, "enrich", o->args, err)))
 			goto out;
 	}
+#ifdef F_SETPIPE_SZ
+	/* 1 MiB pipes instead of 64 KiB: the stages on both sides wake a sixteenth as often
+	 * (fails harmlessly on files and terminals) */
+	(void)fcntl(in_fd, F_SETPIPE_SZ, 1 << 20);
+	(void)fcntl(out_fd, F_SETPIPE_SZ, 1 << 20);
+#endif
 	struct bf_filter_ops ops = { on_schema, on_record, on_state, on_end, 0, on_other };
 	rc = bf_filter_run(&ops, &c, in_fd, out_fd, o->max_line ? o->max_line : BF_MAX_LINE_DEFAULT, err);
 	if (!rc && c.fail_code) {
