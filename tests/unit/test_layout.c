@@ -10,47 +10,7 @@
 #include "bf_layout.h"
 #include "bf_time.h"
 
-/* ---- TAP ---- */
-static int t_n, t_fail;
-__attribute__((format(printf, 2, 3)))
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s %d - ", cond ? "ok" : "not ok", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		t_fail++;
-	return cond;
-}
-__attribute__((format(printf, 1, 2)))
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-static int done_testing(void)
-{
-	printf("1..%d\n", t_n);
-	return t_fail ? 1 : 0;
-}
-__attribute__((unused)) static int is_str_(const char *got, const char *want, int line)
-{
-	if (got && !strcmp(got, want))
-		return 1;
-	diag("line %d: got \"%s\", want \"%s\"", line, got ? got : "(null)", want);
-	return 0;
-}
-#define is_str(got, want, ...) ok(is_str_((got), (want), __LINE__), __VA_ARGS__)
-#define is_int(got, want, ...) \
-	(ok((long long)(got) == (long long)(want), __VA_ARGS__) || (diag("got %lld, want %lld", (long long)(got), (long long)(want)), 0))
+#include "tap.h"
 
 static int32_t D(const char *s)
 {
