@@ -131,6 +131,7 @@ struct ctx {
 	pid_t alert_pids[32];
 	size_t nalert_pids;
 	int color;
+	int in_txn;                /* a write transaction of ours is open */
 	sigset_t waitmask;         /* the signal mask while waiting (ours blocks them otherwise) */
 };
 
@@ -407,15 +408,40 @@ static void look_at_claims(struct ctx *c)
 	sqlite3_finalize(s);
 }
 
+/* bf-run's writes between two waits go in one transaction (outcomes of the pipelines
+ * that ended, claims of the next batches, lease renewal): one commit per round instead
+ * of several per date. It is committed before any stage starts, so the stages never wait
+ * on our write lock for long. */
+static int txn_begin(struct ctx *c, struct bf_err *err)
+{
+	if (c->in_txn)
+		return 0;
+	int rc = bf_sqlite_exec(c->db, "BEGIN IMMEDIATE", "state file", err);
+	c->in_txn = !rc;
+	return rc;
+}
+
+static int txn_commit(struct ctx *c, struct bf_err *err)
+{
+	if (!c->in_txn)
+		return 0;
+	c->in_txn = 0;
+	int rc = bf_sqlite_exec(c->db, "COMMIT", "state file", err);
+	if (rc)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 enum { CLAIM_OK, CLAIM_BUSY, CLAIM_DONE };
 
-/* Takes the date for this run (or says who has it, or that it got done meanwhile). */
+/* Takes the date for this run (or says who has it, or that it got done meanwhile), in
+ * the round's transaction. */
 static int claim(struct ctx *c, struct item *t, int *res, struct bf_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 	*res = CLAIM_OK;
-	if ((rc = bf_sqlite_exec(c->db, "BEGIN IMMEDIATE", "claim", err)))
+	if ((rc = txn_begin(c, err)))
 		return rc;
 	rc = sqlite3_prepare_v2(c->db, "SELECT pid, host, lease_until FROM claims WHERE source = ? AND date = ?",
 				-1, &s, NULL);
@@ -457,12 +483,11 @@ static int claim(struct ctx *c, struct item *t, int *res, struct bf_err *err)
 		sqlite3_finalize(s);
 		s = NULL;
 	}
-	return bf_sqlite_exec(c->db, "COMMIT", "claim", err);
+	return 0;
 sqlfail:
 	rc = bf_sqlite_fail(c->db, rc, "claim", err);
 fail:
 	sqlite3_finalize(s);
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -961,6 +986,7 @@ static size_t next_batch(struct ctx *c, size_t *batch, int64_t *wake, struct bf_
 			continue;
 		}
 		t->busy = 0;
+		t->st = RS_RUNNING;  /* claimed: not for another batch of this round */
 		batch[nb++] = c->order[q];
 	}
 	return nb;
@@ -1011,13 +1037,40 @@ static int run_loop(struct ctx *c, struct bf_err *err)
 				bf_pipeline_kill(&c->jobs[i].p, SIGKILL);
 			killed = 2;
 		}
+		/* one transaction: the outcomes of the pipelines that ended, the lease and the
+		 * claims of the next batch */
+		for (size_t i = 0; i < c->njobs;) {
+			if (bf_pipeline_step(&c->jobs[i].p)) {
+				struct bf_err terr = { 0 };
+				if (txn_begin(c, &terr))
+					bf_err_print(&terr);  /* then each write on its own */
+				finish_job(c, &c->jobs[i]);
+				c->jobs[i] = c->jobs[--c->njobs];
+			} else {
+				i++;
+			}
+		}
 		renew(c);
+		/* each batch is started as soon as its claim is committed (one after the other,
+		 * as the workers free up: stages of different pipelines do not all start at once) */
 		int64_t wake = 0;
-		while (!stopping && !rc && c->njobs < (size_t)o->max_workers) {
-			size_t nb = next_batch(c, batch, &wake, err, &rc);
+		for (;;) {
+			size_t nb = 0;
+			if (!stopping && !rc && c->njobs < (size_t)o->max_workers)
+				nb = next_batch(c, batch, &wake, err, &rc);
+			struct bf_err cerr = { 0 };
+			if (txn_commit(c, &cerr) && !rc) {
+				*err = cerr;
+				rc = cerr.code;
+			}
+			if (nb && !rc)
+				rc = start_job(c, batch, nb, err);
+			else
+				for (size_t i = 0; i < nb; i++) {  /* not started: give the dates back */
+					c->it[batch[i]].st = RS_TODO;
+					release(c, &c->it[batch[i]]);
+				}
 			if (!nb || rc)
-				break;
-			if ((rc = start_job(c, batch, nb, err)))
 				break;
 		}
 		if (rc && !c->njobs)
@@ -1035,14 +1088,6 @@ static int run_loop(struct ctx *c, struct bf_err *err)
 		/* signals are blocked but here: a child's exit or a Ctrl-C wakes us at once */
 		struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
 		ppoll(fds, nfds, &ts, &c->waitmask);
-		for (size_t i = 0; i < c->njobs;) {
-			if (bf_pipeline_step(&c->jobs[i].p)) {
-				finish_job(c, &c->jobs[i]);
-				c->jobs[i] = c->jobs[--c->njobs];
-			} else {
-				i++;
-			}
-		}
 		reap_alerts(c, 0);
 		show_progress(c, 0);
 	}
