@@ -5,15 +5,19 @@
 #     CSV rows (every stream's files concatenated): target ratio >= 0.40;
 #  2. bf-run's own cost per date: --batch-size 1 over N dates with every stage replaced by
 #     a trivial compiled fake (found through --exec-path): wall time / N less what the same
-#     fakes cost in a plain shell pipeline a date (target < 5 ms), and bf-run's own CPU time
-#     per date. Wall figures need an idle machine: process creation dominates them.
+#     fakes cost when a minimal C driver starts them (posix_spawn, pipes, wait: nothing
+#     else), serially, a date at a time (target < 5 ms), and bf-run's own CPU time per date.
+#     The same fakes in a shell pipeline are shown too (a shell's forks cost more than
+#     bf-run does). Wall figures need an idle machine: process creation dominates them.
 # Environment: BF_BUILD (default build/), DAYS (432), ORDERS (3000 orders a day),
-# WORKERS (2), OVERHEAD_DATES (400). Prints one "name value unit" line per figure and
-# exits 1 when a target is missed. Usage: tests/bench/b70-run.sh [WORKDIR]
+# WORKERS (2), OVERHEAD_DATES (400), BACKFILL (1; 0 leaves out part 1). Prints one
+# "name value unit" line per figure and exits 1 when a target is missed.
+# Usage: tests/bench/b70-run.sh [WORKDIR]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BF_BUILD:-$src/build}
 days=${DAYS:-432} orders=${ORDERS:-3000} workers=${WORKERS:-2} ndates=${OVERHEAD_DATES:-400}
+backfill=${BACKFILL:-1}
 if [ $# -ge 1 ]; then
 	work=$1
 	mkdir -p "$work"
@@ -28,6 +32,7 @@ fail=0
 now() { date +%s.%N; }
 
 echo "# b70-run: $days days x $orders orders/day, 1 location, $workers workers, in $work"
+if [ "$backfill" != 0 ]; then
 rm -rf drop
 t0=$(now)
 "$build/bf-sample" --out drop --seed 1 --days "$days" --orders-per-day "$orders" --locations 1 --quiet
@@ -80,6 +85,7 @@ stages=$(printf '%s' "$("$build/bf-report" --state st.db metrics --json | jq -r 
 [ -z "$stages" ] || echo "bf_run_stage_rows_per_s $stages"
 awk -v r="$run_rate" -v c="$import_rate" 'BEGIN {
 	printf "bf_run_vs_import_ratio %.2f (target >= 0.40)\n", r / c; exit r / c < 0.40 }' || fail=1
+fi
 
 # 2. bf-run's own cost per date, with trivial compiled stages
 mkdir -p fake
@@ -129,8 +135,70 @@ int main(int argc, char **argv)
 	return sqlite3_exec(db, "COMMIT", 0, 0, 0) == SQLITE_OK && sqlite3_close(db) == SQLITE_OK ? 0 : 75;
 }
 C
+cat >fake/pipe4.c <<'C'
+/* The floor: the four fakes wired by pipes with posix_spawn, one pipeline a date,
+ * serially, and nothing else. Usage: pipe4 DIR SOURCE <dates */
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern char **environ;
+int main(int argc, char **argv)
+{
+	static const char *names[4] = { "bf-extract", "bf-enrich", "bf-closure", "bf-load" };
+	char line[64], path[4][4096];
+	if (argc < 3)
+		return 64;
+	for (int i = 0; i < 4; i++)
+		snprintf(path[i], sizeof path[i], "%s/%s", argv[1], names[i]);
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *a0[] = { path[0], "--source", argv[2], "--dates", line, NULL };
+		pid_t pids[4];
+		int prev = -1;
+		for (int i = 0; i < 4; i++) {
+			int fd[2] = { -1, -1 };
+			posix_spawn_file_actions_t fa;
+			posix_spawn_file_actions_init(&fa);
+			if (i < 3 && pipe(fd))
+				return 71;
+			if (prev >= 0)
+				posix_spawn_file_actions_adddup2(&fa, prev, 0);
+			else
+				posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
+			if (i < 3) {
+				posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+				posix_spawn_file_actions_addclose(&fa, fd[0]);
+				posix_spawn_file_actions_addclose(&fa, fd[1]);
+			} else {
+				posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+			}
+			if (prev >= 0)
+				posix_spawn_file_actions_addclose(&fa, prev);
+			char *a[] = { path[i], NULL };
+			if (posix_spawn(&pids[i], path[i], &fa, NULL, i ? a : a0, environ))
+				return 71;
+			posix_spawn_file_actions_destroy(&fa);
+			if (prev >= 0)
+				close(prev);
+			if (i < 3)
+				close(fd[1]);
+			prev = fd[0];
+		}
+		for (int i = 0; i < 4; i++) {
+			int st;
+			waitpid(pids[i], &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				return 1;
+		}
+	}
+	return 0;
+}
+C
 # shellcheck disable=SC2046
 cc -O2 -o fake/bf-extract fake/fake.c $(pkg-config --cflags --libs sqlite3)
+cc -O2 -o fake/pipe4 fake/pipe4.c
 for s in bf-enrich bf-closure bf-load; do ln -sf bf-extract "fake/$s"; done
 rm -rf odrop
 seq 0 $((ndates - 1)) | while read -r i; do date -u -d "2024-01-01 + $i days" +%F; done >odates
@@ -145,8 +213,16 @@ while read -r d; do
 		fake/bf-load >/dev/null
 done <odates
 f1=$(now)
+sh_ms=$(awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }')
+echo "stages_in_shell_ms_per_date $sh_ms ms (the four fakes in a shell pipeline, $ndates dates, serially)"
+# the same from a minimal C driver: the floor any driver pays for these processes
+rm -f fst.db*
+{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
+f0=$(now)
+BF_STATE=fst.db fake/pipe4 fake odrop <odates
+f1=$(now)
 base_ms=$(awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }')
-echo "stages_alone_ms_per_date $base_ms ms (the four fakes in a shell pipeline, $ndates dates, serially)"
+echo "stages_alone_ms_per_date $base_ms ms (the four fakes from a minimal C driver, $ndates dates, serially)"
 for j in 1 "$workers"; do
 	rm -f ost.db*
 	t0=$(now)
