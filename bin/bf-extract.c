@@ -72,21 +72,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static char **split_list(const char *s, size_t *n)
-{
-	char **out = NULL;
-	*n = 0;
-	while (*s) {
-		size_t k = strcspn(s, ",");
-		if (k) {
-			out = bf_xrealloc(out, (*n + 1) * sizeof *out);
-			out[(*n)++] = bf_xstrndup(s, k);
-		}
-		s += k + (s[k] == ',');
-	}
-	return out;
-}
-
 static int parse_int(const char *opt, const char *s, long lo, long hi, long *v)
 {
 	char *end;
@@ -135,7 +120,7 @@ int main(int argc, char **argv)
 		case O_PWFILE: o.src.password_file = optarg; break;
 		case O_CAFILE: o.src.ca_file = optarg; break;
 		case O_URLT: o.src.url_template = optarg; break;
-		case O_FILES: o.src.file_names = split_list(optarg, &o.src.nfile_names); break;
+		case O_FILES: o.src.file_names = bf_cli_split_list(optarg, &o.src.nfile_names); break;
 		case O_RETRIES:
 			if (parse_int("--retries", optarg, 0, 100, &v))
 				return BF_EUSAGE;
@@ -169,9 +154,7 @@ int main(int argc, char **argv)
 		bf_err_print(&err);
 	bf_datesel_free(&o.dates);
 	free(o.locations);
-	for (size_t i = 0; i < o.src.nfile_names; i++)
-		free(o.src.file_names[i]);
-	free(o.src.file_names);
+	bf_cli_list_free(o.src.file_names, o.src.nfile_names);
 	bf_buf_free(&args);
 	return rc;
 }

@@ -119,21 +119,6 @@ static int parse_size(const char *opt, const char *s, size_t *v)
 	return 0;
 }
 
-static char **split_list(const char *s, size_t *n)
-{
-	char **out = NULL;
-	*n = 0;
-	while (*s) {
-		size_t k = strcspn(s, ",");
-		if (k) {
-			out = bf_xrealloc(out, (*n + 1) * sizeof *out);
-			out[(*n)++] = bf_xstrndup(s, k);
-		}
-		s += k + (s[k] == ',');
-	}
-	return out;
-}
-
 struct cli {
 	char *amount;
 	int report, json;
@@ -149,7 +134,7 @@ static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *c
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_EXPSTREAMS:
-			o->cfg.expect_streams = split_list(optarg, &o->cfg.nexpect_streams);
+			o->cfg.expect_streams = bf_cli_split_list(optarg, &o->cfg.nexpect_streams);
 			if (!o->cfg.nexpect_streams)
 				return bf_cli_usage_error("--expect-streams: a comma-separated list of streams");
 			break;
@@ -271,9 +256,7 @@ int main(int argc, char **argv)
 			bf_err_print(&err);
 	}
 out:
-	for (size_t i = 0; i < o.cfg.nexpect_streams; i++)
-		free(o.cfg.expect_streams[i]);
-	free(o.cfg.expect_streams);
+	bf_cli_list_free(o.cfg.expect_streams, o.cfg.nexpect_streams);
 	free(cl.amount);
 	bf_buf_free(&args);
 	return rc;

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "bf_buf.h"
 
 #include "bf_exit.h"
 #include "bf_log.h"
@@ -61,4 +64,26 @@ int bf_cli_close_stdout(int rc)
 		}
 	}
 	return rc;
+}
+
+char **bf_cli_split_list(const char *s, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	while (*s) {
+		size_t k = strcspn(s, ",");
+		if (k) {
+			out = bf_xrealloc(out, (*n + 1) * sizeof *out);
+			out[(*n)++] = bf_xstrndup(s, k);
+		}
+		s += k + (s[k] == ',');
+	}
+	return out;
+}
+
+void bf_cli_list_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
