@@ -248,7 +248,30 @@ static int make_views(struct sqlt *t, struct stream *s, struct bf_err *err)
 
 /* Makes the table hold every column of the stream's definition, its views current and
  * the insert statement prepared. */
+static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err);
+static int read_tables(struct sqlt *t, struct bf_err *err);
+
+/* Outside a partition's transaction the DDL takes the write lock first and looks at the
+ * table again under it, so that two loaders starting on one warehouse never both create
+ * the table or add the same column. */
 static int ensure(struct sqlt *t, struct stream *s, struct bf_err *err)
+{
+	if (!sqlite3_get_autocommit(t->db))
+		return ensure_locked(t, s, err);
+	int rc = exec(t, "BEGIN IMMEDIATE", err);
+	if (rc)
+		return rc;
+	s->ready = 0;
+	rc = ensure_locked(t, s, err);
+	if (rc) {
+		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+		s->ready = 0;
+		return rc;
+	}
+	return exec(t, "COMMIT", err);
+}
+
+static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
 	int rc, changed = 0;
@@ -288,7 +311,7 @@ static int sq_schema(struct bf_target *bt, const struct bf_stream_def *def, stru
 	if ((rc = flush(t, s, err)))
 		return rc;
 	s->def = def;
-	if (s->ready && s->version != def->version) {
+	if (s->ready && s->version != def->version && !sqlite3_get_autocommit(t->db)) {
 		/* new columns: add them (and redo the views) */
 		int added = 0;
 		for (size_t i = 0; i < def->ncols; i++)
@@ -310,6 +333,11 @@ static int sq_begin(struct bf_target *bt, const char *loc, const char *date, str
 	int rc = exec(t, "BEGIN IMMEDIATE", err);
 	if (rc || !date)
 		return rc;
+	/* other loaders may have added streams since this one opened the file */
+	if ((rc = read_tables(t, err))) {
+		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
 	for (size_t i = 0; i < t->ntables + 1; i++) {
 		sqlite3_stmt *st;
 		bf_buf_reset(&t->sql);

@@ -74,4 +74,17 @@ test_expect_success 'a foreign Singer stream (no bf lineage) is appended and its
 	test "$(cat out)" = "{\"type\":\"STATE\",\"value\":{\"bookmarks\":{\"users\":2}}}"
 '
 
+test_expect_success 'two loaders starting on one empty warehouse: no DDL race, every partition once' '
+	bf-sample --out race --seed 3 --days 12 --orders-per-day 20 --locations 1 --quiet &&
+	bf-extract -q --source race --start-date 2024-01-01 --end-date 2024-01-06 --state r.db >ra.ndjson &&
+	bf-extract -q --source race --start-date 2024-01-07 --end-date 2024-01-12 --state r.db >rb.ndjson &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rm -f rw.db* &&
+		{ bf-load -q --target rw.db --state r2.db <ra.ndjson >/dev/null & } &&
+		bf-load -q --target rw.db --state r2.db <rb.ndjson >/dev/null &&
+		wait $! &&
+		test "$(sqlite3 rw.db "SELECT count(*) FROM _bf_loads")" = 12 || return 1
+	done
+'
+
 test_done
