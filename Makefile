@@ -90,13 +90,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 # Every test is TAP; one prove runs the unit binaries and the CLI scripts.
 PROVE_FLAGS ?= -j2 --timer --failures --comments
 test: all
-	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) $(UNITS) $(CLI_TESTS)
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) BF_TEST_SANITIZE=$(SANITIZE) prove $(PROVE_FLAGS) $(UNITS) $(CLI_TESTS)
 
 unit-test: all
 	BF_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNITS)
 
 cli-test: all
-	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) prove $(PROVE_FLAGS) $(CLI_TESTS)
+	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) BF_TEST_SANITIZE=$(SANITIZE) prove $(PROVE_FLAGS) $(CLI_TESTS)
 
 bench: all
 	BF_BUILD=$(abspath $(BUILD)) BF_SRC=$(abspath .) bash tests/bench/run.sh

@@ -4,7 +4,9 @@ test_description='bf-run: stages and bf-run itself killed at random moments, re-
 . "$(dirname "$0")/../lib/test-lib.sh"
 test_require_cmd sqlite3
 
+# 20 seeds; the sanitizer run (BF_TEST_SANITIZE=1) checks memory, not volume, with 5.
 SEEDS=${BF_TEST_SEEDS:-20}
+[ "${BF_TEST_SANITIZE:-0}" = 1 ] && SEEDS=${BF_TEST_SEEDS:-5}
 
 mkdrop() {
 	local loc i d r
