@@ -8,7 +8,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-demo}
 
-sh "$top/scripts/install-deps.sh" --build
+bash "$top/scripts/install-deps.sh" --build
 make -C "$top" -s -j2
 
 mkdir -p "$dir"
