@@ -516,12 +516,14 @@ void bf_load_views_sql(struct bf_buf *q, const char *schema, const char *table,
 	QN(vdaily);
 	bf_buf_adds(q, ";\nCREATE VIEW ");
 	QN(vdaily);
+	/* closure markers carry _bf_line 0: they are not rows of the day */
 	bf_buf_adds(q, " AS SELECT \"_bf_date\" AS \"date\", \"_bf_location\" AS \"location\","
-		       " count(\"_bf_line\") AS \"rows\"");
+		       " count(CASE WHEN \"_bf_line\" > 0 THEN 1 END) AS \"rows\"");
 	if (amount && has_col(ctx, amount)) {
-		bf_buf_adds(q, pg ? ", sum((" : ", sum(");
+		/* SQLite sums decimal text as floating point: round away the binary noise */
+		bf_buf_adds(q, pg ? ", sum((" : ", round(sum(");
 		bf_sql_ident(q, amount);
-		bf_buf_adds(q, pg ? ")::numeric) AS " : ") AS ");
+		bf_buf_adds(q, pg ? ")::numeric) AS " : "), 6) AS ");
 		bf_sql_ident(q, amount);
 	}
 	if (closure)

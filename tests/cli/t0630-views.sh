@@ -11,7 +11,7 @@ test_expect_success 'setup' '
 	{"type":"SCHEMA","stream":"order_details","schema":{"properties":{"order_id":{"type":["string","null"]},"amount":{"type":["string","null"]},"closure_indicator":{"type":"boolean"},"closure_reason":{"type":["string","null"]}}}}
 	{"type":"RECORD","stream":"order_details","record":{"order_id":"3","amount":"1.00","closure_indicator":false,"closure_reason":null,"_bf_date":"2024-04-05","_bf_location":"7","_bf_line":2}}
 	{"type":"STATE","value":{"bf":{"source":"s","location":"7","date":"2024-04-05"}}}
-	{"type":"RECORD","stream":"order_details","record":{"order_id":null,"amount":null,"closure_indicator":true,"closure_reason":"no_files","_bf_date":"2024-04-06","_bf_location":"7"}}
+	{"type":"RECORD","stream":"order_details","record":{"order_id":null,"amount":null,"closure_indicator":true,"closure_reason":"no_files","_bf_date":"2024-04-06","_bf_location":"7","_bf_source":"closure","_bf_line":0}}
 	{"type":"STATE","value":{"bf":{"source":"s","location":"7","date":"2024-04-06","closure":{"verdict":"closed"}}}}
 	{"type":"RECORD","stream":"order_details","record":{"order_id":"4","amount":"0.40","closure_indicator":true,"closure_reason":"low_sales","_bf_date":"2024-04-07","_bf_location":"7","_bf_line":2}}
 	{"type":"STATE","value":{"bf":{"source":"s","location":"7","date":"2024-04-07","closure":{"verdict":"closed"}}}}
