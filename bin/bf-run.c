@@ -130,6 +130,9 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 	return 0;
 }
 
+/* Leaves main through the cleanup with exit code x. */
+#define DONE(x) do { rc = (x); goto out; } while (0)
+
 int main(int argc, char **argv)
 {
 	struct bf_run_opts o;
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--alert-command")) {
 			if (i + 1 >= argc || !strcmp(argv[i + 1], ";"))
-				return bf_cli_usage_error("--alert-command: needs a command");
+				DONE(bf_cli_usage_error("--alert-command: needs a command"));
 			for (i++; i < argc && strcmp(argv[i], ";"); i++)
 				bf_strv_push(&o.alert_cmd, argv[i]);
 			continue;
@@ -177,31 +180,31 @@ int main(int argc, char **argv)
 		case O_JSON: o.json = 1; break;
 		case 'j':
 			if (parse_long("--max-workers", optarg, 1, 256, &v))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			o.max_workers = (int)v;
 			break;
 		case O_BATCH:
 			if (parse_long("--batch-size", optarg, 1, 10000, &v))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			o.batch_size = (int)v;
 			break;
 		case O_RETRIES:
 			if (parse_long("--retries", optarg, 0, 100, &v))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			o.retries = (int)v;
 			break;
 		case O_RETRY_DELAY:
 			if (parse_long("--retry-delay", optarg, 0, 3600000, &v))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			o.retry_base_ms = v;
 			break;
 		case O_GRACE:
 			if (parse_num("--grace", optarg, 0, 86400, &o.grace))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			break;
 		case O_LEASE:
 			if (parse_num("--lease", optarg, 1, 86400, &o.lease))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			break;
 		case O_NO_ENRICH: o.no_enrich = 1; break;
 		case O_NO_CLOSURE: o.no_closure = 1; break;
@@ -229,53 +232,54 @@ int main(int argc, char **argv)
 		case O_PROGRESS: o.progress = 1; break;
 		case O_ALERT_RATE:
 			if (parse_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_DROP:
 			if (parse_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_BURST: {
 			char *slash = strchr(optarg, '/');
 			if (slash) {
 				*slash = '\0';
 				if (parse_num("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
-					return BF_EUSAGE;
+					DONE(BF_EUSAGE);
 			}
 			if (parse_long("--alert-error-burst", optarg, 1, 1000000, &v))
-				return BF_EUSAGE;
+				DONE(BF_EUSAGE);
 			o.alert_burst = (int)v;
 			break;
 		}
 		case 'q': o.progress = -1; bf_log_set_level(0); break;
 		case 'v': o.verbose = 1; bf_log_set_level(2); break;
-		case 'h': return bf_cli_help(usage);
-		case 'V': return bf_cli_version();
+		case 'h': DONE(bf_cli_help(usage));
+		case 'V': DONE(bf_cli_version());
 		case BF_OPT_DATESEL:
 			if (bf_datesel_option(&o.dates, longopts[idx].name, optarg ? optarg : "", &err))
-				return bf_cli_usage_error("%s", err.msg);
+				DONE(bf_cli_usage_error("%s", err.msg));
 			break;
 		default:
-			return bf_cli_usage_error("unknown option");
+			DONE(bf_cli_usage_error("unknown option"));
 		}
 	}
 	(void)d;
 	if (bf_datesel_args(&o.dates, ac - optind, av + optind, &err))
-		return bf_cli_usage_error("%s", err.msg);
+		DONE(bf_cli_usage_error("%s", err.msg));
 	int sel = o.dates.all || o.dates.n || o.dates.start != BF_DATE_NONE || o.dates.end != BF_DATE_NONE;
 	if ((sel || !o.retry_failed) && bf_datesel_validate(&o.dates, &err))
-		return bf_cli_usage_error("%s", err.msg);
+		DONE(bf_cli_usage_error("%s", err.msg));
 	if (!o.source)
-		return bf_cli_usage_error("--source is required");
+		DONE(bf_cli_usage_error("--source is required"));
 	if (!o.target)
-		return bf_cli_usage_error("--target is required");
+		DONE(bf_cli_usage_error("--target is required"));
 	if (o.json && !o.dry_run)
-		return bf_cli_usage_error("--json goes with --dry-run (the run's JSON is its --log)");
+		DONE(bf_cli_usage_error("--json goes with --dry-run (the run's JSON is its --log)"));
 	rc = bf_run_run(&o, &err);
 	if (rc && err.code)
 		bf_err_print(&err);
 	if (o.dry_run)
 		rc = bf_cli_close_stdout(rc);
+out:
 	bf_datesel_free(&o.dates);
 	bf_strv_free(&o.locations);
 	bf_strv_free(&o.extract_args);

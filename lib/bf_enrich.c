@@ -565,10 +565,12 @@ struct batch {
 	int *slot;
 	struct part *part;
 	struct bf_model_job job;
+	struct batch *prev, *next;  /* dispatched and not answered yet */
 };
 
 struct ctx {
 	struct bf_enrich_opts *o;
+	struct batch *live;        /* dispatched batches awaiting their answer */
 	int auto_on;
 	struct bf_tz tz;
 	struct plan **plans;
@@ -964,6 +966,31 @@ static void fail_part(struct ctx *c, struct part *p, int code, const char *msg)
 	}
 }
 
+static void batch_free(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		free(b->inputs[i]);
+		free(b->keys[i]);
+	}
+	bf_model_job_clear(&b->job);
+	free(b->inputs);
+	free(b->keys);
+	free(b->recs);
+	free(b->slot);
+	free(b);
+}
+
+static void unlink_batch(struct ctx *c, struct batch *b)
+{
+	if (b->prev)
+		b->prev->next = b->next;
+	else if (c->live == b)
+		c->live = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	b->prev = b->next = NULL;
+}
+
 static void on_job(void *ctx, struct bf_model_job *j)
 {
 	struct ctx *c = ctx;
@@ -997,15 +1024,9 @@ static void on_job(void *ctx, struct bf_model_job *j)
 			}
 		}
 		h->waiting--;
-		free(b->inputs[i]);
-		free(b->keys[i]);
 	}
-	bf_model_job_clear(j);
-	free(b->inputs);
-	free(b->keys);
-	free(b->recs);
-	free(b->slot);
-	free(b);
+	unlink_batch(c, b);
+	batch_free(b);
 }
 
 static void dispatch(struct ctx *c, int ti)
@@ -1020,6 +1041,11 @@ static void dispatch(struct ctx *c, int ti)
 	b->job.inputs = (const char *const *)b->inputs;
 	b->job.user = b;
 	b->part->inputs += b->n;
+	b->prev = NULL;
+	b->next = c->live;
+	if (c->live)
+		c->live->prev = b;
+	c->live = b;
 	bf_model_submit(c->model, &b->job);
 }
 
@@ -1690,10 +1716,16 @@ out:
 	sqlite3_finalize(c.get);
 	sqlite3_finalize(c.put);
 	bf_model_free(c.model);
+	/* a run that stopped early leaves batches unanswered or never sent */
+	while (c.live) {
+		struct batch *b = c.live;
+		unlink_batch(&c, b);
+		batch_free(b);
+	}
+	for (int i = 0; c.open && i < c.o->ntasks; i++)
+		if (c.open[i])
+			batch_free(c.open[i]);
 	bf_state_close(c.st);
-	for (int i = 0; i < c.nplans; i++)
-		plan_free(c.plans[i]);
-	free(c.plans);
 	while (c.parts) {
 		struct part *p = c.parts;
 		c.parts = p->next;
@@ -1708,6 +1740,10 @@ out:
 	for (size_t i = 0; i < c.qlen; i++)
 		held_free(c.q[c.qhead + i]);
 	free(c.q);
+	/* held records point at their plans: the plans go last */
+	for (int i = 0; i < c.nplans; i++)
+		plan_free(c.plans[i]);
+	free(c.plans);
 	free(c.open);
 	free(c.vec);
 	bf_buf_free(&c.scratch);

@@ -13,7 +13,29 @@
 struct bf_http {
 	CURLM *multi;
 	int active;
+	struct bf_http_req **live;  /* the requests in flight, to end them on free */
+	size_t nlive, caplive;
 };
+
+static void forget(struct bf_http *h, struct bf_http_req *r)
+{
+	for (size_t i = 0; i < h->nlive; i++)
+		if (h->live[i] == r) {
+			h->live[i] = h->live[--h->nlive];
+			return;
+		}
+}
+
+/* Detaches a request from the multi handle and frees its curl parts. */
+static void end_request(struct bf_http *h, struct bf_http_req *r)
+{
+	curl_multi_remove_handle(h->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	r->easy = r->headers = NULL;
+	forget(h, r);
+	h->active--;
+}
 
 struct bf_http *bf_http_new(void)
 {
@@ -36,7 +58,10 @@ void bf_http_free(struct bf_http *h)
 {
 	if (!h)
 		return;
+	while (h->nlive)
+		end_request(h, h->live[h->nlive - 1]);
 	curl_multi_cleanup(h->multi);
+	free(h->live);
 	free(h);
 }
 
@@ -125,6 +150,11 @@ int bf_http_start(struct bf_http *h, struct bf_http_req *r, struct bf_err *err)
 		r->easy = r->headers = NULL;
 		return bf_fail(err, BF_EOS, "http", "cannot start a request");
 	}
+	if (h->nlive == h->caplive) {
+		h->caplive = h->caplive ? h->caplive * 2 : 16;
+		h->live = bf_xrealloc(h->live, h->caplive * sizeof *h->live);
+	}
+	h->live[h->nlive++] = r;
 	h->active++;
 	return 0;
 }
@@ -155,11 +185,7 @@ int bf_http_poll(struct bf_http *h, int wait_ms, void (*done)(void *, struct bf_
 			snprintf(r->errbuf, sizeof r->errbuf, "%s", curl_easy_strerror(msg->data.result));
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
 		r->done_ms = bf_mono_ms();
-		curl_multi_remove_handle(h->multi, e);
-		curl_easy_cleanup(e);
-		curl_slist_free_all(r->headers);
-		r->easy = r->headers = NULL;
-		h->active--;
+		end_request(h, r);
 		n++;
 		done(ctx, r);
 	}
