@@ -9,6 +9,7 @@
 #include "bf_buf.h"
 #include "bf_csv.h"
 #include "bf_exit.h"
+#include "bf_hasher.h"
 #include "bf_layout.h"
 #include "bf_msg.h"
 #include "bf_names.h"
@@ -33,6 +34,7 @@ struct ctx {
 	struct bf_out out;
 	struct bf_progress prog;
 	struct sent_schema *sent;
+	struct bf_hasher *hasher;
 	size_t nsent;
 	long long total_rows, total_bad, done_parts, skipped, failed;
 	int first_fail;            /* code of the first failed partition */
@@ -53,6 +55,7 @@ struct part {
 struct hashed {
 	struct bf_source *src;
 	void *fh;
+	struct bf_hasher *hasher;  /* on its own thread; NULL: md here */
 	EVP_MD_CTX *md;
 	long long bytes;
 };
@@ -62,7 +65,10 @@ static long hashed_read(void *p, void *buf, size_t len, struct bf_err *err)
 	struct hashed *h = p;
 	long n = h->src->ops->read(h->fh, buf, len, err);
 	if (n > 0) {
-		EVP_DigestUpdate(h->md, buf, (size_t)n);
+		if (h->hasher)
+			bf_hasher_update(h->hasher, buf, (size_t)n);
+		else
+			EVP_DigestUpdate(h->md, buf, (size_t)n);
 		h->bytes += n;
 	}
 	return n;
@@ -228,7 +234,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 {
 	struct bf_buf rel = BF_BUF_INIT;
 	char stream[BF_NAME_MAX + 1], sha[65], fp[65] = "";
-	struct hashed h = { c->src, NULL, EVP_MD_CTX_new(), 0 };
+	struct hashed h = { c->src, NULL, c->hasher, EVP_MD_CTX_new(), 0 };
 	struct bf_csv *csv = NULL;
 	char **names = NULL;
 	size_t nnames = 0;
@@ -310,11 +316,15 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 		if (!rc)
 			rc = crc;
 	}
-	if (rc == 0) {
+	if (h.hasher) {
+		bf_hasher_final(h.hasher, sha);  /* also readies it for the next file */
+	} else {
 		unsigned char md[32];
 		unsigned int mdlen = 0;
 		EVP_DigestFinal_ex(h.md, md, &mdlen);
 		hex(md, 32, sha);
+	}
+	if (rc == 0) {
 		struct bf_file_seen fs = {
 			c->src->canon, p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
 			fp[0] ? fp : NULL, rows, bad,
@@ -559,6 +569,7 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	int rc;
 
 	bf_out_init(&c.out, out_fd, "stdout");
+	c.hasher = bf_hasher_new();  /* checksums overlap parsing */
 	bf_progress_init(&c.prog, o->progress);
 	if ((rc = bf_layout_parse(o->layout, &c.layout, err)))
 		goto done;
@@ -621,6 +632,7 @@ done:
 	free(c.sent);
 	bf_source_free(c.src);
 	bf_layout_free(&c.layout);
+	bf_hasher_free(c.hasher);
 	bf_state_close(c.st);
 	return rc;
 }
