@@ -40,15 +40,17 @@ build_pkgs=(
 	libsqlite3-dev libssh2-1-dev libcurl4-openssl-dev libssl-dev
 	libcsv-dev libcjson-dev zlib1g-dev libpq-dev
 )
-# perl: prove; iproute2: ss; procps: ps/pgrep; curl: the HTTPS server checks;
+# perl: prove; iproute2: ss; procps: ps/pgrep; curl: the HTTPS server checks; time:
+# /usr/bin/time for peak RSS;
 # chromium: headless page checks (large, but part of the test set).
 test_pkgs=(
 	sqlite3 perl jq valgrind
 	openssh-server openssh-client postgresql
 	openssl python3 ca-certificates procps iproute2 curl
+	time gzip
 	chromium
 )
-bench_pkgs=(miller sqlite-utils hyperfine)
+bench_pkgs=(miller sqlite-utils hyperfine bc)
 
 wanted=("${build_pkgs[@]}")
 case "$mode" in
