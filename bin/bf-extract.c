@@ -72,15 +72,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_int(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	*v = strtol(s, &end, 10);
-	if (!*s || *end || *v < lo || *v > hi)
-		return bf_cli_usage_error("%s: expected a whole number from %ld to %ld", opt, lo, hi);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	/* static: what the options allocated stays reachable when a usage error returns early */
@@ -122,12 +113,12 @@ int main(int argc, char **argv)
 		case O_URLT: o.src.url_template = optarg; break;
 		case O_FILES: o.src.file_names = bf_cli_split_list(optarg, &o.src.nfile_names); break;
 		case O_RETRIES:
-			if (parse_int("--retries", optarg, 0, 100, &v))
+			if (bf_cli_parse_long("--retries", optarg, 0, 100, &v))
 				return BF_EUSAGE;
 			o.src.retries = (int)v;
 			break;
 		case O_TIMEOUT:
-			if (parse_int("--timeout", optarg, 1, 86400, &v))
+			if (bf_cli_parse_long("--timeout", optarg, 1, 86400, &v))
 				return BF_EUSAGE;
 			o.src.timeout = (double)v;
 			break;

@@ -112,24 +112,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_long(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	*v = strtol(s, &end, 10);
-	if (!*s || *end || *v < lo || *v > hi)
-		return bf_cli_usage_error("%s: expected a whole number from %ld to %ld", opt, lo, hi);
-	return 0;
-}
-
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *v)
-{
-	char *end;
-	*v = strtod(s, &end);
-	if (!*s || *end || !(*v >= lo && *v <= hi))
-		return bf_cli_usage_error("%s: expected a number from %g to %g", opt, lo, hi);
-	return 0;
-}
-
 /* Leaves main through the cleanup with exit code x. */
 #define DONE(x) do { rc = (x); goto out; } while (0)
 
@@ -179,31 +161,31 @@ int main(int argc, char **argv)
 		case 'n': o.dry_run = 1; break;
 		case O_JSON: o.json = 1; break;
 		case 'j':
-			if (parse_long("--max-workers", optarg, 1, 256, &v))
+			if (bf_cli_parse_long("--max-workers", optarg, 1, 256, &v))
 				DONE(BF_EUSAGE);
 			o.max_workers = (int)v;
 			break;
 		case O_BATCH:
-			if (parse_long("--batch-size", optarg, 1, 10000, &v))
+			if (bf_cli_parse_long("--batch-size", optarg, 1, 10000, &v))
 				DONE(BF_EUSAGE);
 			o.batch_size = (int)v;
 			break;
 		case O_RETRIES:
-			if (parse_long("--retries", optarg, 0, 100, &v))
+			if (bf_cli_parse_long("--retries", optarg, 0, 100, &v))
 				DONE(BF_EUSAGE);
 			o.retries = (int)v;
 			break;
 		case O_RETRY_DELAY:
-			if (parse_long("--retry-delay", optarg, 0, 3600000, &v))
+			if (bf_cli_parse_long("--retry-delay", optarg, 0, 3600000, &v))
 				DONE(BF_EUSAGE);
 			o.retry_base_ms = v;
 			break;
 		case O_GRACE:
-			if (parse_num("--grace", optarg, 0, 86400, &o.grace))
+			if (bf_cli_parse_num("--grace", optarg, 0, 86400, &o.grace))
 				DONE(BF_EUSAGE);
 			break;
 		case O_LEASE:
-			if (parse_num("--lease", optarg, 1, 86400, &o.lease))
+			if (bf_cli_parse_num("--lease", optarg, 1, 86400, &o.lease))
 				DONE(BF_EUSAGE);
 			break;
 		case O_NO_ENRICH: o.no_enrich = 1; break;
@@ -231,21 +213,21 @@ int main(int argc, char **argv)
 		case O_NO_LOG: o.log_path = ""; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_ALERT_RATE:
-			if (parse_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
+			if (bf_cli_parse_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
 				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_DROP:
-			if (parse_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
+			if (bf_cli_parse_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
 				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_BURST: {
 			char *slash = strchr(optarg, '/');
 			if (slash) {
 				*slash = '\0';
-				if (parse_num("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
+				if (bf_cli_parse_num("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
 					DONE(BF_EUSAGE);
 			}
-			if (parse_long("--alert-error-burst", optarg, 1, 1000000, &v))
+			if (bf_cli_parse_long("--alert-error-burst", optarg, 1, 1000000, &v))
 				DONE(BF_EUSAGE);
 			o.alert_burst = (int)v;
 			break;

@@ -314,13 +314,9 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	for (long i = 0; i < n && !bad; i++) {
 		const struct bf_col *col = &s->def.cols[idx[i]];
 		if (bf_cast(col->type, &l->mem[i], &s->cells[idx[i]], why, sizeof why) < 0) {
-			size_t wl = strlen(why);
-			char *reason = bf_xmalloc(wl + strlen(col->name) + 32);
-			memcpy(reason, col->name, strlen(col->name));
-			strcpy(reason + strlen(col->name), " (");
-			strcat(reason, bf_type_name(col->type));
-			strcat(reason, "): ");
-			strcat(reason, why);
+			struct bf_buf r = BF_BUF_INIT;
+			bf_buf_addf(&r, "%s (%s): %s", col->name, bf_type_name(col->type), why);
+			char *reason = bf_buf_detach(&r);
 			l->q = bf_xrealloc(l->q, (l->nq + 1) * sizeof *l->q);
 			struct quar *q = &l->q[l->nq++];
 			q->file = member_text(msrc);
