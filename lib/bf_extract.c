@@ -8,6 +8,7 @@
 
 #include "bf_buf.h"
 #include "bf_csv.h"
+#include "bf_discover.h"
 #include "bf_exit.h"
 #include "bf_hasher.h"
 #include "bf_layout.h"
@@ -466,100 +467,6 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	return bf_out_flush(&c->out, err);
 }
 
-/* Finds the locations (folders matching the location segment). */
-static int find_locations(struct ctx *c, char ***locs, size_t *nlocs, struct bf_err *err)
-{
-	*locs = NULL;
-	*nlocs = 0;
-	if (c->layout.loc_seg < 0) {
-		*locs = bf_xmalloc(sizeof **locs);
-		(*locs)[0] = bf_xstrdup("");
-		*nlocs = 1;
-		return 0;
-	}
-	struct bf_buf dir = BF_BUF_INIT;
-	struct bf_entry *ents;
-	size_t n;
-	int missing, rc;
-	bf_layout_render_prefix(&c->layout, (size_t)c->layout.loc_seg, "", &dir);
-	rc = bf_source_list(c->src, dir.p, &ents, &n, &missing, err);
-	bf_buf_free(&dir);
-	if (rc)
-		return rc;
-	if (missing)
-		return bf_fail(err, BF_ENOINPUT, c->src->canon, "no such folder");
-	for (size_t i = 0; i < n; i++) {
-		struct bf_layout_caps caps = { -1, -1, -1, "" };
-		if (ents[i].type != BF_ENT_DIR ||
-		    !bf_layout_match(&c->layout, (size_t)c->layout.loc_seg, ents[i].name, &caps))
-			continue;
-		if (c->o->nlocations) {
-			size_t k;
-			for (k = 0; k < c->o->nlocations; k++)
-				if (!strcmp(c->o->locations[k], caps.location))
-					break;
-			if (k == c->o->nlocations)
-				continue;
-		}
-		*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
-		(*locs)[(*nlocs)++] = bf_xstrdup(caps.location);
-	}
-	bf_entries_free(ents, n);
-	/* a location asked for by name is requested even when its folder is missing */
-	for (size_t k = 0; k < c->o->nlocations; k++) {
-		size_t i;
-		for (i = 0; i < *nlocs; i++)
-			if (!strcmp((*locs)[i], c->o->locations[k]))
-				break;
-		if (i == *nlocs) {
-			*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
-			(*locs)[(*nlocs)++] = bf_xstrdup(c->o->locations[k]);
-		}
-	}
-	return 0;
-}
-
-/* Walks the date segments under a location folder for the earliest and latest dates. */
-static int scan_dates(struct ctx *c, size_t seg, const char *dir, struct bf_layout_caps caps,
-		      int32_t *lo, int32_t *hi, struct bf_err *err)
-{
-	struct bf_entry *ents;
-	size_t n;
-	int missing, rc;
-	if ((rc = bf_source_list(c->src, dir, &ents, &n, &missing, err)))
-		return rc;
-	struct bf_buf child = BF_BUF_INIT;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct bf_layout_caps k = caps;
-		if (ents[i].type != BF_ENT_DIR || !bf_layout_match(&c->layout, seg, ents[i].name, &k))
-			continue;
-		bf_buf_reset(&child);
-		if (*dir) {
-			bf_buf_adds(&child, dir);
-			bf_buf_addc(&child, '/');
-		}
-		bf_buf_adds(&child, ents[i].name);
-		if (seg + 1 < c->layout.n) {
-			rc = scan_dates(c, seg + 1, child.p, k, lo, hi, err);
-			continue;
-		}
-		int32_t d = bf_date_from_ymd(k.y, k.m, k.d);
-		int y, m, dd;
-		bf_date_to_ymd(d, &y, &m, &dd);
-		if (k.y < 1900 || k.m < 1 || k.m > 12 || k.d < 1 || k.d > 31 || y != k.y || m != k.m || dd != k.d) {
-			bf_note(child.p, "not a date folder, ignored");
-			continue;
-		}
-		if (*lo == BF_DATE_NONE || d < *lo)
-			*lo = d;
-		if (*hi == BF_DATE_NONE || d > *hi)
-			*hi = d;
-	}
-	bf_buf_free(&child);
-	bf_entries_free(ents, n);
-	return rc;
-}
-
 int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err)
 {
 	struct ctx c = { .o = o };
@@ -580,18 +487,11 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	so.layout = o->layout;
 	if ((rc = bf_source_open(o->source, &so, &c.src, err)))
 		goto done;
-	if ((rc = find_locations(&c, &locs, &nlocs, err)))
+	if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
 		goto done;
 	int32_t lo = BF_DATE_NONE, hi = BF_DATE_NONE;
 	if (o->dates.all) {
-		for (size_t i = 0; i < nlocs && !rc; i++) {
-			struct bf_buf dir = BF_BUF_INIT;
-			struct bf_layout_caps caps = { -1, -1, -1, "" };
-			bf_layout_render_prefix(&c.layout, (size_t)c.layout.first_date_seg, locs[i], &dir);
-			rc = scan_dates(&c, (size_t)c.layout.first_date_seg, dir.p, caps, &lo, &hi, err);
-			bf_buf_free(&dir);
-		}
-		if (rc)
+		if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
 			goto done;
 		if (lo == BF_DATE_NONE)
 			bf_warn(c.src->canon, "no date folders found");

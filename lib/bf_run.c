@@ -15,6 +15,7 @@
 
 #include "bf_buf.h"
 #include "bf_child.h"
+#include "bf_discover.h"
 #include "bf_exit.h"
 #include "bf_layout.h"
 #include "bf_progress.h"
@@ -152,92 +153,6 @@ static void on_signal(int sig)
 /* ------------------------------------------------------------------------------------ */
 /* Finding the dates and locations of the source (the way bf-extract does). */
 
-static int list_locations(struct bf_source *src, const struct bf_layout *l,
-			  const struct bf_strv *want, char ***locs, size_t *nlocs, struct bf_err *err)
-{
-	*locs = NULL;
-	*nlocs = 0;
-	if (l->loc_seg < 0) {
-		*locs = bf_xmalloc(sizeof **locs);
-		(*locs)[(*nlocs)++] = bf_xstrdup("");
-		return 0;
-	}
-	struct bf_buf dir = BF_BUF_INIT;
-	struct bf_entry *ents;
-	size_t n;
-	int missing, rc;
-	bf_layout_render_prefix(l, (size_t)l->loc_seg, "", &dir);
-	rc = bf_source_list(src, dir.p, &ents, &n, &missing, err);
-	bf_buf_free(&dir);
-	if (rc)
-		return rc;
-	if (missing)
-		return bf_fail(err, BF_ENOINPUT, src->canon, "no such folder");
-	for (size_t i = 0; i < n; i++) {
-		struct bf_layout_caps caps = { -1, -1, -1, "" };
-		if (ents[i].type != BF_ENT_DIR || !bf_layout_match(l, (size_t)l->loc_seg, ents[i].name, &caps))
-			continue;
-		size_t k = 0;
-		for (; k < want->n; k++)
-			if (!strcmp(want->v[k], caps.location))
-				break;
-		if (want->n && k == want->n)
-			continue;
-		*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
-		(*locs)[(*nlocs)++] = bf_xstrdup(caps.location);
-	}
-	bf_entries_free(ents, n);
-	for (size_t k = 0; k < want->n; k++) {
-		size_t i = 0;
-		for (; i < *nlocs; i++)
-			if (!strcmp((*locs)[i], want->v[k]))
-				break;
-		if (i == *nlocs) {
-			*locs = bf_xrealloc(*locs, (*nlocs + 1) * sizeof **locs);
-			(*locs)[(*nlocs)++] = bf_xstrdup(want->v[k]);
-		}
-	}
-	return 0;
-}
-
-static int scan_dates(struct bf_source *src, const struct bf_layout *l, size_t seg, const char *dir,
-		      struct bf_layout_caps caps, int32_t *lo, int32_t *hi, struct bf_err *err)
-{
-	struct bf_entry *ents;
-	size_t n;
-	int missing, rc;
-	if ((rc = bf_source_list(src, dir, &ents, &n, &missing, err)))
-		return rc;
-	struct bf_buf child = BF_BUF_INIT;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct bf_layout_caps k = caps;
-		if (ents[i].type != BF_ENT_DIR || !bf_layout_match(l, seg, ents[i].name, &k))
-			continue;
-		bf_buf_reset(&child);
-		if (*dir) {
-			bf_buf_adds(&child, dir);
-			bf_buf_addc(&child, '/');
-		}
-		bf_buf_adds(&child, ents[i].name);
-		if (seg + 1 < l->n) {
-			rc = scan_dates(src, l, seg + 1, child.p, k, lo, hi, err);
-			continue;
-		}
-		int32_t d = bf_date_from_ymd(k.y, k.m, k.d);
-		int y, m, dd;
-		bf_date_to_ymd(d, &y, &m, &dd);
-		if (k.y < 1900 || y != k.y || m != k.m || dd != k.d)
-			continue;
-		if (*lo == BF_DATE_NONE || d < *lo)
-			*lo = d;
-		if (*hi == BF_DATE_NONE || d > *hi)
-			*hi = d;
-	}
-	bf_buf_free(&child);
-	bf_entries_free(ents, n);
-	return rc;
-}
-
 static int discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 {
 	const struct bf_run_opts *o = c->o;
@@ -251,17 +166,10 @@ static int discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 	if ((rc = bf_source_open(o->source, &so, &src, err)))
 		goto done;
 	c->canon = bf_xstrdup(src->canon);
-	if ((rc = list_locations(src, &l, &o->locations, &c->locs, &c->nloc, err)))
+	if ((rc = bf_discover_locations(src, &l, o->locations.v, o->locations.n, &c->locs, &c->nloc, err)))
 		goto done;
-	if (o->dates.all) {
-		for (size_t i = 0; i < c->nloc && !rc; i++) {
-			struct bf_buf dir = BF_BUF_INIT;
-			struct bf_layout_caps caps = { -1, -1, -1, "" };
-			bf_layout_render_prefix(&l, (size_t)l.first_date_seg, c->locs[i], &dir);
-			rc = scan_dates(src, &l, (size_t)l.first_date_seg, dir.p, caps, lo, hi, err);
-			bf_buf_free(&dir);
-		}
-	}
+	if (o->dates.all)
+		rc = bf_discover_dates(src, &l, c->locs, c->nloc, lo, hi, err);
 done:
 	bf_source_free(src);
 	bf_layout_free(&l);
