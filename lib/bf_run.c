@@ -45,7 +45,7 @@ void bf_run_opts_init(struct bf_run_opts *o)
 	memset(o, 0, sizeof *o);
 	bf_datesel_init(&o->dates);
 	o->max_workers = 2;
-	o->batch_size = 1;
+	o->batch_size = 0;
 	o->retries = 3;
 	o->retry_base_ms = 500;
 	o->grace = -1;
@@ -73,6 +73,7 @@ struct item {
 	int64_t not_before;
 	int64_t t0;
 	int busy;                  /* claimed by another live run when last looked */
+	int solo;                  /* its batch failed: run it in a pipeline of its own */
 	char holder[64];
 	int code;
 	char stage[32];
@@ -110,12 +111,13 @@ struct ctx {
 	size_t *order;             /* the order to work in */
 	struct stage stages[4];
 	size_t nstages;
+	size_t batch;              /* dates per pipeline */
 	struct job jobs[MAX_JOBS];
 	size_t njobs;
 	char host[256];
 	struct bf_progress prog;
 	struct bf_retry retry;
-	char *env[3];
+	char *env[4];
 	/* counters for this run */
 	size_t todo, processed, ok, closed, failed, interrupted, elsewhere, skipped;
 	long long rows;
@@ -825,6 +827,16 @@ static void finish_job(struct ctx *c, struct job *j)
 			release(c, t);
 			continue;
 		}
+		if (j->n > 1 && !signals_seen) {
+			/* which date broke the batch is not always known: each date it left undone
+			 * gets a pipeline of its own, so one bad date cannot fail its neighbours */
+			t->st = RS_TODO;
+			t->solo = 1;
+			t->tries--;
+			bf_note(t->iso, "its batch of %zu dates failed (%s); running it on its own", j->n,
+				k >= 0 ? how : "not loaded");
+			continue;
+		}
 		if (k >= 0) {
 			/* the partition's own error names the file; the stage's line is the fallback */
 			const char *msg = t->nfailed && t->last_error ? t->last_error : line;
@@ -869,9 +881,9 @@ static size_t next_batch(struct ctx *c, size_t *batch, int64_t *wake, struct bf_
 	size_t nb = 0;
 	int64_t now = bf_mono_ms();
 	*rc = 0;
-	for (size_t q = 0; q < c->n && nb < (size_t)c->o->batch_size; q++) {
+	for (size_t q = 0; q < c->n && nb < c->batch; q++) {
 		struct item *t = &c->it[c->order[q]];
-		if (t->st != RS_TODO)
+		if (t->st != RS_TODO || (t->solo && nb))
 			continue;
 		if (t->not_before > now) {
 			if (!*wake || t->not_before < *wake)
@@ -896,6 +908,8 @@ static size_t next_batch(struct ctx *c, size_t *batch, int64_t *wake, struct bf_
 		t->busy = 0;
 		t->st = RS_RUNNING;  /* claimed: not for another batch of this round */
 		batch[nb++] = c->order[q];
+		if (t->solo)
+			break;
 	}
 	return nb;
 }
@@ -913,7 +927,7 @@ static int run_loop(struct ctx *c, struct bf_err *err)
 	const struct bf_run_opts *o = c->o;
 	int stopping = 0, killed = 0, rc = 0;
 	int64_t stop_at = 0;
-	size_t *batch = bf_xmalloc((size_t)o->batch_size * sizeof *batch);
+	size_t *batch = bf_xmalloc(c->batch * sizeof *batch);
 	struct pollfd fds[MAX_JOBS * 4 + 1];
 
 	for (;;) {
@@ -1043,6 +1057,16 @@ static void print_cmdline(struct bf_buf *b, char *const *argv, const char *dates
 		bf_buf_addf(b, " --dates %s", dates);
 }
 
+/* --batch-size, or by default enough dates per pipeline to spread the cost of starting
+ * the stages, while each worker still gets about four pipelines (at most 16 dates each) */
+static size_t batch_size(const struct bf_run_opts *o, size_t todo)
+{
+	if (o->batch_size > 0)
+		return (size_t)o->batch_size;
+	size_t b = todo / (4 * (size_t)o->max_workers);
+	return b < 1 ? 1 : b > 16 ? 16 : b;
+}
+
 static int dry_run(struct ctx *c)
 {
 	size_t counts[4] = { 0 }, run = 0;
@@ -1050,7 +1074,7 @@ static int dry_run(struct ctx *c)
 		counts[c->it[i].plan]++;
 		run += c->it[i].st == RS_TODO;
 	}
-	size_t pipes = (run + (size_t)c->o->batch_size - 1) / (size_t)c->o->batch_size;
+	size_t pipes = (run + c->batch - 1) / c->batch;
 	if (c->o->json) {
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "source", c->canon);
@@ -1063,7 +1087,7 @@ static int dry_run(struct ctx *c)
 			cJSON_AddItemToArray(p, a);
 		}
 		cJSON_AddNumberToObject(r, "max_workers", c->o->max_workers);
-		cJSON_AddNumberToObject(r, "batch_size", c->o->batch_size);
+		cJSON_AddNumberToObject(r, "batch_size", (double)c->batch);
 		cJSON *cn = cJSON_AddObjectToObject(r, "counts");
 		for (int k = 0; k < 4; k++)
 			cJSON_AddNumberToObject(cn, plan_names[k], (double)counts[k]);
@@ -1095,8 +1119,8 @@ static int dry_run(struct ctx *c)
 	}
 	printf("plan: %zu dates from %s into %s: %zu new, %zu failed before, %zu done, %zu pending\n",
 	       c->n, c->canon, c->o->target, counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
-	printf("would run %zu dates in %zu pipelines of up to %d dates, %d at once:\n  %s\n", run, pipes,
-	       c->o->batch_size, c->o->max_workers, b.p);
+	printf("would run %zu dates in %zu pipelines of up to %zu dates, %d at once:\n  %s\n", run, pipes,
+	       c->batch, c->o->max_workers, b.p);
 	bf_buf_free(&b);
 	for (size_t q = 0; q < c->n; q++) {
 		const struct item *t = &c->it[c->order[q]];
@@ -1316,6 +1340,7 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 		c.todo += (size_t)run;
 		c.skipped += (size_t)!run;
 	}
+	c.batch = batch_size(o, c.todo);
 	if (o->dry_run) {
 		rc = dry_run(&c);
 		goto out;
@@ -1327,7 +1352,12 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	c.env[0] = bf_buf_detach(&e);
 	bf_buf_addf(&e, "BF_STATE=%s", path);
 	c.env[1] = bf_buf_detach(&e);
-	c.env[2] = NULL;
+	/* glibc's malloc backs its heap with transparent huge pages: a stage touches tens of
+	 * MB per date (held partitions, SQLite's page cache), and one fault per 2 MB instead
+	 * of one per 4 KB cut the backfill's CPU time by a tenth (docs/running.md). A
+	 * GLIBC_TUNABLES of the user's own stands. */
+	c.env[2] = getenv("GLIBC_TUNABLES") ? NULL : bf_xstrdup("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+	c.env[3] = NULL;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -1409,6 +1439,7 @@ out:
 	free(c.canon);
 	free(c.env[0]);
 	free(c.env[1]);
+	free(c.env[2]);
 	free(c.rates);
 	free(c.fail_times);
 	cJSON_Delete(c.alerts);

@@ -27,7 +27,7 @@ struct bf_run_opts {
 	int retry_failed, newest_first, force;
 	int dry_run, json;
 	int max_workers;           /* default 2 */
-	int batch_size;            /* dates per pipeline, default 1 */
+	int batch_size;            /* dates per pipeline; 0: chosen from the plan */
 	int retries;               /* retries of a retryable failure, default 3 */
 	long retry_base_ms;        /* default 500 */
 	double grace;              /* seconds after the first signal, < 0: wait */

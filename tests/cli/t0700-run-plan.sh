@@ -151,6 +151,29 @@ test_expect_success SQLITE3,JQ '--newest-first and --batch-size shape the pipeli
 	test "$(sqlite3 state.db "select count(*) from runs where stage = '\''extract'\'' and parent_run = (select max(run_id) from runs where stage = '\''run'\'')")" = 3
 '
 
+test_expect_success SQLITE3,JQ 'a failed batch: its other dates are rerun one by one and only the bad one fails' '
+	echo "2024-01-03" >fail-dates &&
+	test_expect_code 1 bf-run --source src --target w.db --all --force --batch-size 4 --no-closure -v \
+		--exec-path fake --log run10.json 2>err10 &&
+	jq -r ".failed_dates[]" run10.json >failed &&
+	echo 2024-01-03 >expect &&
+	test_cmp expect failed &&
+	jq -e ".summary.successful == 11 and .errors[0].tries == 1 and .errors[0].exit_code == 65" run10.json &&
+	test "$(grep -c "running it on its own" err10)" = 4 &&
+	test "$(sqlite3 state.db "select count(*) from partitions where status = '\''loaded'\''")" = 22 &&
+	: >fail-dates
+'
+
+test_expect_success SQLITE3,JQ 'the default batch grows with the plan: a quarter of a worker'\''s share, 16 at most' '
+	mkdrop big 100 &&
+	bf-run --source big --target b.db --all -j 2 --dry-run --json >p1.json &&
+	jq -e ".batch_size == 12 and .pipelines == 9" p1.json &&
+	bf-run --source big --target b.db --all -j 1 --dry-run --json >p2.json &&
+	jq -e ".batch_size == 16" p2.json &&
+	bf-run --source big --target b.db --dates 2024-01-01,2024-01-02 --dry-run --json >p3.json &&
+	jq -e ".batch_size == 1" p3.json
+'
+
 test_expect_success SQLITE3,JQ 'alerts: failure rate and error burst, with a command fed the JSON' '
 	echo "2024-01-02 2024-01-03 2024-01-04 2024-01-05" >fail-dates &&
 	cat >alert.sh <<-\EOS &&

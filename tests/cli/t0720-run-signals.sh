@@ -26,7 +26,7 @@ test_expect_success 'setup' '
 loaded() { sqlite3 state.db "select count(distinct date) from partitions where status = 'loaded'"; }
 
 test_expect_success 'first SIGTERM: running dates finish, no new ones start, exit 75' '
-	{ SLOW=1 bf-run --source src --target w.db --all -j 2 --no-closure --no-enrich --exec-path fake \
+	{ SLOW=1 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--log sig1.json 2>err1 & pid=$!; } &&
 	wait_for_file state.db &&
 	sleep 0.5 &&
@@ -39,7 +39,7 @@ test_expect_success 'first SIGTERM: running dates finish, no new ones start, exi
 '
 
 test_expect_success 'first signal with --grace: running dates are stopped and marked interrupted' '
-	{ SLOW=3 bf-run --source src --target w.db --all -j 2 --no-closure --no-enrich --exec-path fake \
+	{ SLOW=3 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--grace 0.2 --log sig2.json 2>err2 & pid=$!; } &&
 	sleep 0.7 &&
 	kill -INT $pid &&
@@ -50,7 +50,7 @@ test_expect_success 'first signal with --grace: running dates are stopped and ma
 '
 
 test_expect_success 'a second signal stops at once' '
-	{ SLOW=5 bf-run --source src --target w.db --all -j 2 --no-closure --no-enrich --exec-path fake \
+	{ SLOW=5 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--log sig3.json 2>err3 & pid=$!; } &&
 	sleep 0.7 &&
 	kill -INT $pid && sleep 0.2 && kill -INT $pid &&

@@ -20,7 +20,7 @@ test_expect_success SQLITE3,JQ 'setup: a 60-date backfill with bad rows and one 
 	# 2024-01-17: a gzip file cut short, bf-extract exits 65 for that date
 	rm drop/185129/20240117/OrderDetails.csv &&
 	printf "\037\213\010\000garbage" >drop/185129/20240117/OrderDetails.csv.gz &&
-	test_expect_code 1 bf-run --source drop --target w.db --all --state "$S" --log run.json -q &&
+	test_expect_code 1 bf-run --source drop --target w.db --all --batch-size 1 --state "$S" --log run.json -q &&
 	jq -e ".failed_dates == [\"2024-01-17\"]" run.json &&
 	test "$(q "select count(*) from partitions")" = 60 &&
 	test "$(q "select count(*) from partitions where status = '\''failed'\''")" = 1 &&

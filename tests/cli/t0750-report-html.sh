@@ -20,7 +20,7 @@ test_expect_success SQLITE3 'setup: a 60-date backfill with one corrupt date' '
 	bf-sample --out drop --seed 7 --days 60 --orders-per-day 20 --locations 1 --quiet &&
 	rm drop/185129/20240117/OrderDetails.csv &&
 	printf "\037\213\010\000garbage" >drop/185129/20240117/OrderDetails.csv.gz &&
-	test_expect_code 1 bf-run --source drop --target w.db --all --state "$S" --no-log -q &&
+	test_expect_code 1 bf-run --source drop --target w.db --all --batch-size 1 --state "$S" --no-log -q &&
 	sha256sum <"$S" >sum.before
 '
 
