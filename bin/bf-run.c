@@ -12,8 +12,8 @@
 #include "bf_time.h"
 
 static const char usage[] =
-	"Usage: bf-run --source SRC --target TARGET (--all | --dates D... | --date D |\n"
-	"              --start-date D --end-date D | --retry-failed) [options]\n"
+	"Usage: bf-run --source SRC (--target TARGET | --shell-pipeline S) (--all | --dates D... |\n"
+	"              --date D | --start-date D --end-date D | --retry-failed) [options]\n"
 	"Runs bf-extract | bf-enrich | bf-closure | bf-load once per batch of dates, several\n"
 	"at once, skipping dates already loaded or closed; resumable, retrying what may pass.\n"
 	"\n"
@@ -44,6 +44,10 @@ static const char usage[] =
 	"      --identity F, --password-file F, --ca-file F, --url-template T, --files N,\n"
 	"      --timeout S         passed to bf-extract\n"
 	"      --exec-path DIR     look for the stages in DIR first (also $BF_EXEC_PATH)\n"
+	"      --shell-pipeline S  run the pipeline string S with a shell for each batch instead\n"
+	"                          of the stages: its dates are in \"$@\" and $BF_DATES (D1,D2,...),\n"
+	"                          never put into S; --target is then optional\n"
+	"      --shell PATH        the shell for --shell-pipeline (default /bin/sh)\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	"Reporting:\n"
 	"      --log FILE          JSON log (default bf-run-<UTC time>.json; '-' for none)\n"
@@ -62,13 +66,15 @@ static const char usage[] =
 enum { O_LAYOUT = 0x100, O_LOCATION, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
        O_RETRY_DELAY, O_GRACE, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
        O_CLOSURE_ARG, O_LOAD_ARG, O_PASS_ARG, O_PASS_FLAG, O_EXEC_PATH, O_STATE, O_LOG, O_NO_LOG,
-       O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST };
+       O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST, O_SHELL_PIPELINE, O_SHELL };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
 	{ "layout", required_argument, NULL, O_LAYOUT },
 	{ "location", required_argument, NULL, O_LOCATION },
 	{ "target", required_argument, NULL, 't' },
+	{ "shell-pipeline", required_argument, NULL, O_SHELL_PIPELINE },
+	{ "shell", required_argument, NULL, O_SHELL },
 	{ "retry-failed", no_argument, NULL, O_RETRY_FAILED },
 	{ "newest-first", no_argument, NULL, O_NEWEST },
 	{ "force", no_argument, NULL, O_FORCE },
@@ -154,6 +160,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': o.source = optarg; break;
 		case 't': o.target = optarg; break;
+		case O_SHELL_PIPELINE: o.shell_pipeline = optarg; break;
+		case O_SHELL: o.shell = optarg; break;
 		case O_LAYOUT: o.layout = optarg; break;
 		case O_LOCATION: bf_strv_push(&o.locations, optarg); break;
 		case O_RETRY_FAILED: o.retry_failed = 1; break;
@@ -253,8 +261,10 @@ int main(int argc, char **argv)
 		DONE(bf_cli_usage_error("%s", err.msg));
 	if (!o.source)
 		DONE(bf_cli_usage_error("--source is required"));
-	if (!o.target)
+	if (!o.target && !o.shell_pipeline)
 		DONE(bf_cli_usage_error("--target is required"));
+	if (o.shell && !o.shell_pipeline)
+		DONE(bf_cli_usage_error("--shell goes with --shell-pipeline"));
 	if (o.json && !o.dry_run)
 		DONE(bf_cli_usage_error("--json goes with --dry-run (the run's JSON is its --log)"));
 	rc = bf_run_run(&o, &err);

@@ -484,9 +484,27 @@ static char *find_stage(const struct bf_run_opts *o, const char *name)
 	return NULL;
 }
 
+/* The user's pipeline string as one stage: shell -c STRING bf-run D1 D2 ... (the dates
+ * are its positional parameters and $BF_DATES; nothing of them is put into the string). */
+static void setup_shell(struct ctx *c)
+{
+	const struct bf_run_opts *o = c->o;
+	struct stage *s = &c->stages[c->nstages++];
+	s->name = "shell";
+	s->path = bf_xstrdup(o->shell ? o->shell : "/bin/sh");
+	bf_strv_push(&s->argv, s->path);
+	bf_strv_push(&s->argv, "-c");
+	bf_strv_push(&s->argv, (char *)o->shell_pipeline);
+	bf_strv_push(&s->argv, "bf-run");
+}
+
 static int setup_stages(struct ctx *c, struct bf_err *err)
 {
 	const struct bf_run_opts *o = c->o;
+	if (o->shell_pipeline) {
+		setup_shell(c);
+		return 0;
+	}
 	static const char *const names[4] = { "bf-extract", "bf-enrich", "bf-closure", "bf-load" };
 	const struct bf_strv *extra[4] = { &o->extract_args, &o->enrich_args, &o->closure_args, &o->load_args };
 	for (int i = 0; i < 4; i++) {
@@ -740,16 +758,32 @@ static int start_job(struct ctx *c, size_t *batch, size_t nb, struct bf_err *err
 	j->n = nb;
 	j->t0 = bf_mono_ms();
 	const struct stage *s0 = &c->stages[0];
-	j->extract_argv = bf_xcalloc(s0->argv.n + 3, sizeof *j->extract_argv);
-	memcpy(j->extract_argv, s0->argv.v, s0->argv.n * sizeof *s0->argv.v);
-	j->extract_argv[s0->argv.n] = "--dates";
-	j->extract_argv[s0->argv.n + 1] = j->dates_arg;
+	size_t k = s0->argv.n;
+	j->extract_argv = bf_xcalloc(k + nb + 2, sizeof *j->extract_argv);
+	memcpy(j->extract_argv, s0->argv.v, k * sizeof *s0->argv.v);
+	if (c->o->shell_pipeline) {
+		for (size_t i = 0; i < nb; i++)
+			j->extract_argv[k++] = c->it[batch[i]].iso;
+	} else {
+		j->extract_argv[k++] = "--dates";
+		j->extract_argv[k++] = j->dates_arg;
+	}
 	char *const *argvs[4];
 	argvs[0] = j->extract_argv;
 	for (size_t i = 1; i < c->nstages; i++)
 		argvs[i] = c->stages[i].argv.v;
+	char *env[6];
+	size_t ne = 0;
+	for (; c->env[ne]; ne++)
+		env[ne] = c->env[ne];
+	bf_buf_addf(&dates, "BF_DATES=%s", j->dates_arg);
+	env[ne++] = dates.p;
+	if (c->o->shell_pipeline && c->o->force)
+		env[ne++] = "BF_FORCE=1";
+	env[ne] = NULL;
 	j->p.echo = c->o->verbose;
-	int rc = bf_pipeline_start(&j->p, argvs, c->nstages, c->env, -1, -1, err);
+	int rc = bf_pipeline_start(&j->p, argvs, c->nstages, env, -1, -1, err);
+	bf_buf_free(&dates);
 	for (size_t i = 0; i < nb; i++) {
 		struct item *t = &c->it[batch[i]];
 		t->st = RS_RUNNING;
@@ -1078,7 +1112,7 @@ static int dry_run(struct ctx *c)
 	if (c->o->json) {
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "source", c->canon);
-		cJSON_AddStringToObject(r, "target", c->o->target);
+		cJSON_AddStringToObject(r, "target", c->o->target ? c->o->target : "");
 		cJSON *p = cJSON_AddArrayToObject(r, "pipeline");
 		for (size_t s = 0; s < c->nstages; s++) {
 			cJSON *a = cJSON_CreateArray();
@@ -1115,10 +1149,13 @@ static int dry_run(struct ctx *c)
 	struct bf_buf b = BF_BUF_INIT;
 	for (size_t s = 0; s < c->nstages; s++) {
 		bf_buf_adds(&b, s ? " | " : "");
-		print_cmdline(&b, c->stages[s].argv.v, s ? NULL : "D,...");
+		if (c->o->shell_pipeline)
+			bf_buf_addf(&b, "%s -c '%s' bf-run D...", c->stages[0].path, c->o->shell_pipeline);
+		else
+			print_cmdline(&b, c->stages[s].argv.v, s ? NULL : "D,...");
 	}
 	printf("plan: %zu dates from %s into %s: %zu new, %zu failed before, %zu done, %zu pending\n",
-	       c->n, c->canon, c->o->target, counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
+	       c->n, c->canon, c->o->target ? c->o->target : "the shell pipeline's target", counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
 	printf("would run %zu dates in %zu pipelines of up to %zu dates, %d at once:\n  %s\n", run, pipes,
 	       c->batch, c->o->max_workers, b.p);
 	bf_buf_free(&b);
@@ -1168,7 +1205,7 @@ static int write_log(struct ctx *c, const char *path, int code, const char *star
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "run_id", (double)c->st->run_id);
 	cJSON_AddStringToObject(r, "source", c->canon);
-	cJSON_AddStringToObject(r, "target", c->o->target);
+	cJSON_AddStringToObject(r, "target", c->o->target ? c->o->target : "");
 	cJSON_AddStringToObject(r, "started_at", started);
 	cJSON_AddStringToObject(r, "finished_at", now);
 	cJSON_AddNumberToObject(r, "exit_code", code);

@@ -35,6 +35,8 @@ struct bf_run_opts {
 	int no_enrich, no_closure;
 	struct bf_strv extract_args, enrich_args, closure_args, load_args;
 	const char *exec_path;     /* look for stages here first */
+	const char *shell_pipeline;  /* run this with shell -c per batch instead of the stages */
+	const char *shell;         /* default /bin/sh */
 	const char *state_path;
 	const char *log_path;      /* NULL: bf-run-<UTC time>.json; "" or "-": none */
 	int progress;              /* -1 quiet, 0 default, 1 always */

@@ -174,6 +174,30 @@ test_expect_success SQLITE3,JQ 'the default batch grows with the plan: a quarter
 	jq -e ".batch_size == 1" p3.json
 '
 
+test_expect_success SQLITE3,JQ 'a pipeline string runs with a shell when asked: dates in "$@" and $BF_DATES' '
+	cat >upper <<-\EOS &&
+	#!/bin/sh
+	# a user filter: the notes upper-cased; it fails on 2024-01-05
+	case "$BF_DATES" in *2024-01-05*) echo "upper: 2024-01-05: cannot do that one" >&2; exit 65 ;; esac
+	exec sed "s/\"n\([0-9]\)\"/\"N\1\"/g"
+	EOS
+	chmod +x upper &&
+	p="set -o pipefail; test \$# -ge 1 && bf-extract --source src --dates \"\$BF_DATES\" \${BF_FORCE:+--force} | ./upper | bf-load --target s.db" &&
+	bf-run --source src --all --force --shell /bin/bash --shell-pipeline "$p" --dry-run >plan5.out &&
+	grep -F -- "/bin/bash -c '\''set -o pipefail; test" plan5.out &&
+	grep "into the shell pipeline" plan5.out &&
+	test_expect_code 1 bf-run --source src --all --force --shell /bin/bash --shell-pipeline "$p" \
+		--log run11.json 2>err11 &&
+	jq -e ".summary.successful == 11 and .failed_dates == [\"2024-01-05\"]" run11.json &&
+	jq -e ".errors[0].stage == \"shell\" and .errors[0].exit_code == 65" run11.json &&
+	jq -r ".errors[0].error" run11.json | grep "upper: 2024-01-05: cannot do that one" &&
+	test "$(sqlite3 s.db "select count(*) from orders where note glob '\''N*'\''")" -gt 0 &&
+	test "$(sqlite3 s.db "select count(*) from orders where note glob '\''n*'\''")" = 0 &&
+	test "$(sqlite3 s.db "select count(distinct _bf_date) from orders")" = 11 &&
+	test_expect_code 64 bf-run --source src --target w.db --all --shell /bin/bash 2>usage.err &&
+	grep "goes with --shell-pipeline" usage.err
+'
+
 test_expect_success SQLITE3,JQ 'alerts: failure rate and error burst, with a command fed the JSON' '
 	echo "2024-01-02 2024-01-03 2024-01-04 2024-01-05" >fail-dates &&
 	cat >alert.sh <<-\EOS &&
