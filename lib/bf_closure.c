@@ -363,6 +363,18 @@ static void add_stream_name(struct bf_closure_history *h, const char *s)
 	h->streams[h->nstreams++] = bf_xstrdup(s);
 }
 
+/* A query of the open days of one location in [?3, ?4), its four parameters bound. */
+static int prepare_window(struct bf_state *st, const char *sql, const char *const win[4],
+			  sqlite3_stmt **q, struct bf_err *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, q, NULL);
+	if (rc != SQLITE_OK)
+		return bf_sqlite_fail(st->db, rc, "closure history", err);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_text(*q, i + 1, win[i], -1, SQLITE_STATIC);
+	return 0;
+}
+
 int bf_closure_history_load(struct bf_state *st, const char *source, const char *location,
 			    int32_t date, int weeks, struct bf_closure_history *h, struct bf_err *err)
 {
@@ -372,17 +384,13 @@ int bf_closure_history_load(struct bf_state *st, const char *source, const char 
 	memset(h, 0, sizeof *h);
 	bf_date_iso(date - 7 * weeks, lo);
 	bf_date_iso(date, hi);
-	rc = sqlite3_prepare_v2(st->db,
+	const char *win[4] = { source, location, lo, hi };
+	if ((rc = prepare_window(st,
 		"SELECT date, json_extract(evidence, '$.observed.activity_rows'),"
 		" json_extract(evidence, '$.observed.sales'), json_extract(evidence, '$.observed.files')"
 		" FROM closures WHERE source = ?1 AND location = ?2 AND verdict = 'open'"
-		" AND date >= ?3 AND date < ?4 ORDER BY date", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return bf_sqlite_fail(st->db, rc, "closure history", err);
-	sqlite3_bind_text(q, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, location, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, hi, -1, SQLITE_STATIC);
+		" AND date >= ?3 AND date < ?4 ORDER BY date", win, &q, err)))
+		return rc;
 	while ((rc = bf_sqlite_step(q)) == SQLITE_ROW) {
 		int32_t d;
 		const char *ds = (const char *)sqlite3_column_text(q, 0);
@@ -398,17 +406,12 @@ int bf_closure_history_load(struct bf_state *st, const char *source, const char 
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return bf_sqlite_fail(st->db, rc, "closure history", err);
-	rc = sqlite3_prepare_v2(st->db,
+	if ((rc = prepare_window(st,
 		"SELECT DISTINCT f.stream FROM files f JOIN closures c"
 		" ON c.source = f.source AND c.location = f.location AND c.date = f.date"
 		" WHERE c.source = ?1 AND c.location = ?2 AND c.verdict = 'open'"
-		" AND c.date >= ?3 AND c.date < ?4 ORDER BY f.stream", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return bf_sqlite_fail(st->db, rc, "closure history", err);
-	sqlite3_bind_text(q, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, location, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, hi, -1, SQLITE_STATIC);
+		" AND c.date >= ?3 AND c.date < ?4 ORDER BY f.stream", win, &q, err)))
+		return rc;
 	while ((rc = bf_sqlite_step(q)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(q, 0);
 		if (s)

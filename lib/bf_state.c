@@ -409,6 +409,22 @@ int bf_state_quarantine(struct bf_state *st, const char *stage, const char *sour
 	return done(st, s, err);
 }
 
+/* An errors or metrics row: run, stage, source, location and date bound as ?1-?5. */
+static int prep_event(struct bf_state *st, const char *sql, const char *source, const char *location,
+		      const char *date, sqlite3_stmt **s, struct bf_err *err)
+{
+	int rc = prep(st, sql, s, err);
+	if (rc)
+		return rc;
+	if (st->run_id)
+		sqlite3_bind_int64(*s, 1, st->run_id);
+	sqlite3_bind_text(*s, 2, st->stage[0] ? st->stage : bf_prog(), -1, SQLITE_STATIC);
+	bind_opt_text(*s, 3, source);
+	bind_opt_text(*s, 4, location);
+	bind_opt_text(*s, 5, date);
+	return 0;
+}
+
 void bf_state_error(struct bf_state *st, const char *source, const char *location,
 		    const char *date, int code, const char *message)
 {
@@ -418,14 +434,8 @@ void bf_state_error(struct bf_state *st, const char *source, const char *locatio
 	if (!st)
 		return;
 	bf_now_rfc3339(now);
-	if (prep(st, "INSERT INTO errors (run_id, stage, source, location, date, exit_code, message, at)"
-		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s, &err) == 0) {
-		if (st->run_id)
-			sqlite3_bind_int64(s, 1, st->run_id);
-		sqlite3_bind_text(s, 2, st->stage[0] ? st->stage : bf_prog(), -1, SQLITE_STATIC);
-		bind_opt_text(s, 3, source);
-		bind_opt_text(s, 4, location);
-		bind_opt_text(s, 5, date);
+	if (prep_event(st, "INSERT INTO errors (run_id, stage, source, location, date, exit_code, message, at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", source, location, date, &s, &err) == 0) {
 		sqlite3_bind_int(s, 6, code);
 		sqlite3_bind_text(s, 7, message, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
@@ -444,14 +454,8 @@ void bf_state_metric(struct bf_state *st, const char *source, const char *locati
 	if (!st)
 		return;
 	bf_now_rfc3339(now);
-	if (prep(st, "INSERT INTO metrics (run_id, stage, source, location, date, name, value, at)"
-		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s, &err) == 0) {
-		if (st->run_id)
-			sqlite3_bind_int64(s, 1, st->run_id);
-		sqlite3_bind_text(s, 2, st->stage[0] ? st->stage : bf_prog(), -1, SQLITE_STATIC);
-		bind_opt_text(s, 3, source);
-		bind_opt_text(s, 4, location);
-		bind_opt_text(s, 5, date);
+	if (prep_event(st, "INSERT INTO metrics (run_id, stage, source, location, date, name, value, at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", source, location, date, &s, &err) == 0) {
 		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
 		sqlite3_bind_double(s, 7, value);
 		sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
