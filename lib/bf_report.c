@@ -1357,24 +1357,19 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 		fprintf(out, "bf_partitions{status=\"%s\"} ", pstatus[k]);
 		prom_num(out, num(p, pstatus[k]));
 	}
-	prom_head(out, "bf_rows_extracted_total", "counter", "Data rows extracted for the selected partitions.");
-	fprintf(out, "bf_rows_extracted_total ");
-	prom_num(out, num(o, "rows_extracted"));
-	prom_head(out, "bf_rows_loaded_total", "counter", "Rows committed by the sink for the selected partitions.");
-	fprintf(out, "bf_rows_loaded_total ");
-	prom_num(out, num(o, "rows_loaded"));
-	prom_head(out, "bf_quarantined_rows_total", "counter", "Bad input rows kept in quarantine.");
-	fprintf(out, "bf_quarantined_rows_total ");
-	prom_num(out, num(o, "quarantined_rows"));
-	prom_head(out, "bf_errors_total", "counter", "Errors recorded in the state file.");
-	fprintf(out, "bf_errors_total ");
-	prom_num(out, num(o, "errors"));
-	prom_head(out, "bf_alerts_total", "counter", "Alerts raised by bf-run.");
-	fprintf(out, "bf_alerts_total ");
-	prom_num(out, num(o, "alerts"));
-	prom_head(out, "bf_runs_total", "counter", "bf-run runs that worked on the selection.");
-	fprintf(out, "bf_runs_total ");
-	prom_num(out, num(o, "runs"));
+	static const char *const counters[][3] = {
+		{ "bf_rows_extracted_total", "rows_extracted", "Data rows extracted for the selected partitions." },
+		{ "bf_rows_loaded_total", "rows_loaded", "Rows committed by the sink for the selected partitions." },
+		{ "bf_quarantined_rows_total", "quarantined_rows", "Bad input rows kept in quarantine." },
+		{ "bf_errors_total", "errors", "Errors recorded in the state file." },
+		{ "bf_alerts_total", "alerts", "Alerts raised by bf-run." },
+		{ "bf_runs_total", "runs", "bf-run runs that worked on the selection." },
+	};
+	for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+		prom_head(out, counters[k][0], "counter", counters[k][2]);
+		fprintf(out, "%s ", counters[k][0]);
+		prom_num(out, num(o, counters[k][1]));
+	}
 	int nr = cJSON_GetArraySize(runs);
 	if (nr > 0) {
 		const cJSON *last = cJSON_GetArrayItem(runs, nr - 1);
