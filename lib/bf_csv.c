@@ -39,17 +39,20 @@ struct bf_csv {
 	long lineno;               /* physical lines consumed */
 	long row_line;             /* line where the open row started */
 
-	/* fields of the rows completed by the last feed */
+	/* fields of the rows completed by the last feed; a fast row fills fp, flen and fx
+	 * itself, libcsv's rows go through off, isnull and the arena */
 	struct bf_buf arena;
 	size_t *off, *flen;
-	const char **direct;       /* a fast-path field still in the line: no copy */
-	unsigned char *isnull;
+	unsigned char *isnull, *fx;
 	size_t nf, capf;
 	size_t *row_end;           /* field index after each completed row */
 	size_t nrows, caprows, next_row, row_first;
 	int row_ended_eof;
 	const char **fp;
-	size_t capfp;
+	int fast;                  /* the row was split by fast_row */
+	unsigned row_fx;           /* its fields' flags, or'ed */
+	int fast_ok;               /* the delimiter allows the fast path */
+	unsigned char cls[256];    /* byte classes of the fast path */
 
 	size_t header_n;
 	int have_header;
@@ -58,8 +61,26 @@ struct bf_csv {
 	size_t last_rawlen;
 	int last_nl;               /* the last fed line ended with '\n' */
 	char reason[96];
-	struct bf_buf unq;         /* a quoted field with "" unescaped */
 };
+
+/* Byte classes of the fast path, besides BF_CSV_ESC and BF_CSV_HIGH. */
+enum {
+	K_STOP = 4,                /* ends an unquoted field: delimiter, quote, CR, LF */
+	K_QSTOP = 8,               /* ends a run inside quotes: quote, CR, LF */
+	K_UNQ = 16,                /* a field's bytes are in the arena (fx only) */
+	K_OUT = BF_CSV_ESC | BF_CSV_HIGH
+};
+
+static void classes(struct bf_csv *c)
+{
+	for (int b = 0; b < 256; b++)
+		c->cls[b] = b < 0x20 || b == '"' || b == '\\' ? BF_CSV_ESC : b >= 0x80 ? BF_CSV_HIGH : 0;
+	c->cls['"'] |= K_STOP | K_QSTOP;
+	c->cls['\r'] |= K_STOP | K_QSTOP;
+	c->cls['\n'] |= K_STOP | K_QSTOP;
+	c->cls[(unsigned char)c->o.delimiter] |= K_STOP;
+	c->fast_ok = c->o.delimiter != '"' && c->o.delimiter != '\r' && c->o.delimiter != '\n';
+}
 
 static int no_space(unsigned char c) { (void)c; return 0; }
 
@@ -88,7 +109,8 @@ struct bf_csv *bf_csv_open(bf_read_fn read, void *ctx, const char *name,
 		c->o.max_row = 16u << 20;
 	c->gz = -1;
 	c->raw = bf_xmalloc(RAW_CHUNK);
-	c->data = bf_xmalloc(DATA_CHUNK);
+	c->data = bf_xmalloc(DATA_CHUNK + BF_CSV_PAD);
+	classes(c);
 	parser_reset(c);
 	return c;
 }
@@ -106,11 +128,10 @@ void bf_csv_close(struct bf_csv *c)
 	bf_buf_free(&c->line);
 	bf_buf_free(&c->rowraw);
 	bf_buf_free(&c->arena);
-	bf_buf_free(&c->unq);
 	free(c->off);
 	free(c->flen);
-	free(c->direct);
 	free(c->isnull);
+	free(c->fx);
 	free(c->row_end);
 	free(c->fp);
 	free(c);
@@ -194,29 +215,29 @@ static int fill(struct bf_csv *c, struct bf_err *err)
 	}
 }
 
-/* Adds a field; direct fields point into a line that outlives the row, the others are
- * copied into the arena. */
-static void add_field(struct bf_csv *c, const char *s, size_t len, int direct)
+static void grow_fields(struct bf_csv *c)
 {
-	if (c->nf == c->capf) {
-		c->capf = c->capf ? c->capf * 2 : 64;
-		c->off = bf_xrealloc(c->off, c->capf * sizeof *c->off);
-		c->flen = bf_xrealloc(c->flen, c->capf * sizeof *c->flen);
-		c->isnull = bf_xrealloc(c->isnull, c->capf);
-		c->direct = bf_xrealloc(c->direct, c->capf * sizeof *c->direct);
-	}
+	c->capf = c->capf ? c->capf * 2 : 64;
+	c->off = bf_xrealloc(c->off, c->capf * sizeof *c->off);
+	c->flen = bf_xrealloc(c->flen, c->capf * sizeof *c->flen);
+	c->isnull = bf_xrealloc(c->isnull, c->capf);
+	c->fx = bf_xrealloc(c->fx, c->capf);
+	c->fp = bf_xrealloc(c->fp, c->capf * sizeof *c->fp);
+}
+
+/* A field of libcsv's, copied into the arena; its flags are not known. */
+static void cb_field(void *s, size_t len, void *data)
+{
+	struct bf_csv *c = data;
+	if (c->nf == c->capf)
+		grow_fields(c);
 	c->off[c->nf] = c->arena.len;
 	c->flen[c->nf] = len;
 	c->isnull[c->nf] = len == 0;
-	c->direct[c->nf] = direct ? s : NULL;
-	if (len && !direct)
+	c->fx[c->nf] = K_OUT;
+	if (len)
 		bf_buf_add(&c->arena, s, len);
 	c->nf++;
-}
-
-static void cb_field(void *s, size_t len, void *data)
-{
-	add_field(data, s, len, 0);
 }
 
 static void cb_row(int term, void *data)
@@ -240,71 +261,100 @@ static int blank(const struct bf_csv *c, const char *s, size_t n)
 	return 1;
 }
 
+/* The first byte at or after u[e] that ends a field (quoted: a quote, CR or LF;
+ * unquoted: also the delimiter); the flags of the bytes before it go into *acc. The
+ * line's CR or LF end stops it. */
+static inline size_t scan(const struct bf_csv *c, const unsigned char *u, size_t e,
+			  int quoted, unsigned *acc)
+{
+	const unsigned char *k = c->cls, stop = quoted ? K_QSTOP : K_STOP;
+	unsigned a = 0, x;
+	while (!((x = k[u[e]]) & stop)) {
+		a |= x;
+		e++;
+	}
+	*acc |= a & K_OUT;
+	return e;
+}
+
 /* The fast path: a whole line that starts a row and holds no CR but its CRLF end, split
  * here as libcsv would split it (strict mode, no space trimming) without libcsv's
  * per-byte state machine. Quoted fields are taken when they close on this line and are
  * followed by a delimiter or the end; anything else (a quote inside an unquoted field,
- * text after a closing quote, a quoted newline) returns 0 and goes to libcsv. */
+ * text after a closing quote, a quoted newline) returns 0 and goes to libcsv. The same
+ * pass notes which fields need JSON escaping or hold bytes >= 0x80. */
 static int fast_row(struct bf_csv *c, const char *s, size_t n)
 {
 	size_t m = n - 1;            /* without the '\n' */
 	if (m && s[m - 1] == '\r')
 		m--;
-	if (m == 0 || memchr(s, '\r', m))
+	if (m == 0 || c->nf || !c->fast_ok)
 		return 0;
-	const char d = c->o.delimiter;
-	size_t nf0 = c->nf, arena0 = c->arena.len, start = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char d = (unsigned char)c->o.delimiter;
+	size_t nf = 0, start = 0, arena0 = c->arena.len;
+	unsigned row = 0;
 	for (;;) {
-		if (start < m && s[start] == '"') {
+		if (nf == c->capf)
+			grow_fields(c);
+		unsigned acc = 0;
+		size_t e = start;
+		if (u[start] != '"') {
+			e = scan(c, u, start, 0, &acc);   /* s[m] is CR or LF: a stop */
+			if (e < m && u[e] != d)
+				goto slow;               /* a quote or CR inside an unquoted field */
+			c->fp[nf] = e > start ? s + start : NULL;
+			c->flen[nf] = e - start;
+		} else {
 			/* quoted: find the closing quote, "" being an escaped one */
-			size_t i = start + 1;
 			int escaped = 0;
-			for (;;) {
-				const char *q = memchr(s + i, '"', m - i);
-				if (!q)
-					goto slow;       /* closes on a later line, or never */
-				i = (size_t)(q - s);
-				if (i + 1 < m && s[i + 1] == '"') {
-					escaped = 1;
-					i += 2;
-					continue;
-				}
-				break;
+			for (e = start + 1;; e += 2) {
+				e = scan(c, u, e, 1, &acc);
+				if (e >= m || u[e] != '"')
+					goto slow;       /* a CR, or it closes on a later line */
+				if (e + 1 >= m || u[e + 1] != '"')
+					break;
+				escaped = 1;
 			}
-			if (i + 1 < m && s[i + 1] != d)
+			if (e + 1 < m && u[e + 1] != d)
 				goto slow;               /* text after the closing quote */
-			if (!escaped) {
-				add_field(c, s + start + 1, i - start - 1, 1);
-			} else {
-				bf_buf_reset(&c->unq);
-				for (size_t k = start + 1; k < i; k++) {
-					bf_buf_addc(&c->unq, s[k]);
-					if (s[k] == '"')
-						k++;
+			size_t len = e - start - 1;
+			c->fp[nf] = len ? s + start + 1 : NULL;
+			c->flen[nf] = len;
+			if (escaped) {
+				acc |= BF_CSV_ESC | K_UNQ;
+				c->off[nf] = c->arena.len;
+				size_t w = 0;
+				for (size_t i = start + 1; i < e; i++, w++) {
+					bf_buf_addc(&c->arena, s[i]);
+					i += s[i] == '"';
 				}
-				cb_field(c->unq.p, c->unq.len, c);
+				c->flen[nf] = w;
 			}
-			if (i + 1 >= m)
-				break;
-			start = i + 2;
-			continue;
+			e++;
 		}
-		/* fields are short: a byte loop beats two memchr calls */
-		size_t end = start;
-		while (end < m && s[end] != d && s[end] != '"')
-			end++;
-		if (end < m && s[end] == '"')
-			goto slow;                       /* a quote inside an unquoted field */
-		add_field(c, s + start, end - start, 1);
-		if (end == m)
+		c->fx[nf++] = (unsigned char)(acc & (K_OUT | K_UNQ));
+		row |= acc;
+		if (e >= m)
 			break;
-		start = end + 1;
+		start = e + 1;
 	}
+	if (row & K_UNQ) {
+		/* the arena is complete: point at the unescaped copies */
+		bf_buf_grow(&c->arena, BF_CSV_PAD);
+		for (size_t i = 0; i < nf; i++)
+			if (c->fx[i] & K_UNQ) {
+				c->fp[i] = c->arena.p + c->off[i];
+				c->fx[i] &= K_OUT;
+			}
+	}
+	c->nf = nf;
+	c->fast = 1;
+	c->row_fx = row & K_OUT;
 	cb_row('\n', c);
 	return 1;
 slow:
 	/* forget the fields taken so far; libcsv reads the line from its start */
-	c->nf = nf0;
 	bf_buf_truncate(&c->arena, arena0);
 	return 0;
 }
@@ -341,6 +391,7 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 {
 	/* drop what the previous rows used */
 	c->nrows = c->next_row = c->row_first = 0;
+	c->fast = 0;
 	if (c->rowraw.len == 0) {
 		c->nf = 0;
 		bf_buf_reset(&c->arena);
@@ -352,6 +403,7 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			int rc = fill(c, err);
 			if (rc)
 				return rc;
+			memset(c->data + c->dend, 0, BF_CSV_PAD);  /* padding read past fields: defined */
 			if (c->dstart == c->dend && c->data_eof) {
 				/* end of file: the unterminated last line, then the open row */
 				if (c->line.len) {
@@ -412,6 +464,8 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 		const char *l = s;
 		if (c->line.len) {
 			bf_buf_add(&c->line, s, n);
+			bf_buf_grow(&c->line, BF_CSV_PAD);
+			memset(c->line.p + c->line.len, 0, BF_CSV_PAD);  /* padding read past fields: defined */
 			l = c->line.p;
 			n = c->line.len;
 		}
@@ -478,16 +532,15 @@ static int take(struct bf_csv *c, struct bf_csv_row *row)
 	}
 	size_t first = c->row_first, end = c->row_end[c->next_row];
 	size_t n = end - first;
-	if (n > c->capfp) {
-		c->capfp = n * 2;
-		c->fp = bf_xrealloc(c->fp, c->capfp * sizeof *c->fp);
+	if (!c->fast) {
+		bf_buf_grow(&c->arena, BF_CSV_PAD);
+		for (size_t i = 0; i < n; i++)
+			c->fp[i] = c->isnull[first + i] ? NULL : c->arena.p + c->off[first + i];
 	}
-	for (size_t i = 0; i < n; i++)
-		c->fp[i] = c->isnull[first + i] ? NULL
-			 : c->direct[first + i] ? c->direct[first + i] : c->arena.p + c->off[first + i];
 	row->n = n;
 	row->f = c->fp;
 	row->len = c->flen + first;
+	row->flags = c->fx + first;
 	row->raw = c->last_raw;
 	row->rawlen = c->last_rawlen;
 	raw_trim(&row->raw, &row->rawlen);
@@ -550,7 +603,9 @@ int bf_csv_next(struct bf_csv *c, struct bf_csv_row *row, struct bf_err *err)
 	if (rc != 1 || row->bad)
 		return rc;
 	size_t bad;
-	if (!bf_utf8_valid(row->raw, row->rawlen, &bad)) {
+	/* a fast row knows whether it has bytes >= 0x80 */
+	int check = !c->fast || (c->row_fx & BF_CSV_HIGH);
+	if (check && !bf_utf8_valid(row->raw, row->rawlen, &bad)) {
 		snprintf(reason, sizeof c->reason, "invalid UTF-8 at byte %zu", bad + 1);
 		row->bad = reason;
 	} else if (row->n != c->header_n) {

@@ -17,6 +17,12 @@
  * with err filled. */
 typedef long (*bf_read_fn)(void *ctx, void *buf, size_t len, struct bf_err *err);
 
+/* Bits of bf_csv_row.flags, per field. */
+#define BF_CSV_ESC 1               /* holds '"', '\\' or a control byte (JSON escapes it) */
+#define BF_CSV_HIGH 2              /* holds bytes >= 0x80 */
+/* Field bytes may be read (not used) up to this many bytes past their end. */
+#define BF_CSV_PAD 32
+
 struct bf_csv_opts {
 	char delimiter;            /* default ',' */
 	size_t max_row;            /* bytes; default 16 MiB */
@@ -26,6 +32,7 @@ struct bf_csv_row {
 	size_t n;                  /* number of fields */
 	const char *const *f;      /* f[i] NULL for an empty cell */
 	const size_t *len;
+	const unsigned char *flags; /* BF_CSV_ESC | BF_CSV_HIGH; both when not known */
 	long line;                 /* physical line where the row starts (1-based) */
 	const char *raw;           /* the row's bytes as read (after decompression) */
 	size_t rawlen;

@@ -102,6 +102,42 @@ static void expect(const char *desc, const char *s, size_t len, const char *want
 }
 #define EXPECT(desc, lit, want) expect(desc, lit, sizeof(lit) - 1, want)
 
+/* The flags of the first data row's fields: "-" null, "0" none, "E" BF_CSV_ESC,
+ * "H" BF_CSV_HIGH, "EH" both; '|' between fields. */
+static char *first_flags(const char *in)
+{
+	struct mem m = { (const unsigned char *)in, strlen(in), 0, 0, -1 };
+	struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", NULL);
+	struct bf_buf out = BF_BUF_INIT;
+	struct bf_csv_row r;
+	struct bf_err err = { 0 };
+	if (bf_csv_header(c, &r, &err) == 1 && bf_csv_next(c, &r, &err) == 1 && !r.bad) {
+		for (size_t i = 0; i < r.n; i++) {
+			if (i)
+				bf_buf_addc(&out, '|');
+			if (!r.f[i])
+				bf_buf_addc(&out, '-');
+			else if (!r.flags[i])
+				bf_buf_addc(&out, '0');
+			if (r.f[i] && (r.flags[i] & BF_CSV_ESC))
+				bf_buf_addc(&out, 'E');
+			if (r.f[i] && (r.flags[i] & BF_CSV_HIGH))
+				bf_buf_addc(&out, 'H');
+		}
+	}
+	bf_csv_close(c);
+	bf_buf_adds(&out, "");
+	return bf_buf_detach(&out);
+}
+
+static void expect_flags(const char *desc, const char *in, const char *want)
+{
+	char *got = first_flags(in);
+	if (!ok(strcmp(got, want) == 0, "flags: %s", desc))
+		diag("want %s, got %s", want, got);
+	free(got);
+}
+
 static unsigned char *gzip_mem(const char *s, size_t len, size_t *outlen)
 {
 	z_stream z;
@@ -234,6 +270,32 @@ int main(void)
 	EXPECT("a BOM only at the start: later ones are data",
 	       "a\n\xEF\xBB\xBFx\n",
 	       "H a\nR2 \xEF\xBB\xBFx\n");
+	expect_flags("plain ASCII fields need nothing", "a,b,c\nx,,\"y z\"\n", "0|-|0");
+	expect_flags("quotes, backslashes and tabs need escaping",
+		     "a,b,c,d\n\"q\"\"x\",t\\b,t\tb,\"p,q\"\n", "E|E|E|0");
+	expect_flags("bytes >= 0x80 are noted", "a,b\ncaf\xC3\xA9,\"\xC3\xA9\t\"\n", "H|EH");
+	expect_flags("a row libcsv splits has both flags on every field",
+		     "a,b\n\"x\ny\",z\n", "EH|EH");
+	{
+		/* many doubled quotes in one row: their unescaped copies outgrow the arena */
+		struct bf_buf in = BF_BUF_INIT, want = BF_BUF_INIT;
+		bf_buf_adds(&want, "H ");
+		for (int i = 0; i < 100; i++) {
+			bf_buf_addf(&in, "%sc%d", i ? "," : "", i);
+			bf_buf_addf(&want, "%sc%d", i ? "|" : "", i);
+		}
+		bf_buf_adds(&in, "\n");
+		bf_buf_adds(&want, "\nR2 ");
+		for (int i = 0; i < 100; i++) {
+			bf_buf_addf(&in, "%s\"v%d \"\"q\"\" %d\"", i ? "," : "", i, i);
+			bf_buf_addf(&want, "%sv%d \"q\" %d", i ? "|" : "", i, i);
+		}
+		bf_buf_adds(&in, "\n");
+		bf_buf_adds(&want, "\n");
+		expect("a hundred fields with doubled quotes in one row", in.p, in.len, want.p);
+		bf_buf_free(&in);
+		bf_buf_free(&want);
+	}
 	EXPECT("NUL bytes are data (valid UTF-8)",
 	       "a,b\nx\0y,2\n",
 	       "H a|b\nR2 x\0y|2\n");
