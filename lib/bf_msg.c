@@ -1,6 +1,7 @@
 #include "bf_msg.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -189,22 +190,136 @@ void bf_out_init(struct bf_out *o, int fd, const char *name)
 	o->buf = bf_xmalloc(o->cap);
 	o->len = 0;
 	o->err = 0;
+	o->w = NULL;
 }
 
-static void drain(struct bf_out *o)
+/* Writes all of p[0..n); returns 0 or the errno of the failure. */
+static int write_all(int fd, const char *p, size_t n)
 {
 	size_t off = 0;
-	while (off < o->len && !o->err) {
-		ssize_t n = write(o->fd, o->buf + off, o->len - off);
-		if (n < 0) {
+	while (off < n) {
+		ssize_t got = write(fd, p + off, n - off);
+		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			o->err = errno;
-			break;
+			return errno;
 		}
-		off += (size_t)n;
+		off += (size_t)got;
+	}
+	return 0;
+}
+
+/* The writer thread's side: one buffer handed over at a time. */
+struct bf_out_writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd;
+	char *buf;                 /* the thread's buffer while busy, else the spare one */
+	size_t len, cap;
+	int busy, stop, err;       /* err is sticky: later buffers are dropped */
+};
+
+static void *writer_run(void *arg)
+{
+	struct bf_out_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		int err = w->err;
+		pthread_mutex_unlock(&w->mu);
+		if (!err)
+			err = write_all(w->fd, w->buf, w->len);
+		pthread_mutex_lock(&w->mu);
+		w->err = err;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+void bf_out_async(struct bf_out *o)
+{
+	struct bf_out_writer *w = bf_xcalloc(1, sizeof *w);
+	w->fd = o->fd;
+	w->cap = o->cap;
+	w->buf = bf_xmalloc(w->cap);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_run, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w->buf);
+		free(w);
+		return;
+	}
+	o->w = w;
+}
+
+/* Caller holds w->mu: waits for the thread to be idle and takes its error. */
+static void writer_idle(struct bf_out *o)
+{
+	struct bf_out_writer *w = o->w;
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->err && !o->err)
+		o->err = w->err;
+}
+
+void bf_out_wait(struct bf_out *o)
+{
+	if (!o->w)
+		return;
+	pthread_mutex_lock(&o->w->mu);
+	writer_idle(o);
+	pthread_mutex_unlock(&o->w->mu);
+}
+
+/* Hands the buffer to the writer thread (swapping in its spare), or writes it here. */
+static void drain(struct bf_out *o)
+{
+	struct bf_out_writer *w = o->w;
+	if (w && o->len && !o->err) {
+		pthread_mutex_lock(&w->mu);
+		writer_idle(o);
+		if (!o->err) {
+			char *b = w->buf;
+			size_t cap = w->cap;
+			w->buf = o->buf;
+			w->cap = o->cap;
+			w->len = o->len;
+			o->buf = b;
+			o->cap = cap;
+			w->busy = 1;
+			pthread_cond_broadcast(&w->cv);
+		}
+		pthread_mutex_unlock(&w->mu);
+	} else if (o->len && !o->err) {
+		o->err = write_all(o->fd, o->buf, o->len);
 	}
 	o->len = 0;
+}
+
+static void writer_stop(struct bf_out *o)
+{
+	struct bf_out_writer *w = o->w;
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	writer_idle(o);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->buf);
+	free(w);
+	o->w = NULL;
 }
 
 void bf_out_write(struct bf_out *o, const void *data, size_t len)
@@ -214,16 +329,10 @@ void bf_out_write(struct bf_out *o, const void *data, size_t len)
 	if (o->len + len > o->cap) {
 		drain(o);
 		if (len >= o->cap) {
-			size_t off = 0;
-			while (off < len && !o->err) {
-				ssize_t n = write(o->fd, (const char *)data + off, len - off);
-				if (n < 0) {
-					if (errno != EINTR)
-						o->err = errno;
-					continue;
-				}
-				off += (size_t)n;
-			}
+			/* too big to buffer: write it here, after what is queued */
+			bf_out_wait(o);
+			if (!o->err)
+				o->err = write_all(o->fd, data, len);
 			return;
 		}
 	}
@@ -245,6 +354,7 @@ char *bf_out_reserve(struct bf_out *o, size_t n)
 int bf_out_flush(struct bf_out *o, struct bf_err *err)
 {
 	drain(o);
+	bf_out_wait(o);
 	if (o->err)
 		return bf_fail(err, BF_EIO, o->name, "write: %s", strerror(o->err));
 	return 0;
@@ -253,6 +363,7 @@ int bf_out_flush(struct bf_out *o, struct bf_err *err)
 int bf_out_close(struct bf_out *o, struct bf_err *err)
 {
 	int rc = bf_out_flush(o, err);
+	writer_stop(o);
 	if (o->fd >= 0 && close(o->fd) != 0 && !rc && errno != EINTR)
 		rc = bf_fail(err, BF_EIO, o->name, "close: %s", strerror(errno));
 	o->fd = -1;

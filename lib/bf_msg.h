@@ -66,14 +66,22 @@ void bf_msg_clear(struct bf_msg *m);
 cJSON *bf_msg_state_bf(const struct bf_msg *m);
 
 /* Buffered output to a descriptor. Errors are sticky; bf_out_close reports them. */
+struct bf_out_writer;
 struct bf_out {
 	int fd;
 	const char *name;
 	char *buf;
 	size_t len, cap;
 	int err;                   /* errno of the first failure, 0 if none */
+	struct bf_out_writer *w;   /* NULL, or the thread of bf_out_async */
 };
 void bf_out_init(struct bf_out *o, int fd, const char *name);
+/* From now on a thread writes each full buffer while the caller fills the other one
+ * (stays synchronous if the thread cannot start). o->err then shows a failed write
+ * only after bf_out_wait, bf_out_flush or bf_out_close. */
+void bf_out_async(struct bf_out *o);
+/* Waits until the writes handed to the thread are done; o->err is then up to date. */
+void bf_out_wait(struct bf_out *o);
 void bf_out_write(struct bf_out *o, const void *data, size_t len);
 /* Room for n bytes at the end of the buffer (drained or grown as needed); write there,
  * then bf_out_commit() what was used. */
