@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bf_buf.h"
 #include "bf_csv.h"
@@ -147,13 +150,18 @@ static void maybe_schema(struct ctx *c, const char *stream, const char *fp, char
 	cJSON_Delete(msg);
 }
 
-/* The constant parts of a file's RECORD lines. */
+/* The constant parts of a file's RECORD lines, each with BF_CSV_PAD spare bytes. */
 struct rec_parts {
 	struct bf_buf prefix, lineage, suffix;
 	struct bf_buf *keys;       /* ,"name": */
 	size_t n;
-	size_t fixed;              /* bytes of a line besides keys and values */
+	size_t fixed;              /* bound on a line's bytes besides its fields' */
 };
+
+static void pad(struct bf_buf *b)
+{
+	bf_buf_grow(b, BF_CSV_PAD);
+}
 
 static void parts_init(struct rec_parts *r, const char *stream, char **names, size_t n,
 		       const struct part *p, const char *relpath)
@@ -164,13 +172,17 @@ static void parts_init(struct rec_parts *r, const char *stream, char **names, si
 	bf_buf_adds(&r->prefix, "{\"type\":\"RECORD\",\"stream\":");
 	bf_buf_add_json_str(&r->prefix, stream, strlen(stream));
 	bf_buf_adds(&r->prefix, ",\"record\":{");
+	pad(&r->prefix);
 	r->n = n;
 	r->keys = bf_xcalloc(n, sizeof *r->keys);
+	r->fixed = BF_CSV_PAD;
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			bf_buf_addc(&r->keys[i], ',');
 		bf_buf_add_json_str(&r->keys[i], names[i], strlen(names[i]));
 		bf_buf_addc(&r->keys[i], ':');
+		pad(&r->keys[i]);
+		r->fixed += r->keys[i].len + 4;  /* "null", or a value's quotes */
 	}
 	bf_buf_adds(&r->lineage, ",\"_bf_date\":\"");
 	bf_buf_adds(&r->lineage, p->date);
@@ -179,10 +191,12 @@ static void parts_init(struct rec_parts *r, const char *stream, char **names, si
 	bf_buf_adds(&r->lineage, ",\"_bf_source\":");
 	bf_buf_add_json_str(&r->lineage, relpath, strlen(relpath));
 	bf_buf_adds(&r->lineage, ",\"_bf_line\":");
+	pad(&r->lineage);
 	bf_buf_adds(&r->suffix, "},\"time_extracted\":\"");
 	bf_buf_adds(&r->suffix, now);
 	bf_buf_adds(&r->suffix, "\"}\n");
-	r->fixed = r->prefix.len + r->lineage.len + 20 + r->suffix.len;
+	pad(&r->suffix);
+	r->fixed += r->prefix.len + r->lineage.len + 20 + r->suffix.len;
 }
 
 static void parts_free(struct rec_parts *r)
@@ -195,27 +209,44 @@ static void parts_free(struct rec_parts *r)
 	free(r->keys);
 }
 
+/* Copies n bytes 16 at a time: s and o have BF_CSV_PAD bytes to spare past n. */
+static inline char *copy16(char *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i += 16) {
+#ifdef __SSE2__
+		_mm_storeu_si128((__m128i *)(void *)(o + i), _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+#else
+		memcpy(o + i, s + i, 16);
+#endif
+	}
+	return o + n;
+}
+
+static inline char *put_buf(char *o, const struct bf_buf *b)
+{
+	return copy16(o, b->p, b->len);
+}
+
 static void write_record(struct ctx *c, const struct rec_parts *r, const struct bf_csv_row *row)
 {
-	/* one pass for the size, one to write straight into the output buffer */
-	size_t need = r->fixed;
-	for (size_t i = 0; i < row->n; i++)
-		need += r->keys[i].len + (row->f[i] ? row->len[i] * 6 + 2 : 4);
-	char *start = bf_out_reserve(&c->out, need), *o = start;
-	memcpy(o, r->prefix.p, r->prefix.len);
-	o += r->prefix.len;
+	/* the fields hold at most the row's raw bytes, each escaped to at most six */
+	char *start = bf_out_reserve(&c->out, r->fixed + 6 * row->rawlen), *o = start;
+	o = put_buf(o, &r->prefix);
 	for (size_t i = 0; i < row->n; i++) {
-		memcpy(o, r->keys[i].p, r->keys[i].len);
-		o += r->keys[i].len;
-		if (row->f[i]) {
-			o = bf_json_str_put(o, row->f[i], row->len[i]);
-		} else {
+		o = put_buf(o, &r->keys[i]);
+		if (!row->f[i]) {
 			memcpy(o, "null", 4);
 			o += 4;
+		} else if (row->flags[i] & BF_CSV_ESC) {
+			o = bf_json_str_put(o, row->f[i], row->len[i]);
+		} else {
+			/* valid UTF-8 without escapes: the bytes as they are */
+			*o++ = '"';
+			o = copy16(o, row->f[i], row->len[i]);
+			*o++ = '"';
 		}
 	}
-	memcpy(o, r->lineage.p, r->lineage.len);
-	o += r->lineage.len;
+	o = put_buf(o, &r->lineage);
 	char digits[24];
 	size_t nd = 0;
 	unsigned long long v = (unsigned long long)row->line;
@@ -224,8 +255,7 @@ static void write_record(struct ctx *c, const struct rec_parts *r, const struct 
 	while ((v /= 10));
 	while (nd)
 		*o++ = digits[--nd];
-	memcpy(o, r->suffix.p, r->suffix.len);
-	o += r->suffix.len;
+	o = put_buf(o, &r->suffix);
 	bf_out_commit(&c->out, (size_t)(o - start));
 }
 
@@ -437,6 +467,7 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	bf_buf_free(&dir);
 
 	/* the output must be intact before the STATE promises anything */
+	bf_out_wait(&c->out);
 	if (c->out.err) {
 		cJSON_Delete(p.files);
 		cJSON_Delete(p.rows);
@@ -476,6 +507,7 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	int rc;
 
 	bf_out_init(&c.out, out_fd, "stdout");
+	bf_out_async(&c.out);      /* writes overlap parsing */
 	c.hasher = bf_hasher_new();  /* checksums overlap parsing */
 	bf_progress_init(&c.prog, o->progress);
 	if ((rc = bf_layout_parse(o->layout, &c.layout, err)))
