@@ -79,7 +79,8 @@ static void classes(struct bf_csv *c)
 	c->cls['\r'] |= K_STOP | K_QSTOP;
 	c->cls['\n'] |= K_STOP | K_QSTOP;
 	c->cls[(unsigned char)c->o.delimiter] |= K_STOP;
-	c->fast_ok = c->o.delimiter != '"' && c->o.delimiter != '\r' && c->o.delimiter != '\n';
+	c->fast_ok = c->o.delimiter != '"' && c->o.delimiter != '\r' && c->o.delimiter != '\n' &&
+		     !c->o.libcsv_only;
 }
 
 static int no_space(unsigned char c) { (void)c; return 0; }
@@ -485,6 +486,10 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			continue;
 		}
 		feed(c, l, n, 1);
+		if (!c->parse_error && c->nrows && c->p.pstate != 0)
+			/* libcsv ended a row at a bare CR, and the row it began after it goes on
+			 * past this line (pstate 0 is its ROW_NOT_BEGUN): the line is one bad row */
+			c->parse_error = 4;
 		if (c->parse_error || c->nrows == 0) {
 			/* inside a quoted field that goes on (or broken): keep the bytes */
 			bf_buf_add(&c->rowraw, l, n);
@@ -526,6 +531,7 @@ static int take(struct bf_csv *c, struct bf_csv_row *row)
 		row->rawlen = c->rowraw.len;
 		row->bad = c->parse_error == 1 ? "malformed quoting"
 			 : c->parse_error == 2 ? "truncated last line (unterminated quoted field)"
+			 : c->parse_error == 4 ? "a bare CR ends a row and the next goes on past the line"
 			 : "row too long (unterminated quoted field?)";
 		raw_trim(&row->raw, &row->rawlen);
 		return 1;
@@ -561,8 +567,10 @@ static void settle(struct bf_csv *c)
 static int next_row(struct bf_csv *c, struct bf_csv_row *row, struct bf_err *err)
 {
 	if (c->parse_error) {
-		/* the bad row was handed out: start clean */
+		/* the bad row was handed out: start clean (rows the same line completed
+		 * before the error are in its raw bytes already, not rows of their own) */
 		c->parse_error = 0;
+		c->nrows = c->next_row = 0;
 		bf_buf_reset(&c->rowraw);
 		bf_buf_reset(&c->line);
 		c->nf = 0;

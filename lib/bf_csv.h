@@ -26,6 +26,7 @@ typedef long (*bf_read_fn)(void *ctx, void *buf, size_t len, struct bf_err *err)
 struct bf_csv_opts {
 	char delimiter;            /* default ',' */
 	size_t max_row;            /* bytes; default 16 MiB */
+	int libcsv_only;           /* every line through libcsv, no fast path (tests compare) */
 };
 
 struct bf_csv_row {

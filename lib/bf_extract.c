@@ -285,7 +285,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 		}
 		goto out;
 	}
-	struct bf_csv_opts co = { c->o->delimiter, 0 };
+	struct bf_csv_opts co = { .delimiter = c->o->delimiter };
 	csv = bf_csv_open(hashed_read, &h, rel.p, &co);
 	struct bf_csv_row row;
 	rc = bf_csv_header(csv, &row, err);

@@ -38,10 +38,10 @@ static long mem_read(void *ctx, void *buf, size_t len, struct bf_err *err)
  *   R3 x|<null>|z    a good row starting at line 3
  *   B5 reason :: raw a bad row at line 5
  * and ends with "E<code>" when a call failed. */
-static char *parse_all(const void *in, size_t len, size_t chunk, size_t max_row)
+static char *parse_with(const void *in, size_t len, size_t chunk, size_t max_row, int libcsv_only)
 {
 	struct mem m = { in, len, 0, chunk, -1 };
-	struct bf_csv_opts o = { 0, max_row };
+	struct bf_csv_opts o = { .max_row = max_row, .libcsv_only = libcsv_only };
 	struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", &o);
 	struct bf_buf out = BF_BUF_INIT;
 	struct bf_csv_row r;
@@ -77,6 +77,53 @@ static char *parse_all(const void *in, size_t len, size_t chunk, size_t max_row)
 	if (!out.p)
 		bf_buf_adds(&out, "");
 	return bf_buf_detach(&out);
+}
+
+static char *parse_all(const void *in, size_t len, size_t chunk, size_t max_row)
+{
+	return parse_with(in, len, chunk, max_row, 0);
+}
+
+/* Random CSV-ish bytes, heavy in what is hard: quotes, doubled quotes, delimiters in
+ * quotes, CR, LF, CRLF, blank lines, empty and ragged rows, UTF-8 and broken UTF-8. */
+static size_t random_csv(uint64_t *seed, char *out, size_t cap)
+{
+	static const char *const bits[] = {
+		",", ",", ",", "\n", "\n", "\r\n", "\"", "\"\"", "\",\"", "a", "bc", "12.50", " ",
+		"x\ty", "\\", "caf\xc3\xa9", "\xe2\x82\xac", "\xff", "\xc3", "\r", "\"\n\"", "\n\n",
+		"\"q,\"\"r\"\"\"", "\x01", "\xef\xbb\xbf",
+	};
+	size_t n = 0, want = 1 + (size_t)(*seed % 120);
+	while (want-- && n + 8 < cap) {
+		*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		const char *b = bits[(*seed >> 33) % (sizeof bits / sizeof bits[0])];
+		size_t k = strlen(b);
+		memcpy(out + n, b, k);
+		n += k;
+	}
+	return n;
+}
+
+/* The fast path and libcsv must agree on every input, split at any read size. */
+static void test_fast_path_matches_libcsv(void)
+{
+	uint64_t seed = 0x5eed;
+	char in[2048];
+	int bad = 0;
+	for (int i = 0; i < 20000 && !bad; i++) {
+		/* a header first, so that most inputs have data rows to compare */
+		size_t n = (size_t)snprintf(in, sizeof in, "%s", i % 3 ? "a,b,c\n" : "");
+		n += random_csv(&seed, in + n, sizeof in - n);
+		char *fast = parse_with(in, n, (size_t)(i % 5) * 3, 0, 0);
+		char *slow = parse_with(in, n, 0, 0, 1);
+		if (strcmp(fast, slow)) {
+			bad = 1;
+			diag("input %d (%zu bytes) parsed differently:\nfast: %s\nlibcsv: %s", i, n, fast, slow);
+		}
+		free(fast);
+		free(slow);
+	}
+	ok(!bad, "the fast path and libcsv agree on 20000 random inputs");
 }
 
 /* Checks the parse of s, whole and read one byte at a time (every split point). */
@@ -215,6 +262,13 @@ int main(void)
 	EXPECT("embedded newlines keep the row's first line number",
 	       "a,b\n\"line1\nline2\nline3\",z\n5,6\n",
 	       "H a|b\nR2 line1\nline2\nline3|z\nR5 5|6\n");
+	EXPECT("a bare CR ending a row inside a line whose next row goes on: the line is kept as one bad row",
+	       "a,b\n1,x\r\"y\nz\",2\n3,4\n",
+	       "H a|b\nB2 a bare CR ends a row and the next goes on past the line :: 1,x\r\"y\n"
+	       "B3 malformed quoting :: z\",2\nR4 3|4\n");
+	EXPECT("a bare CR between two whole rows of a line: two rows",
+	       "a,b\n1,2\r3,4\n",
+	       "H a|b\nR2 1|2\nR2 3|4\n");
 	EXPECT("CRLF line ends",
 	       "a,b\r\n1,2\r\n\"x\r\ny\",3\r\n",
 	       "H a|b\nR2 1|2\nR3 x\r\ny|3\n");
@@ -304,7 +358,7 @@ int main(void)
 	{
 		const char in[] = "a;b\n1,5;2\n";
 		struct mem m = { (const unsigned char *)in, sizeof in - 1, 0, 0, -1 };
-		struct bf_csv_opts o = { ';', 0 };
+		struct bf_csv_opts o = { .delimiter = ';' };
 		struct bf_csv *c = bf_csv_open(mem_read, &m, "t.csv", &o);
 		struct bf_csv_row r;
 		struct bf_err err = { 0 };
@@ -466,5 +520,6 @@ int main(void)
 		ok(lastline == 1 + 2 * g.rows - 1, "line numbers count the embedded newlines (%lld)", lastline);
 		ok(grew < 8 * 1024, "peak RSS grew by %ld kB (< 8 MB) while reading it", grew);
 	}
+	test_fast_path_matches_libcsv();
 	return done_testing();
 }
