@@ -159,4 +159,39 @@ test_expect_success PG 'embeddings become real[] castable to a vector' '
 {1,2}"
 '
 
+# values the server reads from binary COPY must equal its own parse of the same text
+test_expect_success PG 'binary COPY: each value is what the server makes of its text' '
+	sch="{\"type\":\"SCHEMA\",\"stream\":\"vals\",\"schema\":{\"properties\":{\"n\":{\"type\":\"number\"},\"ts\":{\"type\":\"string\",\"format\":\"date-time\"},\"tz\":{\"type\":\"string\"},\"d\":{\"type\":\"string\",\"format\":\"date\"},\"rn\":{\"type\":\"string\"},\"rts\":{\"type\":\"string\"},\"rd\":{\"type\":\"string\"},\"i\":{\"type\":\"integer\"},\"b\":{\"type\":\"boolean\"},\"j\":{\"type\":\"object\"},\"e\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}},\"t\":{\"type\":\"string\"}}}}" &&
+	row() { printf "{\"type\":\"RECORD\",\"stream\":\"vals\",\"record\":{\"n\":\"%s\",\"rn\":\"%s\",\"ts\":\"%s\",\"tz\":\"%s\",\"rts\":\"%s\",\"d\":\"%s\",\"rd\":\"%s\",\"_bf_date\":\"%s\",\"_bf_location\":\"v1\",\"_bf_line\":%s}}\n" "$1" "$1" "$2" "$2" "$2" "$3" "$3" "$4" "$5"; } &&
+	{
+		echo "$sch" &&
+		row 12.50 "2024-04-04 11:32:00" 2024-04-04 2024-04-04 2 &&
+		row -0.00 "2024-02-29 23:59:59.9999999" 0001-01-01 2024-04-04 3 &&
+		row 1.5e3 "2024-01-01 10:00:00.1234565" 9999-12-31 2024-04-04 4 &&
+		row 0.10000000000000000001 "1899-12-31 12:00:00.0000005" 2000-02-29 2024-04-04 5 &&
+		row -123456789012345678901234567890.0123456789e-7 "0001-01-01 00:00:00.000001" 1999-12-31 2024-04-04 6 &&
+		row 1E-5 "9999-12-31 23:59:59.999999" 1970-01-01 2024-04-04 7 &&
+		row 100e-1 "2024-01-01 10:00:00.0000025" 1900-02-28 2024-04-04 8 &&
+		row 0.5e0000000000000000001 "2024-01-01 10:00" 2000-03-01 2024-04-04 9 &&
+		printf "{\"type\":\"RECORD\",\"stream\":\"vals\",\"record\":{\"i\":\"-9223372036854775808\",\"b\":\"yes\",\"j\":{\"a\":[1,\"x\"]},\"e\":[0.1,-2.5e-3,3e38],\"t\":\"tab\\\\there \\\\\\\\N\",\"_bf_date\":\"2024-04-04\",\"_bf_location\":\"v1\",\"_bf_line\":10}}\n" &&
+		echo "{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"s\",\"location\":\"v1\",\"date\":\"2024-04-04\"}}}" &&
+		row 1e1001 "2024-01-01 00:00:00" 2024-01-01 2024-04-05 2 &&
+		row 7.25 "2024-01-01 10:00:00.0000015" 2024-01-02 2024-04-05 3 &&
+		echo "{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"s\",\"location\":\"v1\",\"date\":\"2024-04-05\"}}}"
+	} >vals.ndjson &&
+	bf-load --target "$BF_PG_URL" --type vals.tz=timestamptz <vals.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select count(*) from vals where rn is not null")" = 10 &&
+	test "$(PGTZ=UTC psql -X -At -c "select count(*) from vals where rn is not null and (n::text, ts::text, tz::text, d::text) is not distinct from (rn::numeric::text, rts::timestamp::text, rts::timestamptz::text, rd::date::text)")" = 10 &&
+	test "$(psql -X -At -c "select i || chr(32) || b || chr(32) || j::text || chr(32) || e::text || chr(32) || t from vals where _bf_line = 10")" = "-9223372036854775808 true {\"a\": [1, \"x\"]} {0.1,-0.0025,3e+38} tab	here \\N"
+'
+
+test_expect_success PG 'a table column of another type than the stream gets text COPY' '
+	psql -X -q -c "CREATE TABLE other (i text, _bf_date date, _bf_location text, _bf_source text, _bf_line bigint)" &&
+	printf "%s\n" "{\"type\":\"SCHEMA\",\"stream\":\"other\",\"schema\":{\"properties\":{\"i\":{\"type\":\"integer\"},\"n\":{\"type\":\"number\"}}}}" \
+		"{\"type\":\"RECORD\",\"stream\":\"other\",\"record\":{\"i\":\"42\",\"n\":\"1.50\",\"_bf_date\":\"2024-04-04\",\"_bf_location\":\"v1\",\"_bf_line\":2}}" \
+		"{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"s\",\"location\":\"v1\",\"date\":\"2024-04-04\"}}}" >other.ndjson &&
+	bf-load --target "$BF_PG_URL" <other.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select i || chr(32) || n::text || chr(32) || pg_typeof(n)::text from other")" = "42 1.50 numeric"
+'
+
 test_done
