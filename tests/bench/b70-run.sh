@@ -8,7 +8,8 @@
 #     fakes cost when a minimal C driver starts them (posix_spawn, pipes, wait: nothing
 #     else), serially, a date at a time (target < 5 ms), and bf-run's own CPU time per date.
 #     The same fakes in a shell pipeline are shown too (a shell's forks cost more than
-#     bf-run does). Wall figures need an idle machine: process creation dominates them.
+#     bf-run does). Wall figures need an idle machine: process creation dominates them;
+#     the driver and bf-run alternate three times and the best of each is kept.
 # Environment: BF_BUILD (default build/), DAYS (432), ORDERS (3000 orders a day),
 # WORKERS (2), OVERHEAD_DATES (400), BACKFILL (1; 0 leaves out part 1). Prints one
 # "name value unit" line per figure and exits 1 when a target is missed.
@@ -216,20 +217,25 @@ f1=$(now)
 sh_ms=$(awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }')
 echo "stages_in_shell_ms_per_date $sh_ms ms (the four fakes in a shell pipeline, $ndates dates, serially)"
 # the same from a minimal C driver: the floor any driver pays for these processes
-rm -f fst.db*
-{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
-f0=$(now)
-BF_STATE=fst.db fake/pipe4 fake odrop <odates
-f1=$(now)
-base_ms=$(awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }')
-echo "stages_alone_ms_per_date $base_ms ms (the four fakes from a minimal C driver, $ndates dates, serially)"
-for j in 1 "$workers"; do
+driver_ms() {
+	rm -f fst.db*
+	{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
+	local f0 f1
+	f0=$(now)
+	# in the environment bf-run gives its stages (malloc on huge pages unless set)
+	GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} BF_STATE=fst.db fake/pipe4 fake odrop <odates
+	f1=$(now)
+	awk -v a="$f0" -v b="$f1" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * (b - a) / n }'
+}
+# bf-run with J workers over the same dates: "wall_ms cpu_ms" a date, cpu being bf-run's
+# own (utime + stime of /proc/PID/stat, last sample), not its children's
+bfrun_ms() {
 	rm -f ost.db*
+	local t0 t1 pid ticks t n
 	t0=$(now)
-	"$build/bf-run" --source odrop --target o.db --all --batch-size 1 --max-workers "$j" \
+	"$build/bf-run" --source odrop --target o.db --all --batch-size 1 --max-workers "$1" \
 		--exec-path "$work/fake" --state ost.db --no-log -q &
 	pid=$!
-	# bf-run's own CPU time (not its children's): utime + stime of /proc/PID/stat, last sample
 	ticks=0
 	while t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null); do
 		ticks=$t
@@ -237,19 +243,34 @@ for j in 1 "$workers"; do
 	done
 	wait "$pid"
 	t1=$(now)
-	cpu_ms=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$ndates" 'BEGIN { printf "%.2f", 1000 * t / hz / n }')
-	echo "bf_run_cpu_ms_per_date_workers_$j $cpu_ms ms (bf-run's own CPU time, stages excluded)"
 	n=$(sqlite3 ost.db "select count(*) from partitions where status = 'loaded'")
 	if [ "$n" != "$ndates" ]; then
 		echo "overhead run: $n of $ndates dates loaded" >&2
-		fail=1
+		return 1
 	fi
-	awk -v a="$t0" -v b="$t1" -v n="$ndates" -v j="$j" -v f="$base_ms" 'BEGIN {
-		ms = 1000 * (b - a) / n
-		printf "bf_run_ms_per_date_workers_%d %.2f ms (%d dates, batch 1, trivial stages)\n", j, ms, n
-		if (j == 1) {
-			printf "bf_run_own_ms_per_date %.2f ms (the above less the stages alone; target < 5)\n", ms - f
-			exit ms - f >= 5
-		} }' || fail=1
+	awk -v a="$t0" -v b="$t1" -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$ndates" \
+		'BEGIN { printf "%.2f %.2f", 1000 * (b - a) / n, 1000 * t / hz / n }'
+}
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+# three rounds, the driver and bf-run one after the other; the minimum of each (what a
+# busy moment cannot make lower)
+base_ms="" run1_ms="" cpu1_ms=""
+for round in 1 2 3; do
+	base_ms=$(min "$base_ms" "$(driver_ms)")
+	r=$(bfrun_ms 1) || { fail=1; break; }
+	run1_ms=$(min "$run1_ms" "${r% *}")
+	cpu1_ms=$(min "$cpu1_ms" "${r#* }")
 done
+echo "stages_alone_ms_per_date $base_ms ms (the four fakes from a minimal C driver, $ndates dates, serially; best of 3)"
+echo "bf_run_cpu_ms_per_date_workers_1 $cpu1_ms ms (bf-run's own CPU time, stages excluded; best of 3)"
+echo "bf_run_ms_per_date_workers_1 $run1_ms ms ($ndates dates, batch 1, trivial stages; best of 3)"
+awk -v ms="$run1_ms" -v f="$base_ms" 'BEGIN {
+	printf "bf_run_own_ms_per_date %.2f ms (the above less the stages alone; target < 5)\n", ms - f
+	exit ms - f >= 5 }' || fail=1
+if r=$(bfrun_ms "$workers"); then
+	echo "bf_run_cpu_ms_per_date_workers_$workers ${r#* } ms (bf-run's own CPU time, stages excluded)"
+	echo "bf_run_ms_per_date_workers_$workers ${r% *} ms ($ndates dates, batch 1, trivial stages)"
+else
+	fail=1
+fi
 exit "$fail"
