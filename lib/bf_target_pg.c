@@ -36,6 +36,8 @@ struct pgt {
 	size_t ntables;
 	struct bf_buf sql, copy;
 	int copying;               /* index + 1 of the stream being copied, 0 if none */
+	int copy_open;             /* its COPY command was sent (it waits for the first chunk) */
+	int pending;               /* statements of a pipeline sent but not yet answered */
 	int copy_bin;              /* that COPY is in binary format */
 	int text_only;             /* this partition fell back to text COPY */
 	size_t chunk;              /* send the COPY data when it reaches this size */
@@ -76,8 +78,13 @@ static int pg_fail(struct pgt *t, PGresult *r, struct bf_err *err)
 	return code;
 }
 
+static int settle(struct pgt *t, struct bf_err *err);
+
 static int run(struct pgt *t, const char *sql, int np, const char *const *params, struct bf_err *err)
 {
+	int rc = settle(t, err);
+	if (rc)
+		return rc;
 	PGresult *r = np ? PQexecParams(t->c, sql, np, NULL, params, NULL, NULL, 0) : PQexec(t->c, sql);
 	ExecStatusType s = PQresultStatus(r);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
@@ -95,7 +102,8 @@ struct pstmt {
 	const char *const *params;
 };
 
-static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
+/* Sends the statements and the sync; their answers are read by recv_all. */
+static int send_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
 {
 	if (PQenterPipelineMode(t->c) != 1)
 		return pg_fail(t, NULL, err);
@@ -103,7 +111,17 @@ static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *
 	for (int i = 0; i < n && ok; i++)
 		ok = PQsendQueryParams(t->c, st[i].sql, st[i].np, NULL, st[i].params, NULL, NULL, 0) == 1;
 	if (ok)
-		ok = PQpipelineSync(t->c) == 1;
+		ok = PQpipelineSync(t->c) == 1 && PQflush(t->c) == 0;
+	if (!ok) {
+		PQexitPipelineMode(t->c);
+		return pg_fail(t, NULL, err);
+	}
+	return 0;
+}
+
+static int recv_all(struct pgt *t, int n, struct bf_err *err)
+{
+	int ok = 1;
 	PGresult *bad = NULL;
 	int ends = 0;
 	while (ok) {
@@ -128,6 +146,25 @@ static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *
 	if (bad || !ok)
 		return pg_fail(t, bad, err);
 	return 0;
+}
+
+/* The answers of a partition's opening statements, sent ahead by pg_begin: read before
+ * anything else is asked of the server. */
+static int settle(struct pgt *t, struct bf_err *err)
+{
+	int n = t->pending;
+	if (!n)
+		return 0;
+	t->pending = 0;
+	return recv_all(t, n, err);
+}
+
+static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
+{
+	int rc = settle(t, err);
+	if (!rc)
+		rc = send_all(t, st, n, err);
+	return rc ? rc : recv_all(t, n, err);
 }
 
 static void qname(struct pgt *t, struct bf_buf *q, const char *name)
@@ -171,6 +208,9 @@ static int has_col(void *ctx, const char *name)
 
 static int load_cols(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
+	int rc = settle(t, err);
+	if (rc)
+		return rc;
 	struct bf_buf q = BF_BUF_INIT;
 	qname(t, &q, s->name);
 	const char *p[1] = { q.p };
@@ -193,6 +233,9 @@ static int load_cols(struct pgt *t, struct pstream *s, struct bf_err *err)
 
 static int read_tables(struct pgt *t, struct bf_err *err)
 {
+	int rc = settle(t, err);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < t->ntables; i++)
 		free(t->tables[i]);
 	t->ntables = 0;
@@ -211,12 +254,21 @@ static int read_tables(struct pgt *t, struct bf_err *err)
 	return 0;
 }
 
+static int open_copy(struct pgt *t, struct bf_err *err);
+
 /* Ends a running COPY; returns 0 or a code. */
 static int end_copy(struct pgt *t, struct bf_err *err)
 {
 	if (!t->copying)
 		return 0;
+	int rc = open_copy(t, err);
 	t->copying = 0;
+	t->copy_open = 0;
+	if (rc) {
+		t->copy_bin = 0;
+		bf_buf_reset(&t->copy);
+		return rc;
+	}
 	if (t->copy_bin)
 		bf_buf_add(&t->copy, "\377\377", 2); /* the trailer: a field count of -1 */
 	t->copy_bin = 0;
@@ -370,7 +422,11 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 		st[i + 2].np = 2;
 		st[i + 2].params = p;
 	}
-	int rc = run_all(t, st, (int)n + 2, err);
+	/* sent, not waited for: the answers are read when the partition's first COPY data
+	 * goes out, so that parsing the first rows overlaps the round trip */
+	int rc = settle(t, err);
+	if (!rc && !(rc = send_all(t, st, (int)n + 2, err)))
+		t->pending = (int)n + 2;
 	for (size_t i = 0; i < n; i++)
 		free(sql[i]);
 	free(sql);
@@ -767,28 +823,42 @@ static int put_row_bin(struct bf_buf *b, const struct bf_row *r)
 #define CHUNK_FIRST (32u << 10)
 #define CHUNK (256u << 10)
 
+/* Sets up the COPY of stream s; the command itself goes out with the first data
+ * (open_copy), after the answers of the partition's opening statements. */
 static int start_copy(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
-	const struct bf_stream_def *d = s->def;
-	int bin = !t->text_only && stream_binary(s);
+	(void)err;
+	t->copying = (int)(s - t->s) + 1;
+	t->copy_open = 0;
+	t->copy_bin = !t->text_only && stream_binary(s);
+	t->chunk = CHUNK_FIRST;
+	if (t->copy_bin) /* signature, flags, header extension length */
+		bf_buf_add(&t->copy, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+	return 0;
+}
+
+static int open_copy(struct pgt *t, struct bf_err *err)
+{
+	if (!t->copying || t->copy_open)
+		return 0;
+	int rc = settle(t, err);
+	if (rc)
+		return rc;
+	const struct bf_stream_def *d = t->s[t->copying - 1].def;
 	bf_buf_reset(&t->sql);
 	bf_buf_adds(&t->sql, "COPY ");
-	qname(t, &t->sql, s->name);
+	qname(t, &t->sql, t->s[t->copying - 1].name);
 	bf_buf_adds(&t->sql, " (");
 	for (size_t i = 0; i < d->ncols; i++) {
 		bf_buf_adds(&t->sql, i ? ", " : "");
 		bf_sql_ident(&t->sql, d->cols[i].name);
 	}
-	bf_buf_adds(&t->sql, bin ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN");
+	bf_buf_adds(&t->sql, t->copy_bin ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN");
 	PGresult *r = PQexec(t->c, t->sql.p);
 	if (PQresultStatus(r) != PGRES_COPY_IN)
 		return pg_fail(t, r, err);
 	PQclear(r);
-	t->copying = (int)(s - t->s) + 1;
-	t->copy_bin = bin;
-	t->chunk = CHUNK_FIRST;
-	if (bin) /* signature, flags, header extension length */
-		bf_buf_add(&t->copy, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+	t->copy_open = 1;
 	return 0;
 }
 
@@ -813,6 +883,8 @@ static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 	if (!t->copy_bin)
 		put_row_text(&t->copy, r);
 	if (t->copy.len >= t->chunk) {
+		if ((rc = open_copy(t, err)))
+			return rc;
 		if (PQputCopyData(t->c, t->copy.p, (int)t->copy.len) != 1)
 			return pg_fail(t, NULL, err);
 		bf_buf_reset(&t->copy);
@@ -851,8 +923,11 @@ static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct 
 static void pg_rollback(struct bf_target *bt)
 {
 	struct pgt *t = (struct pgt *)bt;
+	struct bf_err e = { 0 };
+	if (t->pending)
+		settle(t, &e);  /* its error, if any, is the one already reported or moot */
 	if (PQstatus(t->c) == CONNECTION_OK) {
-		if (t->copying) {
+		if (t->copying && t->copy_open) {
 			PQputCopyEnd(t->c, "rolled back");
 			PGresult *r;
 			while ((r = PQgetResult(t->c)))
@@ -860,14 +935,13 @@ static void pg_rollback(struct bf_target *bt)
 		}
 		PQclear(PQexec(t->c, "ROLLBACK"));
 	}
-	t->copying = t->copy_bin = t->text_only = 0;
+	t->copying = t->copy_open = t->copy_bin = t->text_only = 0;
 	t->in_txn = 0;
 	bf_buf_reset(&t->copy);
 	for (size_t i = 0; i < t->ns; i++) {
 		t->s[i].ready = 0;
 		free_cols(&t->s[i]);
 	}
-	struct bf_err e = { 0 };
 	if (PQstatus(t->c) == CONNECTION_OK)
 		read_tables(t, &e);
 }
