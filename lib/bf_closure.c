@@ -12,6 +12,7 @@
 #include "bf_exit.h"
 #include "bf_filter.h"
 #include "bf_jsoncheck.h"
+#include "bf_json.h"
 #include "bf_msg.h"
 #include "bf_time.h"
 
@@ -785,12 +786,6 @@ static void members_for(struct bf_buf *b, const char *reason)
 	}
 }
 
-static const char *str_of(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void write_marker(struct cl *c, struct bf_filter *f, const char *stream, const char *loc,
 			 const char *date, const char *reason)
 {
@@ -835,10 +830,10 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 {
 	struct cl *c = ctx;
 	cJSON *bf = bf_msg_state_bf(m);
-	const char *date = bf ? str_of(bf, "date") : NULL;
-	const char *loc = bf ? str_of(bf, "location") : NULL;
-	const char *source = bf ? str_of(bf, "source") : NULL;
-	const char *status = bf ? str_of(bf, "status") : NULL;
+	const char *date = bf ? bf_json_str(bf, "date") : NULL;
+	const char *loc = bf ? bf_json_str(bf, "location") : NULL;
+	const char *source = bf ? bf_json_str(bf, "source") : NULL;
+	const char *status = bf ? bf_json_str(bf, "status") : NULL;
 	int32_t day;
 	int rc;
 
@@ -858,11 +853,11 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(bf, "files");
 	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(bf, "file_count");
 	struct bf_closure_obs obs = { 0 };
-	obs.folder = str_of(bf, "folder");
+	obs.folder = bf_json_str(bf, "folder");
 	obs.files = cJSON_IsNumber(fc) ? (long long)fc->valuedouble : cJSON_IsArray(fl) ? cJSON_GetArraySize(fl) : -1;
 	const cJSON *fl_arr = cJSON_IsArray(fl) ? fl : NULL, *fi;
 	cJSON_ArrayForEach(fi, fl_arr) {
-		const char *s = str_of(fi, "stream");
+		const char *s = bf_json_str(fi, "stream");
 		if (s)
 			part_stream(c, s, strlen(s))->has_file = 1;
 	}

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "bf_buf.h"
+#include "bf_json.h"
 #include "bf_exit.h"
 #include "bf_time.h"
 
@@ -284,16 +285,10 @@ static cJSON *analyse(const struct row *rows, size_t n, const char *source)
 	return root;
 }
 
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
+	const char *s = bf_json_str(o, k);
+	return s ? s : "";
 }
 
 static void text_runs(FILE *out, const cJSON *arr)
@@ -302,7 +297,7 @@ static void text_runs(FILE *out, const cJSON *arr)
 	fprintf(out, "  %-12s %-10s  %-10s %5s  %s\n", "location", "from", "to", "days", "reasons");
 	cJSON_ArrayForEach(o, arr) {
 		fprintf(out, "  %-12s %-10s  %-10s %5.0f ", str(o, "location")[0] ? str(o, "location") : "-",
-			str(o, "start"), str(o, "end"), num(o, "days"));
+			str(o, "start"), str(o, "end"), bf_json_num(o, "days"));
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "reasons"))
 			if (r->valuedouble > 0)
@@ -317,27 +312,27 @@ static void text(FILE *out, const cJSON *root)
 	const char *src = str(root, "source");
 	fprintf(out, "Closures%s%s\n", src[0] ? " of " : "", src);
 	fprintf(out, "partitions judged: %.0f (open %.0f, closed %.0f = %.1f%%), pending %.0f\n\n",
-		num(p, "judged"), num(p, "open"), num(p, "closed"), 100 * num(p, "closed_share"),
-		num(p, "pending"));
+		bf_json_num(p, "judged"), bf_json_num(p, "open"), bf_json_num(p, "closed"), 100 * bf_json_num(p, "closed_share"),
+		bf_json_num(p, "pending"));
 
 	fprintf(out, "By reason:\n  %-20s %7s %10s %10s\n", "reason", "count", "of closed", "of judged");
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "by_reason"))
-		fprintf(out, "  %-20s %7.0f %9.1f%% %9.1f%%\n", str(o, "reason"), num(o, "count"),
-			100 * num(o, "share_of_closed"), 100 * num(o, "share_of_judged"));
+		fprintf(out, "  %-20s %7.0f %9.1f%% %9.1f%%\n", str(o, "reason"), bf_json_num(o, "count"),
+			100 * bf_json_num(o, "share_of_closed"), 100 * bf_json_num(o, "share_of_judged"));
 
 	fprintf(out, "\nBy month:\n  %-8s %7s %7s %7s  %8s %8s %8s %8s\n", "month", "judged", "closed", "share",
 		"no_files", "insuff.", "low_act.", "low_sal.");
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "by_month")) {
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reasons");
 		fprintf(out, "  %-8s %7.0f %7.0f %6.1f%%  %8.0f %8.0f %8.0f %8.0f\n", str(o, "month"),
-			num(o, "judged"), num(o, "closed"), 100 * num(o, "closed_share"),
-			num(r, "no_files"), num(r, "insufficient_files"), num(r, "low_activity"), num(r, "low_sales"));
+			bf_json_num(o, "judged"), bf_json_num(o, "closed"), 100 * bf_json_num(o, "closed_share"),
+			bf_json_num(r, "no_files"), bf_json_num(r, "insufficient_files"), bf_json_num(r, "low_activity"), bf_json_num(r, "low_sales"));
 	}
 
 	fprintf(out, "\nBy weekday:\n  %-8s %7s %7s %7s %12s\n", "weekday", "judged", "closed", "share", "of closures");
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "by_weekday"))
-		fprintf(out, "  %-8s %7.0f %7.0f %6.1f%% %11.1f%%\n", str(o, "weekday"), num(o, "judged"),
-			num(o, "closed"), 100 * num(o, "closed_share"), 100 * num(o, "share_of_closures"));
+		fprintf(out, "  %-8s %7.0f %7.0f %6.1f%% %11.1f%%\n", str(o, "weekday"), bf_json_num(o, "judged"),
+			bf_json_num(o, "closed"), 100 * bf_json_num(o, "closed_share"), 100 * bf_json_num(o, "share_of_closures"));
 
 	fprintf(out, "\nLongest runs of consecutive closed days:\n");
 	text_runs(out, cJSON_GetObjectItemCaseSensitive(root, "longest_runs"));
@@ -351,7 +346,7 @@ static void text(FILE *out, const cJSON *root)
 	cJSON_ArrayForEach(o, hol)
 		fprintf(out, "  %-10s %-3s  %-12s %-20s %.0f%%\n", str(o, "date"), str(o, "weekday"),
 			str(o, "location")[0] ? str(o, "location") : "-", str(o, "reason"),
-			100 * num(o, "weekday_open_share"));
+			100 * bf_json_num(o, "weekday_open_share"));
 }
 
 int bf_closure_report(struct bf_state *st, const char *source, int json, FILE *out,

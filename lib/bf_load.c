@@ -5,6 +5,7 @@
 
 #include "bf_buf.h"
 #include "bf_exit.h"
+#include "bf_json.h"
 #include "bf_progress.h"
 #include "bf_sql.h"
 #include "bf_state.h"
@@ -52,12 +53,6 @@ enum { LIN_NONE, LIN_LOC, LIN_DATE, LIN_SRC, LIN_LINE };
 
 static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source", "_bf_line" };
 static const enum bf_type lineage_type[] = { BF_T_DATE, BF_T_STRING, BF_T_STRING, BF_T_INTEGER };
-
-static const char *str_member(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static struct lstream *find_stream(struct loop *l, const char *s)
 {
@@ -412,10 +407,10 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	if ((rc = bf_msg_tree(m, where, err)))
 		return rc;
 	cJSON *bf = bf_msg_state_bf(m);
-	const char *loc = bf ? str_member(bf, "location") : NULL;
-	const char *date = bf ? str_member(bf, "date") : NULL;
-	const char *source = bf ? str_member(bf, "source") : NULL;
-	const char *status = bf ? str_member(bf, "status") : NULL;
+	const char *loc = bf ? bf_json_str(bf, "location") : NULL;
+	const char *date = bf ? bf_json_str(bf, "date") : NULL;
+	const char *source = bf ? bf_json_str(bf, "source") : NULL;
+	const char *status = bf ? bf_json_str(bf, "status") : NULL;
 	if (date && !loc)
 		loc = "";
 	if (!date) {
@@ -442,7 +437,7 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 			l->t->ops->rollback(l->t);
 			close_part(l);
 		}
-		const char *e = str_member(bf, "error");
+		const char *e = bf_json_str(bf, "error");
 		bf_warn(NULL, "%s/%s failed upstream, nothing loaded: %s", loc, date, e ? e : "?");
 		if (source) {
 			struct bf_partition_update u = { source, loc, date, "failed", NULL, -1, -1, -1, -1,
@@ -457,7 +452,7 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 		return rc;
 	const char *pstatus = "loaded";
 	const cJSON *closure = cJSON_GetObjectItemCaseSensitive(bf, "closure");
-	const char *verdict = closure ? str_member(closure, "verdict") : NULL;
+	const char *verdict = closure ? bf_json_str(closure, "verdict") : NULL;
 	if (verdict && !strcmp(verdict, "closed"))
 		pstatus = "closed";
 	else if (verdict && !strcmp(verdict, "pending"))

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "bf_buf.h"
+#include "bf_json.h"
 #include "bf_closure_report.h"
 #include "bf_exit.h"
 #include "bf_state.h"
@@ -691,18 +692,6 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err)
 	return root;
 }
 
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 static void fmt_duration(char *buf, size_t n, double s)
 {
 	if (s < 60)
@@ -730,28 +719,28 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 	fprintf(out, "state file   %s\n", r->path);
 	if (r->source)
 		fprintf(out, "source       %s\n", r->source);
-	if (str(root, "from"))
-		fprintf(out, "dates        %s .. %s\n", str(root, "from"), str(root, "to"));
+	if (bf_json_str(root, "from"))
+		fprintf(out, "dates        %s .. %s\n", bf_json_str(root, "from"), bf_json_str(root, "to"));
 	fprintf(out, "\nOverall\n");
-	fprintf(out, "  dates       %8.0f\n", num(o, "dates"));
-	fprintf(out, "  processed   %8.0f\n", num(o, "processed"));
-	fprintf(out, "  successful  %8.0f  %5.1f%%  (loaded or closed)\n", num(o, "successful"), num(o, "successful_pct"));
+	fprintf(out, "  dates       %8.0f\n", bf_json_num(o, "dates"));
+	fprintf(out, "  processed   %8.0f\n", bf_json_num(o, "processed"));
+	fprintf(out, "  successful  %8.0f  %5.1f%%  (loaded or closed)\n", bf_json_num(o, "successful"), bf_json_num(o, "successful_pct"));
 	for (int k = BF_DAY_LOADED; k <= BF_DAY_PENDING; k++) {
 		char key[32];
 		snprintf(key, sizeof key, "%s_pct", bf_day_status_names[k]);
-		fprintf(out, "  %-11s %8.0f  %5.1f%%\n", bf_day_status_names[k], num(o, bf_day_status_names[k]), num(o, key));
+		fprintf(out, "  %-11s %8.0f  %5.1f%%\n", bf_day_status_names[k], bf_json_num(o, bf_day_status_names[k]), bf_json_num(o, key));
 	}
-	fprintf(out, "  missing     %8.0f  %5.1f%%  (never worked on)\n", num(o, "missing"), num(o, "missing_pct"));
+	fprintf(out, "  missing     %8.0f  %5.1f%%  (never worked on)\n", bf_json_num(o, "missing"), bf_json_num(o, "missing_pct"));
 	fprintf(out, "  partitions  %8.0f  (loaded %.0f, closed %.0f, failed %.0f, pending %.0f, running %.0f)\n",
-		num(p, "total"), num(p, "loaded"), num(p, "closed"), num(p, "failed"), num(p, "pending"),
-		num(p, "running"));
-	fprintf(out, "  rows extracted %11.0f\n", num(o, "rows_extracted"));
-	fprintf(out, "  rows loaded    %11.0f\n", num(o, "rows_loaded"));
-	fprintf(out, "  quarantined    %11.0f\n", num(o, "quarantined_rows"));
-	fprintf(out, "  errors         %11.0f\n", num(o, "errors"));
-	fprintf(out, "  alerts         %11.0f\n", num(o, "alerts"));
-	fmt_duration(dur, sizeof dur, num(o, "duration_s"));
-	fprintf(out, "  bf-run runs    %11.0f  (%s, %.0f rows/s)\n", num(o, "runs"), dur, num(o, "rows_per_s"));
+		bf_json_num(p, "total"), bf_json_num(p, "loaded"), bf_json_num(p, "closed"), bf_json_num(p, "failed"), bf_json_num(p, "pending"),
+		bf_json_num(p, "running"));
+	fprintf(out, "  rows extracted %11.0f\n", bf_json_num(o, "rows_extracted"));
+	fprintf(out, "  rows loaded    %11.0f\n", bf_json_num(o, "rows_loaded"));
+	fprintf(out, "  quarantined    %11.0f\n", bf_json_num(o, "quarantined_rows"));
+	fprintf(out, "  errors         %11.0f\n", bf_json_num(o, "errors"));
+	fprintf(out, "  alerts         %11.0f\n", bf_json_num(o, "alerts"));
+	fmt_duration(dur, sizeof dur, bf_json_num(o, "duration_s"));
+	fprintf(out, "  bf-run runs    %11.0f  (%s, %.0f rows/s)\n", bf_json_num(o, "runs"), dur, bf_json_num(o, "rows_per_s"));
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs"), *x;
 	if (cJSON_GetArraySize(runs) > 0) {
 		fprintf(out, "\nRuns\n");
@@ -766,13 +755,13 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 		else
 			snprintf(e, sizeof e, "-");
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(x, "duration_s")))
-			fmt_duration(dur, sizeof dur, num(x, "duration_s"));
+			fmt_duration(dur, sizeof dur, bf_json_num(x, "duration_s"));
 		else
 			snprintf(dur, sizeof dur, "-");
 		fprintf(out, "  %6.0f  %-20s  %4s  %9s  %6.0f  %6.0f  %6.0f  %6.0f  %6.0f  %10.0f  %6.0f  %6.0f\n",
-			num(x, "run_id"), str(x, "started_at") ? str(x, "started_at") : "-", e, dur, num(x, "dates"),
-			num(x, "loaded"), num(x, "closed"), num(x, "failed"), num(x, "pending") + num(x, "interrupted"),
-			num(x, "rows_loaded"), num(x, "quarantined_rows"), num(x, "errors"));
+			bf_json_num(x, "run_id"), bf_json_str(x, "started_at") ? bf_json_str(x, "started_at") : "-", e, dur, bf_json_num(x, "dates"),
+			bf_json_num(x, "loaded"), bf_json_num(x, "closed"), bf_json_num(x, "failed"), bf_json_num(x, "pending") + bf_json_num(x, "interrupted"),
+			bf_json_num(x, "rows_loaded"), bf_json_num(x, "quarantined_rows"), bf_json_num(x, "errors"));
 	}
 	cJSON_Delete(root);
 	return flush_out(out, err);
@@ -908,6 +897,7 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 	long long *ids = NULL;
 	char **idstage = NULL;
 	size_t nids = 0;
+	cJSON *root = NULL;
 	int rc;
 
 	if (prepare(r, "SELECT run_id, stage, source, location, date, name, value FROM metrics"
@@ -948,13 +938,13 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		db_fail(r, rc, "metrics", err);
-		goto fail;
+		goto out;
 	}
 	qsort(se, nse, sizeof *se, cmp_series);
 	/* the stage runs that wrote these metrics */
 	if (prepare(r, "SELECT stage, exit_code, (julianday(finished_at) - julianday(started_at)) * 86400.0"
 		    " FROM runs WHERE run_id = ?", &s, "runs", err))
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < nids; i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, ids[i]);
@@ -969,7 +959,7 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 	}
 	sqlite3_finalize(s);
 
-	cJSON *root = cJSON_CreateObject();
+	root = cJSON_CreateObject();
 	add_str_or_null(root, "source", r->source);
 	cJSON *stages = cJSON_AddArrayToObject(root, "stages");
 	for (size_t i = 0; i < nse;) {
@@ -1041,7 +1031,8 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 	size_t nruns;
 	if (load_runs(r, &runs, &nruns, err)) {
 		cJSON_Delete(root);
-		goto fail;
+		root = NULL;
+		goto out;
 	}
 	cJSON *ra = cJSON_AddArrayToObject(root, "runs");
 	for (size_t i = 0; i < nruns; i++) {
@@ -1059,6 +1050,7 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 		cJSON_AddItemToArray(ra, o);
 	}
 	runs_free(runs, nruns);
+out:  /* root is NULL after a failure */
 	for (size_t i = 0; i < nse; i++) {
 		free(se[i].stage);
 		free(se[i].name);
@@ -1069,17 +1061,6 @@ static cJSON *metrics_json(struct bf_report *r, struct bf_err *err)
 	free(ids);
 	free(idstage);
 	return root;
-fail:
-	for (size_t i = 0; i < nse; i++) {
-		free(se[i].stage);
-		free(se[i].name);
-		free(se[i].v);
-	}
-	free(se);
-	free(sr);
-	free(ids);
-	free(idstage);
-	return NULL;
 }
 
 int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *err)
@@ -1100,13 +1081,13 @@ int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *e
 		const cJSON *pd = cJSON_GetObjectItemCaseSensitive(x, "ms_per_date");
 		char rows[24], mean[24], p50[24], p95[24];
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(x, "rows")))
-			snprintf(rows, sizeof rows, "%.0f", num(x, "rows"));
+			snprintf(rows, sizeof rows, "%.0f", bf_json_num(x, "rows"));
 		else
 			snprintf(rows, sizeof rows, "-");
 		if (cJSON_IsObject(pd)) {
-			snprintf(mean, sizeof mean, "%.1f", num(pd, "mean"));
-			snprintf(p50, sizeof p50, "%.1f", num(pd, "p50"));
-			snprintf(p95, sizeof p95, "%.1f", num(pd, "p95"));
+			snprintf(mean, sizeof mean, "%.1f", bf_json_num(pd, "mean"));
+			snprintf(p50, sizeof p50, "%.1f", bf_json_num(pd, "p50"));
+			snprintf(p95, sizeof p95, "%.1f", bf_json_num(pd, "p95"));
 		} else {
 			snprintf(mean, sizeof mean, "-");
 			snprintf(p50, sizeof p50, "-");
@@ -1114,27 +1095,27 @@ int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *e
 		}
 		char rps[24];
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(x, "rows_per_s")))
-			snprintf(rps, sizeof rps, "%.0f", num(x, "rows_per_s"));
+			snprintf(rps, sizeof rps, "%.0f", bf_json_num(x, "rows_per_s"));
 		else
 			snprintf(rps, sizeof rps, "-");
-		fprintf(out, "  %-8s  %5.0f  %6.0f  %6.0f  %11s  %10s  %9s  %9s  %9s  %s\n", str(x, "stage"),
-			num(x, "runs"), num(x, "failed_runs"), num(x, "dates"), rows, rps, mean, p50, p95,
-			str(x, "timing"));
+		fprintf(out, "  %-8s  %5.0f  %6.0f  %6.0f  %11s  %10s  %9s  %9s  %9s  %s\n", bf_json_str(x, "stage"),
+			bf_json_num(x, "runs"), bf_json_num(x, "failed_runs"), bf_json_num(x, "dates"), rows, rps, mean, p50, p95,
+			bf_json_str(x, "timing"));
 	}
 	fprintf(out, "\nSeries\n");
 	fprintf(out, "  %-8s  %-18s  %7s  %14s  %11s  %11s  %11s  %11s\n", "stage", "name", "count", "sum", "mean", "p50",
 		"p95", "max");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(root, "series"))
-		fprintf(out, "  %-8s  %-18s  %7.0f  %14.1f  %11.1f  %11.1f  %11.1f  %11.1f\n", str(x, "stage"),
-			str(x, "name"), num(x, "count"), num(x, "sum"), num(x, "mean"), num(x, "p50"), num(x, "p95"),
-			num(x, "max"));
+		fprintf(out, "  %-8s  %-18s  %7.0f  %14.1f  %11.1f  %11.1f  %11.1f  %11.1f\n", bf_json_str(x, "stage"),
+			bf_json_str(x, "name"), bf_json_num(x, "count"), bf_json_num(x, "sum"), bf_json_num(x, "mean"), bf_json_num(x, "p50"), bf_json_num(x, "p95"),
+			bf_json_num(x, "max"));
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
 	if (cJSON_GetArraySize(runs) > 0) {
 		fprintf(out, "\nbf-run runs (wall clock)\n");
 		fprintf(out, "  %6s  %6s  %11s  %10s  %10s  %9s\n", "run", "dates", "rows", "seconds", "rows/s", "ms/date");
 		cJSON_ArrayForEach(x, runs)
-			fprintf(out, "  %6.0f  %6.0f  %11.0f  %10.3f  %10.0f  %9.1f\n", num(x, "run_id"), num(x, "dates"),
-				num(x, "rows_loaded"), num(x, "duration_s"), num(x, "rows_per_s"), num(x, "ms_per_date"));
+			fprintf(out, "  %6.0f  %6.0f  %11.0f  %10.3f  %10.0f  %9.1f\n", bf_json_num(x, "run_id"), bf_json_num(x, "dates"),
+				bf_json_num(x, "rows_loaded"), bf_json_num(x, "duration_s"), bf_json_num(x, "rows_per_s"), bf_json_num(x, "ms_per_date"));
 	}
 	cJSON_Delete(root);
 	return flush_out(out, err);
@@ -1348,14 +1329,14 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 	prom_head(out, "bf_dates", "gauge", "Selected dates by status (every location of a date taken together).");
 	for (int k = BF_DAY_LOADED; k <= BF_DAY_PENDING; k++) {
 		fprintf(out, "bf_dates{status=\"%s\"} ", bf_day_status_names[k]);
-		prom_num(out, num(o, bf_day_status_names[k]));
+		prom_num(out, bf_json_num(o, bf_day_status_names[k]));
 	}
 	fprintf(out, "bf_dates{status=\"missing\"} ");
-	prom_num(out, num(o, "missing"));
+	prom_num(out, bf_json_num(o, "missing"));
 	prom_head(out, "bf_partitions", "gauge", "Partitions (source, location, date) by status.");
 	for (int k = 0; k < 5; k++) {
 		fprintf(out, "bf_partitions{status=\"%s\"} ", pstatus[k]);
-		prom_num(out, num(p, pstatus[k]));
+		prom_num(out, bf_json_num(p, pstatus[k]));
 	}
 	static const char *const counters[][3] = {
 		{ "bf_rows_extracted_total", "rows_extracted", "Data rows extracted for the selected partitions." },
@@ -1368,26 +1349,26 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 	for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
 		prom_head(out, counters[k][0], "counter", counters[k][2]);
 		fprintf(out, "%s ", counters[k][0]);
-		prom_num(out, num(o, counters[k][1]));
+		prom_num(out, bf_json_num(o, counters[k][1]));
 	}
 	int nr = cJSON_GetArraySize(runs);
 	if (nr > 0) {
 		const cJSON *last = cJSON_GetArrayItem(runs, nr - 1);
 		prom_head(out, "bf_run_duration_seconds", "gauge", "Wall-clock duration of the last bf-run.");
 		fprintf(out, "bf_run_duration_seconds ");
-		prom_num(out, num(last, "duration_s"));
+		prom_num(out, bf_json_num(last, "duration_s"));
 		prom_head(out, "bf_run_exit_code", "gauge", "Exit status of the last bf-run (-1 while running or killed).");
 		fprintf(out, "bf_run_exit_code ");
-		prom_num(out, cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(last, "exit_code")) ? num(last, "exit_code") : -1);
+		prom_num(out, cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(last, "exit_code")) ? bf_json_num(last, "exit_code") : -1);
 		prom_head(out, "bf_run_rows_per_second", "gauge", "Rows loaded per second of the last bf-run.");
 		fprintf(out, "bf_run_rows_per_second ");
-		prom_num(out, num(last, "rows_per_s"));
+		prom_num(out, bf_json_num(last, "rows_per_s"));
 		prom_head(out, "bf_run_dates", "gauge", "Dates of the last bf-run by outcome.");
 		for (int k = 0; k < 5; k++) {
 			fprintf(out, "bf_run_dates{outcome=\"%s\"} ", outcomes[k]);
-			prom_num(out, num(last, outcomes[k]));
+			prom_num(out, bf_json_num(last, outcomes[k]));
 		}
-		const char *fin = str(last, "finished_at");
+		const char *fin = bf_json_str(last, "finished_at");
 		if (fin) {
 			struct tm tm;
 			memset(&tm, 0, sizeof tm);
@@ -1405,9 +1386,9 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(x, "rows_per_s")))
 			continue;
 		fprintf(out, "bf_stage_rows_per_second{stage=\"");
-		prom_escape(out, str(x, "stage"));
+		prom_escape(out, bf_json_str(x, "stage"));
 		fprintf(out, "\"} ");
-		prom_num(out, num(x, "rows_per_s"));
+		prom_num(out, bf_json_num(x, "rows_per_s"));
 	}
 	prom_head(out, "bf_stage_date_duration_seconds", "summary", "Time a stage spent on one date.");
 	cJSON_ArrayForEach(x, stages) {
@@ -1417,18 +1398,18 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 		static const char *const q[] = { "0.5", "0.95" }, *const qk[] = { "p50", "p95" };
 		for (int k = 0; k < 2; k++) {
 			fprintf(out, "bf_stage_date_duration_seconds{stage=\"");
-			prom_escape(out, str(x, "stage"));
+			prom_escape(out, bf_json_str(x, "stage"));
 			fprintf(out, "\",quantile=\"%s\"} ", q[k]);
-			prom_num(out, num(pd, qk[k]) / 1000.0);
+			prom_num(out, bf_json_num(pd, qk[k]) / 1000.0);
 		}
 		fprintf(out, "bf_stage_date_duration_seconds_sum{stage=\"");
-		prom_escape(out, str(x, "stage"));
+		prom_escape(out, bf_json_str(x, "stage"));
 		fprintf(out, "\"} ");
-		prom_num(out, num(pd, "sum") / 1000.0);
+		prom_num(out, bf_json_num(pd, "sum") / 1000.0);
 		fprintf(out, "bf_stage_date_duration_seconds_count{stage=\"");
-		prom_escape(out, str(x, "stage"));
+		prom_escape(out, bf_json_str(x, "stage"));
 		fprintf(out, "\"} ");
-		prom_num(out, num(pd, "count"));
+		prom_num(out, bf_json_num(pd, "count"));
 	}
 	cJSON_Delete(sum);
 	cJSON_Delete(met);

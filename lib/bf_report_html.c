@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "bf_buf.h"
+#include "bf_json.h"
 #include "bf_exit.h"
 #include "bf_time.h"
 
@@ -34,18 +35,6 @@ static void esc(FILE *out, const char *s)
 	}
 }
 
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 static void summary_html(FILE *out, const cJSON *root)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "overall"), *x;
@@ -58,9 +47,9 @@ static void summary_html(FILE *out, const cJSON *root)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char key[40];
 		snprintf(key, sizeof key, "%s_pct", rows[i][0]);
-		fprintf(out, "<tr data-key=\"%s\"><th>%s</th><td>%.0f</td>", rows[i][0], rows[i][1], num(o, rows[i][0]));
+		fprintf(out, "<tr data-key=\"%s\"><th>%s</th><td>%.0f</td>", rows[i][0], rows[i][1], bf_json_num(o, rows[i][0]));
 		if (cJSON_GetObjectItemCaseSensitive(o, key))
-			fprintf(out, "<td>%.1f%%</td>", num(o, key));
+			fprintf(out, "<td>%.1f%%</td>", bf_json_num(o, key));
 		else
 			fputs("<td></td>", out);
 		fputs("</tr>\n", out);
@@ -72,7 +61,7 @@ static void summary_html(FILE *out, const cJSON *root)
 	};
 	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
 		fprintf(out, "<tr data-key=\"%s\"><th>%s</th><td>%.*f</td><td></td></tr>\n", more[i][0], more[i][1],
-			!strcmp(more[i][0], "duration_s") ? 1 : 0, num(o, more[i][0]));
+			!strcmp(more[i][0], "duration_s") ? 1 : 0, bf_json_num(o, more[i][0]));
 	fputs("</table>\n", out);
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
 	if (cJSON_GetArraySize(runs) > 0) {
@@ -81,17 +70,17 @@ static void summary_html(FILE *out, const cJSON *root)
 		      "<th>quarantined</th><th>errors</th></tr>\n", out);
 		cJSON_ArrayForEach(x, runs) {
 			const cJSON *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
-			fprintf(out, "<tr><td>%.0f</td><td>", num(x, "run_id"));
-			esc(out, str(x, "started_at"));
+			fprintf(out, "<tr><td>%.0f</td><td>", bf_json_num(x, "run_id"));
+			esc(out, bf_json_str(x, "started_at"));
 			if (cJSON_IsNumber(ec))
 				fprintf(out, "</td><td>%d</td>", ec->valueint);
 			else
 				fputs("</td><td>-</td>", out);
 			fprintf(out, "<td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td>"
 				"<td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
-				num(x, "duration_s"), num(x, "dates"), num(x, "loaded"), num(x, "closed"), num(x, "failed"),
-				num(x, "pending") + num(x, "interrupted"), num(x, "rows_loaded"), num(x, "quarantined_rows"),
-				num(x, "errors"));
+				bf_json_num(x, "duration_s"), bf_json_num(x, "dates"), bf_json_num(x, "loaded"), bf_json_num(x, "closed"), bf_json_num(x, "failed"),
+				bf_json_num(x, "pending") + bf_json_num(x, "interrupted"), bf_json_num(x, "rows_loaded"), bf_json_num(x, "quarantined_rows"),
+				bf_json_num(x, "errors"));
 		}
 		fputs("</table>\n", out);
 	}
@@ -231,11 +220,11 @@ int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err)
 		esc(out, r->source);
 		fputs("</code>", out);
 	}
-	if (str(sum, "from")) {
+	if (bf_json_str(sum, "from")) {
 		fputs(", dates ", out);
-		esc(out, str(sum, "from"));
+		esc(out, bf_json_str(sum, "from"));
 		fputs(" to ", out);
-		esc(out, str(sum, "to"));
+		esc(out, bf_json_str(sum, "to"));
 	}
 	char now[21];
 	bf_now_rfc3339(now);
