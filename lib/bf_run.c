@@ -87,7 +87,7 @@ struct job {
 	struct bf_pipeline p;
 	size_t *items;
 	size_t n;
-	char **extract_argv;
+	char **first_argv;         /* bf-extract's (or the shell's) with this batch's dates */
 	char *dates_arg;
 	int interrupted;
 	int64_t t0;
@@ -759,17 +759,17 @@ static int start_job(struct ctx *c, size_t *batch, size_t nb, struct bf_err *err
 	j->t0 = bf_mono_ms();
 	const struct stage *s0 = &c->stages[0];
 	size_t k = s0->argv.n;
-	j->extract_argv = bf_xcalloc(k + nb + 2, sizeof *j->extract_argv);
-	memcpy(j->extract_argv, s0->argv.v, k * sizeof *s0->argv.v);
+	j->first_argv = bf_xcalloc(k + nb + 2, sizeof *j->first_argv);
+	memcpy(j->first_argv, s0->argv.v, k * sizeof *s0->argv.v);
 	if (c->o->shell_pipeline) {
 		for (size_t i = 0; i < nb; i++)
-			j->extract_argv[k++] = c->it[batch[i]].iso;
+			j->first_argv[k++] = c->it[batch[i]].iso;
 	} else {
-		j->extract_argv[k++] = "--dates";
-		j->extract_argv[k++] = j->dates_arg;
+		j->first_argv[k++] = "--dates";
+		j->first_argv[k++] = j->dates_arg;
 	}
 	char *const *argvs[4];
-	argvs[0] = j->extract_argv;
+	argvs[0] = j->first_argv;
 	for (size_t i = 1; i < c->nstages; i++)
 		argvs[i] = c->stages[i].argv.v;
 	char *env[6];
@@ -793,7 +793,7 @@ static int start_job(struct ctx *c, size_t *batch, size_t nb, struct bf_err *err
 	}
 	if (rc) {
 		free(j->items);
-		free(j->extract_argv);
+		free(j->first_argv);
 		free(j->dates_arg);
 		bf_pipeline_free(&j->p);
 		return rc;
@@ -903,7 +903,7 @@ static void finish_job(struct ctx *c, struct job *j)
 		check_alerts(c, &c->it[j->items[j->n - 1]], 0, rate);
 	}
 	free(j->items);
-	free(j->extract_argv);
+	free(j->first_argv);
 	free(j->dates_arg);
 	bf_pipeline_free(&j->p);
 }

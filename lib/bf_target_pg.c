@@ -825,16 +825,14 @@ static int put_row_bin(struct bf_buf *b, const struct bf_row *r)
 
 /* Sets up the COPY of stream s; the command itself goes out with the first data
  * (open_copy), after the answers of the partition's opening statements. */
-static int start_copy(struct pgt *t, struct pstream *s, struct bf_err *err)
+static void start_copy(struct pgt *t, struct pstream *s)
 {
-	(void)err;
 	t->copying = (int)(s - t->s) + 1;
 	t->copy_open = 0;
 	t->copy_bin = !t->text_only && stream_binary(s);
 	t->chunk = CHUNK_FIRST;
 	if (t->copy_bin) /* signature, flags, header extension length */
 		bf_buf_add(&t->copy, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
-	return 0;
 }
 
 static int open_copy(struct pgt *t, struct bf_err *err)
@@ -871,14 +869,16 @@ static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 	if ((!s->ready || s->version != r->def->version) && (rc = ensure(t, s, err)))
 		return rc;
 	if (t->copying != (int)(s - t->s) + 1) {
-		if ((rc = end_copy(t, err)) || (rc = start_copy(t, s, err)))
+		if ((rc = end_copy(t, err)))
 			return rc;
+		start_copy(t, s);
 	}
 	if (t->copy_bin && put_row_bin(&t->copy, r)) {
 		/* a value for the server to parse: text COPY for the rest of the partition */
 		t->text_only = 1;
-		if ((rc = end_copy(t, err)) || (rc = start_copy(t, s, err)))
+		if ((rc = end_copy(t, err)))
 			return rc;
+		start_copy(t, s);
 	}
 	if (!t->copy_bin)
 		put_row_text(&t->copy, r);
@@ -924,8 +924,7 @@ static void pg_rollback(struct bf_target *bt)
 {
 	struct pgt *t = (struct pgt *)bt;
 	struct bf_err e = { 0 };
-	if (t->pending)
-		settle(t, &e);  /* its error, if any, is the one already reported or moot */
+	settle(t, &e);  /* answers still due: their error is already reported, or moot */
 	if (PQstatus(t->c) == CONNECTION_OK) {
 		if (t->copying && t->copy_open) {
 			PQputCopyEnd(t->c, "rolled back");
