@@ -27,6 +27,19 @@ struct quar {                      /* a refused record, written at the partition
 	long line;
 };
 
+/* A partition committed in the target whose commit may not be answered yet: it is marked
+ * in the state file, and its STATE passed on, only once it is. */
+struct held {
+	int on;
+	char *source, *loc, *date;
+	const char *status;
+	long long rows, quar;      /* quar: for the state file (upstream + load), -1 unknown */
+	struct quar *q;            /* the records the load refused */
+	size_t nq;
+	int64_t ms;
+	cJSON *msg;                /* the STATE line to pass on */
+};
+
 struct loop {
 	const struct bf_load_opts *o;
 	struct bf_target *t;
@@ -47,6 +60,8 @@ struct loop {
 	size_t idxcap;
 	struct quar *q;
 	size_t nq;
+	struct held held;
+	struct bf_lines *in;
 };
 
 enum { LIN_NONE, LIN_LOC, LIN_DATE, LIN_SRC, LIN_LINE };
@@ -136,14 +151,19 @@ static void free_stream(struct lstream *s)
 	free(s);
 }
 
+static void free_quar(struct quar *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].file);
+		free(q[i].reason);
+		free(q[i].raw);
+	}
+	free(q);
+}
+
 static void clear_quar(struct loop *l)
 {
-	for (size_t i = 0; i < l->nq; i++) {
-		free(l->q[i].file);
-		free(l->q[i].reason);
-		free(l->q[i].raw);
-	}
-	free(l->q);
+	free_quar(l->q, l->nq);
 	l->q = NULL;
 	l->nq = 0;
 }
@@ -368,26 +388,25 @@ static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct
 	return 0;
 }
 
-static int flush_quar(struct loop *l, const char *source, const char *loc, const char *date,
-		      struct bf_err *err)
+static int flush_quar(struct loop *l, const struct held *h, struct bf_err *err)
 {
-	int rc = bf_state_quarantine_clear(l->st, "load", source, loc, date, err);
-	for (size_t i = 0; i < l->nq && !rc; i++)
-		rc = bf_state_quarantine(l->st, "load", source, loc, date, l->q[i].file ? l->q[i].file : "",
-					 l->q[i].line, l->q[i].reason, l->q[i].raw, l->q[i].rawlen, err);
+	int rc = bf_state_quarantine_clear(l->st, "load", h->source, h->loc, h->date, err);
+	for (size_t i = 0; i < h->nq && !rc; i++)
+		rc = bf_state_quarantine(l->st, "load", h->source, h->loc, h->date,
+					 h->q[i].file ? h->q[i].file : "", h->q[i].line, h->q[i].reason,
+					 h->q[i].raw, h->q[i].rawlen, err);
 	return rc;
 }
 
 /* After the commit: the partition's quarantine, status and metrics in the state file, in
  * one transaction (one commit instead of five: the target waits for none of them). */
-static int mark_part(struct loop *l, const char *source, const char *loc, const char *date,
-		     const char *pstatus, long long quar, int64_t ms, struct bf_err *err)
+static int mark_part(struct loop *l, const struct held *h, struct bf_err *err)
 {
 	struct bf_err terr = { 0 };
 	int txn = bf_sqlite_exec(l->st->db, "BEGIN IMMEDIATE", l->st->path, &terr) == 0;
-	struct bf_partition_update u = { source, loc, date, pstatus, NULL, -1, -1, quar, l->rows,
-					 NULL, 0, -1 };
-	int rc = flush_quar(l, source, loc, date, err);
+	struct bf_partition_update u = { h->source, h->loc, h->date, h->status, NULL, -1, -1, h->quar,
+					 h->rows, NULL, 0, -1 };
+	int rc = flush_quar(l, h, err);
 	if (!rc)
 		rc = bf_state_partition_update(l->st, &u, err);
 	if (rc) {
@@ -395,16 +414,62 @@ static int mark_part(struct loop *l, const char *source, const char *loc, const 
 			sqlite3_exec(l->st->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
-	bf_state_metric(l->st, source, loc, date, "loaded_rows", (double)l->rows);
-	bf_state_metric(l->st, source, loc, date, "load_quarantined", (double)l->nq);
-	bf_state_metric(l->st, source, loc, date, "load_ms", (double)ms);
+	bf_state_metric(l->st, h->source, h->loc, h->date, "loaded_rows", (double)h->rows);
+	bf_state_metric(l->st, h->source, h->loc, h->date, "load_quarantined", (double)h->nq);
+	bf_state_metric(l->st, h->source, h->loc, h->date, "load_ms", (double)h->ms);
 	return txn ? bf_sqlite_exec(l->st->db, "COMMIT", l->st->path, err) : 0;
+}
+
+static void drop_held(struct loop *l)
+{
+	struct held *h = &l->held;
+	free(h->source);
+	free(h->loc);
+	free(h->date);
+	free_quar(h->q, h->nq);
+	cJSON_Delete(h->msg);
+	memset(h, 0, sizeof *h);
+	l->in->before_wait = NULL;
+}
+
+/* The held partition's commit was answered: mark it and pass its STATE on. */
+static int finish_held(struct loop *l, struct bf_err *err)
+{
+	struct held *h = &l->held;
+	int rc = h->source ? mark_part(l, h, err) : 0;
+	if (!rc) {
+		if (h->nq)
+			bf_warn(NULL, "%s/%s: %zu records refused by their column types (quarantined, stage load)",
+				h->loc[0] ? h->loc : "-", h->date, h->nq);
+		bf_out_json_line(&l->out, h->msg);
+		rc = bf_out_flush(&l->out, err);
+	}
+	drop_held(l);
+	return rc;
+}
+
+/* Waits for the held partition's commit, then finishes it. */
+static int confirm_held(struct loop *l, struct bf_err *err)
+{
+	if (!l->held.on)
+		return 0;
+	int rc = l->t->ops->confirm(l->t, err);
+	if (rc) {
+		drop_held(l);
+		return rc;
+	}
+	return finish_held(l, err);
+}
+
+static int confirm_before_wait(void *ctx, struct bf_err *err)
+{
+	return confirm_held(ctx, err);
 }
 
 static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
 	int rc;
-	if ((rc = bf_msg_tree(m, where, err)))
+	if ((rc = confirm_held(l, err)) || (rc = bf_msg_tree(m, where, err)))
 		return rc;
 	cJSON *bf = bf_msg_state_bf(m);
 	const char *loc = bf ? bf_json_str(bf, "location") : NULL;
@@ -473,28 +538,34 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 		cJSON_free(json);
 		return rc;
 	}
-	int64_t ms = bf_mono_ms() - l->t0;
 	l->total_rows += l->rows;
 	l->total_quar += (long long)l->nq;
 	l->parts++;
-	if (source) {
-		long long quar = l->nq ? (upstream_q > 0 ? upstream_q : 0) + (long long)l->nq : upstream_q;
-		if ((rc = mark_part(l, source, loc, date, pstatus, quar, ms, err))) {
-			cJSON_free(json);
-			return rc;
-		}
-	}
-	if (l->nq)
-		bf_warn(NULL, "%s/%s: %zu records refused by their column types (quarantined, stage load)",
-			loc[0] ? loc : "-", date, l->nq);
-	close_part(l);
+	/* held until the commit is answered (at once, for a target that waited for it) */
+	struct held *h = &l->held;
+	h->on = 1;
+	h->source = source ? bf_xstrdup(source) : NULL;
+	h->loc = bf_xstrdup(loc);
+	h->date = bf_xstrdup(date);
+	h->status = pstatus;
+	h->rows = l->rows;
+	h->quar = l->nq ? (upstream_q > 0 ? upstream_q : 0) + (long long)l->nq : upstream_q;
+	h->q = l->q;
+	h->nq = l->nq;
+	l->q = NULL;
+	l->nq = 0;
+	h->ms = bf_mono_ms() - l->t0;
 	/* the STATE line as received, with bf.load added */
-	cJSON *msg = cJSON_Duplicate(m->root, 1);
-	cJSON_ReplaceItemInObjectCaseSensitive(msg, "value", cJSON_Parse(json));
+	h->msg = cJSON_Duplicate(m->root, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(h->msg, "value", cJSON_Parse(json));
 	cJSON_free(json);
-	bf_out_json_line(&l->out, msg);
-	cJSON_Delete(msg);
-	return bf_out_flush(&l->out, err);
+	close_part(l);
+	if (l->t->ops->pending && l->t->ops->pending(l->t)) {
+		l->in->before_wait = confirm_before_wait;
+		l->in->wait_ctx = l;
+		return 0;
+	}
+	return finish_held(l, err);
 }
 
 void bf_load_views_sql(struct bf_buf *q, const char *schema, const char *table,
@@ -560,6 +631,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	const char *where = "stdin";
 
 	bf_lines_init(&in, in_fd, where, o->max_line);
+	l.in = &in;
 	bf_out_init(&l.out, out_fd, "stdout");
 	bf_progress_init(&l.prog, o->progress);
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &l.st, err)) ||
@@ -578,9 +650,18 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 		bf_msg_clear(&m);
 		if (rc)
 			break;
+		if (l.held.on && !l.t->ops->pending(l.t) && (rc = finish_held(&l, err)))
+			break;
 		bf_progress_show(&l.prog, 0, "%lld partitions, %lld rows loaded", l.parts, l.total_rows);
 	}
 	bf_progress_done(&l.prog);
+	if (l.held.on) {
+		/* after an error elsewhere, a commit the server confirms is still marked */
+		struct bf_err herr = { 0 };
+		int hrc = confirm_held(&l, rc ? &herr : err);
+		if (!rc)
+			rc = hrc;
+	}
 	if (rc == 0 && l.open) {
 		if (l.foreign) {
 			struct bf_load_part p = { NULL, NULL, NULL, l.rows, (long long)l.nq, "loaded", NULL };

@@ -63,6 +63,12 @@ struct bf_target_ops {
 	int (*commit)(struct bf_target *t, const struct bf_load_part *p, struct bf_err *err);
 	void (*rollback)(struct bf_target *t);
 	void (*close)(struct bf_target *t);
+	/* Optional; NULL when commit() returns only once the commit is durable. Else commit()
+	 * may return when it was sent: pending() is 1 until its answer was read (by any later
+	 * call that had to wait for the server), confirm() waits for that answer. An error of
+	 * the commit is returned by whichever call read it, and by confirm(). */
+	int (*pending)(struct bf_target *t);
+	int (*confirm)(struct bf_target *t, struct bf_err *err);
 };
 
 struct bf_target {

@@ -1,6 +1,7 @@
 #include "bf_msg.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,14 @@ int bf_lines_next(struct bf_lines *r, char **line, size_t *len, struct bf_err *e
 				cap *= 2;
 			r->buf = bf_xrealloc(r->buf, cap + 1);
 			r->cap = cap;
+		}
+		if (r->before_wait) {
+			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+			if (poll(&pfd, 1, 0) == 0) {
+				int rc = r->before_wait(r->wait_ctx, err);
+				if (rc)
+					return rc;
+			}
 		}
 		ssize_t got;
 		do

@@ -26,6 +26,9 @@ struct bf_lines {
 	size_t max_line;
 	long lineno;               /* number of the line last returned */
 	int eof;
+	/* when set: called before a read that would wait for input (0 to go on, or a code) */
+	int (*before_wait)(void *ctx, struct bf_err *err);
+	void *wait_ctx;
 };
 
 void bf_lines_init(struct bf_lines *r, int fd, const char *name, size_t max_line);

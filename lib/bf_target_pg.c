@@ -26,6 +26,8 @@ struct pstream {
 	size_t ncols;
 };
 
+#define MAX_SEG 4
+
 struct pgt {
 	struct bf_target base;
 	PGconn *c;
@@ -37,7 +39,9 @@ struct pgt {
 	struct bf_buf sql, copy;
 	int copying;               /* index + 1 of the stream being copied, 0 if none */
 	int copy_open;             /* its COPY command was sent (it waits for the first chunk) */
-	int pending;               /* statements of a pipeline sent but not yet answered */
+	struct { int n, commit; } seg[MAX_SEG]; /* pipeline segments sent, not yet answered */
+	int nseg;
+	enum { COMMIT_NONE, COMMIT_SENT, COMMIT_FAILED } commit; /* of the last partition */
 	int copy_bin;              /* that COPY is in binary format */
 	int text_only;             /* this partition fell back to text COPY */
 	size_t chunk;              /* send the COPY data when it reaches this size */
@@ -95,17 +99,23 @@ static int run(struct pgt *t, const char *sql, int np, const char *const *params
 
 /* Statements sent together in one round trip (libpq pipeline mode): each waiting for the
  * previous one's answer cost a wake-up of each side per statement, partition after
- * partition. After an error the server skips the rest up to the sync point. */
+ * partition. A segment is statements up to a sync point; after an error the server skips
+ * the rest of its segment. Segments are sent without waiting and answered in order. */
 struct pstmt {
 	const char *sql;
 	int np;
 	const char *const *params;
 };
 
-/* Sends the statements and the sync; their answers are read by recv_all. */
-static int send_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
+/* Sends the statements and a sync; their answers are read by settle (or confirm). */
+static int send_seg(struct pgt *t, const struct pstmt *st, int n, int is_commit, struct bf_err *err)
 {
-	if (PQenterPipelineMode(t->c) != 1)
+	if (t->nseg == MAX_SEG) {
+		int rc = settle(t, err);
+		if (rc)
+			return rc;
+	}
+	if (PQpipelineStatus(t->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(t->c) != 1)
 		return pg_fail(t, NULL, err);
 	int ok = 1;
 	for (int i = 0; i < n && ok; i++)
@@ -113,14 +123,23 @@ static int send_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err 
 	if (ok)
 		ok = PQpipelineSync(t->c) == 1 && PQflush(t->c) == 0;
 	if (!ok) {
-		PQexitPipelineMode(t->c);
+		if (!t->nseg)
+			PQexitPipelineMode(t->c);
 		return pg_fail(t, NULL, err);
 	}
+	t->seg[t->nseg].n = n;
+	t->seg[t->nseg].commit = is_commit;
+	t->nseg++;
+	if (is_commit)
+		t->commit = COMMIT_SENT;
 	return 0;
 }
 
-static int recv_all(struct pgt *t, int n, struct bf_err *err)
+/* Reads the answers of the oldest segment up to its sync point. */
+static int recv_seg(struct pgt *t, struct bf_err *err)
 {
+	int n = t->seg[0].n, is_commit = t->seg[0].commit;
+	memmove(t->seg, t->seg + 1, (size_t)--t->nseg * sizeof *t->seg);
 	int ok = 1;
 	PGresult *bad = NULL;
 	int ends = 0;
@@ -142,29 +161,28 @@ static int recv_all(struct pgt *t, int n, struct bf_err *err)
 		else
 			PQclear(r);
 	}
-	PQexitPipelineMode(t->c);
-	if (bad || !ok)
-		return pg_fail(t, bad, err);
-	return 0;
+	if (!ok)
+		t->nseg = 0;  /* nothing more will come */
+	if (!t->nseg)
+		PQexitPipelineMode(t->c);
+	int rc = bad || !ok ? pg_fail(t, bad, err) : 0;
+	if (is_commit)
+		t->commit = rc ? COMMIT_FAILED : COMMIT_NONE;
+	return rc;
 }
 
-/* The answers of a partition's opening statements, sent ahead by pg_begin: read before
- * anything else is asked of the server. */
+/* Reads every answer still due, before anything else is asked of the server. Returns the
+ * first error; the rest are read all the same. */
 static int settle(struct pgt *t, struct bf_err *err)
 {
-	int n = t->pending;
-	if (!n)
-		return 0;
-	t->pending = 0;
-	return recv_all(t, n, err);
-}
-
-static int run_all(struct pgt *t, const struct pstmt *st, int n, struct bf_err *err)
-{
-	int rc = settle(t, err);
-	if (!rc)
-		rc = send_all(t, st, n, err);
-	return rc ? rc : recv_all(t, n, err);
+	int rc = 0;
+	while (t->nseg) {
+		struct bf_err e = { 0 };
+		int r = recv_seg(t, rc ? &e : err);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
 }
 
 static void qname(struct pgt *t, struct bf_buf *q, const char *name)
@@ -422,11 +440,10 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 		st[i + 2].np = 2;
 		st[i + 2].params = p;
 	}
-	/* sent, not waited for: the answers are read when the partition's first COPY data
-	 * goes out, so that parsing the first rows overlaps the round trip */
-	int rc = settle(t, err);
-	if (!rc && !(rc = send_all(t, st, (int)n + 2, err)))
-		t->pending = (int)n + 2;
+	/* sent, not waited for (behind the previous partition's commit, if that is still
+	 * unanswered): the answers are read when the partition's first COPY data goes out, so
+	 * that parsing the first rows overlaps the round trip */
+	int rc = send_seg(t, st, (int)n + 2, 0, err);
 	for (size_t i = 0; i < n; i++)
 		free(sql[i]);
 	free(sql);
@@ -893,31 +910,52 @@ static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 	return 0;
 }
 
+/* A partition's commit is sent, not waited for: its answer is read with the next
+ * partition's opening statements (pg_pending, pg_confirm). */
 static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
 {
 	struct pgt *t = (struct pgt *)bt;
 	int rc = end_copy(t, err);
 	if (rc)
 		return rc;
-	if (p->date) {
-		char rows[24], quar[24];
-		snprintf(rows, sizeof rows, "%lld", p->rows);
-		snprintf(quar, sizeof quar, "%lld", p->quarantined);
-		const char *v[7] = { p->location, p->date, p->source, rows, quar, p->status, p->state_json };
-		bf_buf_reset(&t->sql);
-		bf_buf_adds(&t->sql, "INSERT INTO ");
-		qname(t, &t->sql, "_bf_loads");
-		bf_buf_adds(&t->sql, " (location, date, source, rows, quarantined, status, state, loaded_at)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (location, date) DO UPDATE SET"
-			    " source = EXCLUDED.source, rows = EXCLUDED.rows, quarantined = EXCLUDED.quarantined,"
-			    " status = EXCLUDED.status, state = EXCLUDED.state, loaded_at = EXCLUDED.loaded_at");
-		const struct pstmt st[2] = { { t->sql.p, 7, v }, { "COMMIT", 0, NULL } };
-		rc = run_all(t, st, 2, err);
-	} else {
-		rc = run(t, "COMMIT", 0, NULL, err);
-	}
 	t->in_txn = 0;
-	return rc;
+	if (!p->date)
+		return run(t, "COMMIT", 0, NULL, err);
+	char rows[24], quar[24];
+	snprintf(rows, sizeof rows, "%lld", p->rows);
+	snprintf(quar, sizeof quar, "%lld", p->quarantined);
+	const char *v[7] = { p->location, p->date, p->source, rows, quar, p->status, p->state_json };
+	bf_buf_reset(&t->sql);
+	bf_buf_adds(&t->sql, "INSERT INTO ");
+	qname(t, &t->sql, "_bf_loads");
+	bf_buf_adds(&t->sql, " (location, date, source, rows, quarantined, status, state, loaded_at)"
+		    " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (location, date) DO UPDATE SET"
+		    " source = EXCLUDED.source, rows = EXCLUDED.rows, quarantined = EXCLUDED.quarantined,"
+		    " status = EXCLUDED.status, state = EXCLUDED.state, loaded_at = EXCLUDED.loaded_at");
+	const struct pstmt st[2] = { { t->sql.p, 7, v }, { "COMMIT", 0, NULL } };
+	return send_seg(t, st, 2, 1, err);
+}
+
+static int pg_pending(struct bf_target *bt)
+{
+	return ((struct pgt *)bt)->commit == COMMIT_SENT;
+}
+
+/* Waits for the last commit's answer only (what was sent after it stays pending). */
+static int pg_confirm(struct bf_target *bt, struct bf_err *err)
+{
+	struct pgt *t = (struct pgt *)bt;
+	int rc = 0;
+	while (t->commit == COMMIT_SENT && t->nseg) {
+		struct bf_err e = { 0 };
+		int r = recv_seg(t, rc ? &e : err);
+		if (!rc)
+			rc = r;
+	}
+	if (t->commit == COMMIT_NONE)
+		return 0;
+	t->commit = COMMIT_FAILED; /* or its answer was lost with the connection */
+	return rc ? rc : bf_fail(err, BF_EUNAVAIL, t->base.display, "connection lost: the commit was not answered");
 }
 
 static void pg_rollback(struct bf_target *bt)
@@ -968,6 +1006,7 @@ static void pg_close(struct bf_target *bt)
 
 static const struct bf_target_ops pg_ops = {
 	"postgresql", pg_schema, pg_begin, pg_record, pg_commit, pg_rollback, pg_close,
+	pg_pending, pg_confirm,
 };
 
 /* A password in the URL would be visible in ps and logs: refused. */

@@ -194,4 +194,68 @@ test_expect_success PG 'a table column of another type than the stream gets text
 	test "$(psql -X -At -c "select i || chr(32) || n::text || chr(32) || pg_typeof(n)::text from other")" = "42 1.50 numeric"
 '
 
+# until: CMD succeeds (up to 10 s)
+until_ok() {
+	for _ in $(seq 1 500); do
+		eval "$1" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+test_expect_success PG 'a committed date is marked while the input waits; a crash before the mark is redone once' '
+	ROWS=300 gen 55 2024-07-01 2024-07-02 >two.ndjson &&
+	BF_STATE=clean55.db bf-load --target "$BF_PG_URL" --pg-schema clean55 <two.ndjson >/dev/null &&
+	pgsum clean55 >expect &&
+	head -n 302 two.ndjson >day1 &&
+	tail -n +303 two.ndjson >day2 &&
+	rm -f in55 lock55 && mkfifo in55 lock55 &&
+	{ bf-load --target "$BF_PG_URL" --pg-schema s55 <in55 >out55 2>err55 & } &&
+	pid=$! &&
+	exec 7>in55 &&
+	cat day1 >&7 &&
+	# the input waits: the first date is marked and its STATE passed on meanwhile
+	until_ok "test -s out55" &&
+	grep -q "\"date\":\"2024-07-01\"" out55 &&
+	test "$(sqlite3 "$BF_STATE" "select status from partitions where location = \"55\" and date = \"2024-07-01\"")" = loaded &&
+	# the state file locked: the second date gets committed but cannot be marked
+	{ sqlite3 "$BF_STATE" <lock55 >lockout 2>&1 & } &&
+	lockpid=$! &&
+	exec 9>lock55 &&
+	echo "BEGIN IMMEDIATE; SELECT 1;" >&9 &&
+	until_ok "test -s lockout" &&
+	test_must_fail sqlite3 "$BF_STATE" "BEGIN IMMEDIATE" 2>/dev/null &&
+	cat day2 >&7 &&
+	until_ok "test \"\$(psql -X -At -c \"select count(*) from s55._bf_loads where date = \\\$\\\$2024-07-02\\\$\\\$\")\" = 1" &&
+	kill -9 $pid &&
+	{ wait $pid || true; } &&
+	exec 7>&- 9>&- &&
+	{ wait $lockpid || true; } &&
+	test_line_count = 1 out55 &&
+	test "$(psql -X -At -c "select count(*) from s55.orders where _bf_date = \$\$2024-07-02\$\$")" = 300 &&
+	test "$(sqlite3 "$BF_STATE" "select count(*) from partitions where location = \"55\" and date = \"2024-07-02\" and status = \"loaded\"")" = 0 &&
+	bf-load --target "$BF_PG_URL" --pg-schema s55 <two.ndjson >out55b &&
+	test_line_count = 2 out55b &&
+	pgsum s55 >got &&
+	test_cmp expect got &&
+	test "$(psql -X -At -c "select count(*) from s55._bf_loads")" = 2 &&
+	test "$(sqlite3 "$BF_STATE" "select count(*) from partitions where location = \"55\" and status = \"loaded\"")" = 2
+'
+
+test_expect_success PG 'a commit refused by the server: that date is neither loaded nor marked, the one before is' '
+	ROWS=300 gen 66 2024-07-01 >d1.ndjson &&
+	bf-load --target "$BF_PG_URL" --pg-schema s66 <d1.ndjson >/dev/null &&
+	psql -X -q -c "CREATE FUNCTION s66.refuse() RETURNS trigger LANGUAGE plpgsql AS \$f\$ BEGIN IF NEW._bf_date = DATE \$\$2024-07-02\$\$ THEN RAISE EXCEPTION \$\$refused at commit\$\$; END IF; RETURN NULL; END \$f\$" &&
+	psql -X -q -c "CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON s66.orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION s66.refuse()" &&
+	sqlite3 "$BF_STATE" "delete from partitions where location = \"66\"" &&
+	ROWS=300 gen 66 2024-07-01 2024-07-02 2024-07-03 >d3.ndjson &&
+	test_must_fail bf-load --target "$BF_PG_URL" --pg-schema s66 <d3.ndjson >out66 2>err66 &&
+	grep "refused at commit" err66 &&
+	test_line_count = 1 out66 &&
+	grep -q "\"date\":\"2024-07-01\"" out66 &&
+	test "$(psql -X -At -c "select _bf_date || chr(32) || count(*) from s66.orders group by _bf_date order by _bf_date")" = "2024-07-01 300" &&
+	test "$(psql -X -At -c "select date from s66._bf_loads")" = 2024-07-01 &&
+	test "$(sqlite3 "$BF_STATE" "select date || \" \" || status from partitions where location = \"66\"")" = "2024-07-01 loaded"
+'
+
 test_done
