@@ -429,7 +429,6 @@ static void drop_held(struct loop *l)
 	free_quar(h->q, h->nq);
 	cJSON_Delete(h->msg);
 	memset(h, 0, sizeof *h);
-	l->in->before_wait = NULL;
 }
 
 /* The held partition's commit was answered: mark it and pass its STATE on. */
@@ -461,9 +460,12 @@ static int confirm_held(struct loop *l, struct bf_err *err)
 	return finish_held(l, err);
 }
 
-static int confirm_before_wait(void *ctx, struct bf_err *err)
+/* Before the input is waited for: nothing held back by the target or by the loader. */
+static int before_wait(void *ctx, struct bf_err *err)
 {
-	return confirm_held(ctx, err);
+	struct loop *l = ctx;
+	int rc = l->t->ops->flush ? l->t->ops->flush(l->t, err) : 0;
+	return rc ? rc : confirm_held(l, err);
 }
 
 static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
@@ -560,11 +562,8 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	cJSON_ReplaceItemInObjectCaseSensitive(h->msg, "value", cJSON_Parse(json));
 	cJSON_free(json);
 	close_part(l);
-	if (l->t->ops->pending && l->t->ops->pending(l->t)) {
-		l->in->before_wait = confirm_before_wait;
-		l->in->wait_ctx = l;
+	if (l->t->ops->pending && l->t->ops->pending(l->t))
 		return 0;
-	}
 	return finish_held(l, err);
 }
 
@@ -638,6 +637,10 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	    (rc = bf_state_run_begin(l.st, "load", o->args, err)) ||
 	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)))
 		goto done;
+	if (l.t->ops->pending || l.t->ops->flush) {
+		in.before_wait = before_wait;
+		in.wait_ctx = &l;
+	}
 	while ((rc = bf_lines_next(&in, &line, &len, err)) == 1) {
 		if ((rc = bf_msg_parse(line, len, in.lineno, where, 0, &m, err)))
 			break;
@@ -650,7 +653,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 		bf_msg_clear(&m);
 		if (rc)
 			break;
-		if (l.held.on && !l.t->ops->pending(l.t) && (rc = finish_held(&l, err)))
+		if (l.held.on && l.t->ops->pending && !l.t->ops->pending(l.t) && (rc = confirm_held(&l, err)))
 			break;
 		bf_progress_show(&l.prog, 0, "%lld partitions, %lld rows loaded", l.parts, l.total_rows);
 	}

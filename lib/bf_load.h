@@ -69,6 +69,8 @@ struct bf_target_ops {
 	 * the commit is returned by whichever call read it, and by confirm(). */
 	int (*pending)(struct bf_target *t);
 	int (*confirm)(struct bf_target *t, struct bf_err *err);
+	/* Optional: sends what the target holds, when the loader is about to wait for input. */
+	int (*flush)(struct bf_target *t, struct bf_err *err);
 };
 
 struct bf_target {

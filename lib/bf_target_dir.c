@@ -389,7 +389,7 @@ static void dir_close(struct bf_target *bt)
 
 static const struct bf_target_ops dir_ops = {
 	"dir", dir_schema, dir_begin, dir_record, dir_commit, dir_rollback, dir_close,
-	NULL, NULL,
+	NULL, NULL, NULL,
 };
 
 int bf_target_dir_open(const char *path, struct bf_target **out, struct bf_err *err)

@@ -14,6 +14,7 @@
 #include "bf_buf.h"
 #include "bf_exit.h"
 #include "bf_load.h"
+#include "bf_pgconn.h"
 #include "bf_sql.h"
 
 struct pstream {
@@ -26,11 +27,9 @@ struct pstream {
 	size_t ncols;
 };
 
-#define MAX_SEG 4
-
 struct pgt {
 	struct bf_target base;
-	PGconn *c;
+	struct bf_pgconn k;
 	char *schema;
 	struct pstream *s;
 	size_t ns;
@@ -38,151 +37,15 @@ struct pgt {
 	size_t ntables;
 	struct bf_buf sql, copy;
 	int copying;               /* index + 1 of the stream being copied, 0 if none */
-	int copy_open;             /* its COPY command was sent (it waits for the first chunk) */
-	struct { int n, commit; } seg[MAX_SEG]; /* pipeline segments sent, not yet answered */
-	int nseg;
-	enum { COMMIT_NONE, COMMIT_SENT, COMMIT_FAILED } commit; /* of the last partition */
 	int copy_bin;              /* that COPY is in binary format */
 	int text_only;             /* this partition fell back to text COPY */
 	size_t chunk;              /* send the COPY data when it reaches this size */
-	int in_txn;
+	unsigned rows;             /* rows put in the COPY buffer, for polling */
 };
-
-static int code_of(struct pgt *t, const PGresult *r)
-{
-	if (PQstatus(t->c) == CONNECTION_BAD)
-		return BF_EUNAVAIL;
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	if (!st)
-		return BF_EUNAVAIL;
-	if (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3))
-		return BF_EUNAVAIL;
-	if (!strncmp(st, "28", 2) || !strcmp(st, "42501"))
-		return BF_ENOPERM;
-	if (!strncmp(st, "40", 2) || !strcmp(st, "55P03") || !strcmp(st, "57014"))
-		return BF_ETEMP;
-	if (!strncmp(st, "22", 2) || !strncmp(st, "23", 2))
-		return BF_EDATA;
-	if (!strncmp(st, "53", 2))
-		return BF_EOS;
-	return BF_ESOFTWARE;
-}
-
-static int pg_fail(struct pgt *t, PGresult *r, struct bf_err *err)
-{
-	int code = code_of(t, r);
-	const char *m = r ? PQresultErrorMessage(r) : NULL;
-	if (!m || !*m)
-		m = PQerrorMessage(t->c);
-	int n = (int)strlen(m);
-	while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-		n--;
-	bf_fail(err, code, t->base.display, "%s%.*s", code == BF_EUNAVAIL ? "connection lost: " : "", n, m);
-	PQclear(r);
-	return code;
-}
-
-static int settle(struct pgt *t, struct bf_err *err);
 
 static int run(struct pgt *t, const char *sql, int np, const char *const *params, struct bf_err *err)
 {
-	int rc = settle(t, err);
-	if (rc)
-		return rc;
-	PGresult *r = np ? PQexecParams(t->c, sql, np, NULL, params, NULL, NULL, 0) : PQexec(t->c, sql);
-	ExecStatusType s = PQresultStatus(r);
-	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-		return pg_fail(t, r, err);
-	PQclear(r);
-	return 0;
-}
-
-/* Statements sent together in one round trip (libpq pipeline mode): each waiting for the
- * previous one's answer cost a wake-up of each side per statement, partition after
- * partition. A segment is statements up to a sync point; after an error the server skips
- * the rest of its segment. Segments are sent without waiting and answered in order. */
-struct pstmt {
-	const char *sql;
-	int np;
-	const char *const *params;
-};
-
-/* Sends the statements and a sync; their answers are read by settle (or confirm). */
-static int send_seg(struct pgt *t, const struct pstmt *st, int n, int is_commit, struct bf_err *err)
-{
-	if (t->nseg == MAX_SEG) {
-		int rc = settle(t, err);
-		if (rc)
-			return rc;
-	}
-	if (PQpipelineStatus(t->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(t->c) != 1)
-		return pg_fail(t, NULL, err);
-	int ok = 1;
-	for (int i = 0; i < n && ok; i++)
-		ok = PQsendQueryParams(t->c, st[i].sql, st[i].np, NULL, st[i].params, NULL, NULL, 0) == 1;
-	if (ok)
-		ok = PQpipelineSync(t->c) == 1 && PQflush(t->c) == 0;
-	if (!ok) {
-		if (!t->nseg)
-			PQexitPipelineMode(t->c);
-		return pg_fail(t, NULL, err);
-	}
-	t->seg[t->nseg].n = n;
-	t->seg[t->nseg].commit = is_commit;
-	t->nseg++;
-	if (is_commit)
-		t->commit = COMMIT_SENT;
-	return 0;
-}
-
-/* Reads the answers of the oldest segment up to its sync point. */
-static int recv_seg(struct pgt *t, struct bf_err *err)
-{
-	int n = t->seg[0].n, is_commit = t->seg[0].commit;
-	memmove(t->seg, t->seg + 1, (size_t)--t->nseg * sizeof *t->seg);
-	int ok = 1;
-	PGresult *bad = NULL;
-	int ends = 0;
-	while (ok) {
-		PGresult *r = PQgetResult(t->c);
-		if (!r) {
-			/* one after each statement's results; more means the connection is gone */
-			if (++ends > n || PQstatus(t->c) == CONNECTION_BAD)
-				ok = 0;
-			continue;
-		}
-		ExecStatusType rs = PQresultStatus(r);
-		if (rs == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			break;
-		}
-		if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_PIPELINE_ABORTED && !bad)
-			bad = r;
-		else
-			PQclear(r);
-	}
-	if (!ok)
-		t->nseg = 0;  /* nothing more will come */
-	if (!t->nseg)
-		PQexitPipelineMode(t->c);
-	int rc = bad || !ok ? pg_fail(t, bad, err) : 0;
-	if (is_commit)
-		t->commit = rc ? COMMIT_FAILED : COMMIT_NONE;
-	return rc;
-}
-
-/* Reads every answer still due, before anything else is asked of the server. Returns the
- * first error; the rest are read all the same. */
-static int settle(struct pgt *t, struct bf_err *err)
-{
-	int rc = 0;
-	while (t->nseg) {
-		struct bf_err e = { 0 };
-		int r = recv_seg(t, rc ? &e : err);
-		if (!rc)
-			rc = r;
-	}
-	return rc;
+	return bf_pgconn_exec(&t->k, sql, np, params, NULL, err);
 }
 
 static void qname(struct pgt *t, struct bf_buf *q, const char *name)
@@ -226,17 +89,15 @@ static int has_col(void *ctx, const char *name)
 
 static int load_cols(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
-	int rc = settle(t, err);
-	if (rc)
-		return rc;
 	struct bf_buf q = BF_BUF_INIT;
 	qname(t, &q, s->name);
 	const char *p[1] = { q.p };
-	PGresult *r = PQexecParams(t->c, "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass($1)"
-				   " AND attnum > 0 AND NOT attisdropped ORDER BY attnum", 1, NULL, p, NULL, NULL, 0);
+	PGresult *r = NULL;
+	int rc = bf_pgconn_exec(&t->k, "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = to_regclass($1)"
+				" AND attnum > 0 AND NOT attisdropped ORDER BY attnum", 1, p, &r, err);
 	bf_buf_free(&q);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_fail(t, r, err);
+	if (rc)
+		return rc;
 	free_cols(s);
 	int n = PQntuples(r);
 	s->cols = bf_xcalloc((size_t)n + 1, sizeof *s->cols);
@@ -251,9 +112,6 @@ static int load_cols(struct pgt *t, struct pstream *s, struct bf_err *err)
 
 static int read_tables(struct pgt *t, struct bf_err *err)
 {
-	int rc = settle(t, err);
-	if (rc)
-		return rc;
 	for (size_t i = 0; i < t->ntables; i++)
 		free(t->tables[i]);
 	t->ntables = 0;
@@ -261,9 +119,10 @@ static int read_tables(struct pgt *t, struct bf_err *err)
 	bf_buf_adds(&t->sql, "SELECT stream FROM ");
 	qname(t, &t->sql, "_bf_streams");
 	bf_buf_adds(&t->sql, " ORDER BY stream");
-	PGresult *r = PQexec(t->c, t->sql.p);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_fail(t, r, err);
+	PGresult *r = NULL;
+	int rc = bf_pgconn_exec(&t->k, t->sql.p, 0, NULL, &r, err);
+	if (rc)
+		return rc;
 	for (int i = 0; i < PQntuples(r); i++) {
 		t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
 		t->tables[t->ntables++] = bf_xstrdup(PQgetvalue(r, i, 0));
@@ -272,40 +131,20 @@ static int read_tables(struct pgt *t, struct bf_err *err)
 	return 0;
 }
 
-static int open_copy(struct pgt *t, struct bf_err *err);
-
-/* Ends a running COPY; returns 0 or a code. */
+/* Ends a running COPY: its data goes out (once it is open), its result is read later. */
 static int end_copy(struct pgt *t, struct bf_err *err)
 {
 	if (!t->copying)
 		return 0;
-	int rc = open_copy(t, err);
 	t->copying = 0;
-	t->copy_open = 0;
-	if (rc) {
-		t->copy_bin = 0;
-		bf_buf_reset(&t->copy);
-		return rc;
-	}
-	if (t->copy_bin)
+	int rc = bf_pgconn_copy_open(&t->k, err);
+	if (!rc && t->copy_bin)
 		bf_buf_add(&t->copy, "\377\377", 2); /* the trailer: a field count of -1 */
+	if (!rc)
+		rc = bf_pgconn_copy_put(&t->k, t->copy.p, t->copy.len, 1, err);
 	t->copy_bin = 0;
-	int ok = 1;
-	if (t->copy.len && PQputCopyData(t->c, t->copy.p, (int)t->copy.len) != 1)
-		ok = 0;
 	bf_buf_reset(&t->copy);
-	if (ok && PQputCopyEnd(t->c, NULL) != 1)
-		ok = 0;
-	PGresult *r, *bad = NULL;
-	while ((r = PQgetResult(t->c))) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && !bad)
-			bad = r;
-		else
-			PQclear(r);
-	}
-	if (bad || !ok)
-		return pg_fail(t, bad, err);
-	return 0;
+	return rc;
 }
 
 static int make_views(struct pgt *t, struct pstream *s, struct bf_err *err)
@@ -412,13 +251,12 @@ static int pg_schema(struct bf_target *bt, const struct bf_stream_def *def, stru
 static int pg_begin(struct bf_target *bt, const char *loc, const char *date, struct bf_err *err)
 {
 	struct pgt *t = (struct pgt *)bt;
-	t->in_txn = 1;
 	t->text_only = 0;
 	if (!date)
 		return run(t, "BEGIN", 0, NULL, err);
 	const char *p[2] = { date, loc };
 	size_t n = t->ntables + 1;
-	struct pstmt *st = bf_xcalloc(n + 2, sizeof *st);
+	struct bf_pgconn_stmt *st = bf_xcalloc(n + 2, sizeof *st);
 	char **sql = bf_xcalloc(n, sizeof *sql);
 	st[0].sql = "BEGIN";
 	/* two loads of the same partition at once wait for each other */
@@ -440,10 +278,9 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 		st[i + 2].np = 2;
 		st[i + 2].params = p;
 	}
-	/* sent, not waited for (behind the previous partition's commit, if that is still
-	 * unanswered): the answers are read when the partition's first COPY data goes out, so
-	 * that parsing the first rows overlaps the round trip */
-	int rc = send_seg(t, st, (int)n + 2, 0, err);
+	/* queued behind the previous partition's commit, not waited for: the rows are read
+	 * meanwhile, and their COPY opens once the answers came */
+	int rc = bf_pgconn_send(&t->k, st, (int)n + 2, 0, err);
 	for (size_t i = 0; i < n; i++)
 		free(sql[i]);
 	free(sql);
@@ -836,45 +673,55 @@ static int put_row_bin(struct bf_buf *b, const struct bf_row *r)
 /* ---- the COPY of a partition ---- */
 
 /* COPY data goes out in chunks: a small first one gets the server working early in each
- * partition, then large ones (many small ones cost the server more CPU) */
+ * COPY, then large ones (many small ones cost the server more CPU). Until the COPY is
+ * open (the answers to what was sent before it came), up to LOOKAHEAD bytes of rows are
+ * held, so that reading them overlaps the server's work on what came before. */
 #define CHUNK_FIRST (32u << 10)
 #define CHUNK (256u << 10)
+#define LOOKAHEAD (1u << 20)
+#define POLL_ROWS 16u
 
-/* Sets up the COPY of stream s; the command itself goes out with the first data
- * (open_copy), after the answers of the partition's opening statements. */
+/* Sets up the COPY of stream s; the command goes out once what is queued before it was
+ * answered. Its column list is the stream's now: a change of it ends this COPY first. */
 static void start_copy(struct pgt *t, struct pstream *s)
 {
+	const struct bf_stream_def *d = s->def;
 	t->copying = (int)(s - t->s) + 1;
-	t->copy_open = 0;
 	t->copy_bin = !t->text_only && stream_binary(s);
 	t->chunk = CHUNK_FIRST;
 	if (t->copy_bin) /* signature, flags, header extension length */
 		bf_buf_add(&t->copy, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
-}
-
-static int open_copy(struct pgt *t, struct bf_err *err)
-{
-	if (!t->copying || t->copy_open)
-		return 0;
-	int rc = settle(t, err);
-	if (rc)
-		return rc;
-	const struct bf_stream_def *d = t->s[t->copying - 1].def;
 	bf_buf_reset(&t->sql);
 	bf_buf_adds(&t->sql, "COPY ");
-	qname(t, &t->sql, t->s[t->copying - 1].name);
+	qname(t, &t->sql, s->name);
 	bf_buf_adds(&t->sql, " (");
 	for (size_t i = 0; i < d->ncols; i++) {
 		bf_buf_adds(&t->sql, i ? ", " : "");
 		bf_sql_ident(&t->sql, d->cols[i].name);
 	}
 	bf_buf_adds(&t->sql, t->copy_bin ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN");
-	PGresult *r = PQexec(t->c, t->sql.p);
-	if (PQresultStatus(r) != PGRES_COPY_IN)
-		return pg_fail(t, r, err);
-	PQclear(r);
-	t->copy_open = 1;
-	return 0;
+	bf_pgconn_want_copy(&t->k, t->sql.p);
+}
+
+/* Sends the held COPY data when the COPY is open and there is enough of it; waits for
+ * the COPY to open only when LOOKAHEAD bytes are held. */
+static int flush_copy(struct pgt *t, struct bf_err *err)
+{
+	int rc = 0;
+	if (t->k.phase != BF_PGC_COPY_IN) {
+		if (t->copy.len >= LOOKAHEAD)
+			rc = bf_pgconn_copy_open(&t->k, err);
+		else if (++t->rows % POLL_ROWS == 0)
+			rc = bf_pgconn_poll(&t->k, err);
+		if (rc || t->k.phase != BF_PGC_COPY_IN)
+			return rc;
+	}
+	if (t->copy.len < t->chunk)
+		return 0;
+	rc = bf_pgconn_copy_put(&t->k, t->copy.p, t->copy.len, 0, err);
+	bf_buf_reset(&t->copy);
+	t->chunk = CHUNK;
+	return rc;
 }
 
 static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
@@ -899,26 +746,17 @@ static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 	}
 	if (!t->copy_bin)
 		put_row_text(&t->copy, r);
-	if (t->copy.len >= t->chunk) {
-		if ((rc = open_copy(t, err)))
-			return rc;
-		if (PQputCopyData(t->c, t->copy.p, (int)t->copy.len) != 1)
-			return pg_fail(t, NULL, err);
-		bf_buf_reset(&t->copy);
-		t->chunk = CHUNK;
-	}
-	return 0;
+	return flush_copy(t, err);
 }
 
-/* A partition's commit is sent, not waited for: its answer is read with the next
- * partition's opening statements (pg_pending, pg_confirm). */
+/* A partition's commit is queued, not waited for: its answer is read while the next
+ * partition's rows are (pg_pending, pg_confirm). */
 static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
 {
 	struct pgt *t = (struct pgt *)bt;
 	int rc = end_copy(t, err);
 	if (rc)
 		return rc;
-	t->in_txn = 0;
 	if (!p->date)
 		return run(t, "COMMIT", 0, NULL, err);
 	char rows[24], quar[24];
@@ -932,54 +770,45 @@ static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct 
 		    " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (location, date) DO UPDATE SET"
 		    " source = EXCLUDED.source, rows = EXCLUDED.rows, quarantined = EXCLUDED.quarantined,"
 		    " status = EXCLUDED.status, state = EXCLUDED.state, loaded_at = EXCLUDED.loaded_at");
-	const struct pstmt st[2] = { { t->sql.p, 7, v }, { "COMMIT", 0, NULL } };
-	return send_seg(t, st, 2, 1, err);
+	const struct bf_pgconn_stmt st[2] = { { t->sql.p, 7, v }, { "COMMIT", 0, NULL } };
+	return bf_pgconn_send(&t->k, st, 2, 1, err);
 }
 
 static int pg_pending(struct bf_target *bt)
 {
-	return ((struct pgt *)bt)->commit == COMMIT_SENT;
+	return bf_pgconn_commit_pending(&((struct pgt *)bt)->k);
 }
 
-/* Waits for the last commit's answer only (what was sent after it stays pending). */
 static int pg_confirm(struct bf_target *bt, struct bf_err *err)
 {
+	return bf_pgconn_confirm(&((struct pgt *)bt)->k, err);
+}
+
+/* The loader waits for input: the rows held go to the server meanwhile. */
+static int pg_flush(struct bf_target *bt, struct bf_err *err)
+{
 	struct pgt *t = (struct pgt *)bt;
-	int rc = 0;
-	while (t->commit == COMMIT_SENT && t->nseg) {
-		struct bf_err e = { 0 };
-		int r = recv_seg(t, rc ? &e : err);
-		if (!rc)
-			rc = r;
-	}
-	if (t->commit == COMMIT_NONE)
-		return 0;
-	t->commit = COMMIT_FAILED; /* or its answer was lost with the connection */
-	return rc ? rc : bf_fail(err, BF_EUNAVAIL, t->base.display, "connection lost: the commit was not answered");
+	if (!t->copying)
+		return bf_pgconn_poll(&t->k, err);
+	int rc = bf_pgconn_copy_open(&t->k, err);
+	if (!rc && t->copy.len)
+		rc = bf_pgconn_copy_put(&t->k, t->copy.p, t->copy.len, 0, err);
+	bf_buf_reset(&t->copy);
+	return rc;
 }
 
 static void pg_rollback(struct bf_target *bt)
 {
 	struct pgt *t = (struct pgt *)bt;
 	struct bf_err e = { 0 };
-	settle(t, &e);  /* answers still due: their error is already reported, or moot */
-	if (PQstatus(t->c) == CONNECTION_OK) {
-		if (t->copying && t->copy_open) {
-			PQputCopyEnd(t->c, "rolled back");
-			PGresult *r;
-			while ((r = PQgetResult(t->c)))
-				PQclear(r);
-		}
-		PQclear(PQexec(t->c, "ROLLBACK"));
-	}
-	t->copying = t->copy_open = t->copy_bin = t->text_only = 0;
-	t->in_txn = 0;
+	t->copying = t->copy_bin = t->text_only = 0;
 	bf_buf_reset(&t->copy);
+	bf_pgconn_abort(&t->k);
 	for (size_t i = 0; i < t->ns; i++) {
 		t->s[i].ready = 0;
 		free_cols(&t->s[i]);
 	}
-	if (PQstatus(t->c) == CONNECTION_OK)
+	if (PQstatus(t->k.c) == CONNECTION_OK && !t->k.rc)
 		read_tables(t, &e);
 }
 
@@ -996,7 +825,7 @@ static void pg_close(struct bf_target *bt)
 	for (size_t i = 0; i < t->ntables; i++)
 		free(t->tables[i]);
 	free(t->tables);
-	PQfinish(t->c);
+	bf_pgconn_free(&t->k);
 	bf_buf_free(&t->sql);
 	bf_buf_free(&t->copy);
 	free(t->schema);
@@ -1006,7 +835,7 @@ static void pg_close(struct bf_target *bt)
 
 static const struct bf_target_ops pg_ops = {
 	"postgresql", pg_schema, pg_begin, pg_record, pg_commit, pg_rollback, pg_close,
-	pg_pending, pg_confirm,
+	pg_pending, pg_confirm, pg_flush,
 };
 
 /* A password in the URL would be visible in ps and logs: refused. */
@@ -1034,12 +863,13 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 	t->base.ops = &pg_ops;
 	t->base.display = bf_xstrdup(url);
 	t->schema = bf_xstrdup(o && o->pg_schema ? o->pg_schema : "public");
-	t->c = PQconnectdb(url);
+	bf_pgconn_init(&t->k, PQconnectdb(url), t->base.display);
+	PGconn *c = t->k.c;
 	int rc = 0;
-	if (!t->c || PQstatus(t->c) != CONNECTION_OK) {
-		const char *m = t->c ? PQerrorMessage(t->c) : "out of memory";
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		const char *m = c ? PQerrorMessage(c) : "out of memory";
 		int code = BF_EUNAVAIL;
-		if (t->c && (PQconnectionNeedsPassword(t->c) || strstr(m, "authentication failed") ||
+		if (c && (PQconnectionNeedsPassword(c) || strstr(m, "authentication failed") ||
 			     strstr(m, "no password supplied") || strstr(m, "permission denied")))
 			code = BF_ENOPERM;
 		else if (strstr(m, "invalid") && strstr(m, "URI"))

@@ -547,7 +547,7 @@ static void sq_close(struct bf_target *bt)
 
 static const struct bf_target_ops sqlite_ops = {
 	"sqlite", sq_schema, sq_begin, sq_record, sq_commit, sq_rollback, sq_close,
-	NULL, NULL,
+	NULL, NULL, NULL,
 };
 
 static const char target_ddl[] =

@@ -194,6 +194,37 @@ test_expect_success PG 'a table column of another type than the stream gets text
 	test "$(psql -X -At -c "select i || chr(32) || n::text || chr(32) || pg_typeof(n)::text from other")" = "42 1.50 numeric"
 '
 
+test_expect_success PG 'a new member mid-partition and two streams taking turns in one partition' '
+	cat >mix.awk <<-\EOS &&
+	function rec(stream, body, d, line) {
+		printf "{\"type\":\"RECORD\",\"stream\":\"%s\",\"record\":{%s,\"_bf_date\":\"2024-08-0%d\",\"_bf_location\":\"m\",\"_bf_line\":%d}}\n", stream, body, d, line
+	}
+	BEGIN {
+		print "{\"type\":\"SCHEMA\",\"stream\":\"mix\",\"schema\":{\"properties\":{\"id\":{\"type\":\"integer\"}}}}"
+		print "{\"type\":\"SCHEMA\",\"stream\":\"mix_items\",\"schema\":{\"properties\":{\"n\":{\"type\":\"number\"}}}}"
+		for (d = 1; d <= 2; d++) {
+			for (i = 1; i <= 600; i++) {
+				rec("mix", "\"id\":" i (i >= 10 ? ",\"tip\":\"" i "\"" : ""), d, i + 1)
+				if (i % 50 == 0)
+					for (j = 1; j <= 7; j++)
+						rec("mix_items", "\"n\":\"" j ".5\"", d, i * 10 + j)
+			}
+			printf "{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"s\",\"location\":\"m\",\"date\":\"2024-08-0%d\"}}}\n", d
+		}
+	}
+	EOS
+	awk -f mix.awk >mix.ndjson &&
+	test_line_count = 1372 mix.ndjson &&
+	bf-load --target "$BF_PG_URL" <mix.ndjson >out &&
+	test_line_count = 2 out &&
+	test "$(psql -X -At -c "select _bf_date || chr(32) || count(*) || chr(32) || count(tip) || chr(32) || sum(id) || chr(32) || sum(tip::int) from mix group by _bf_date order by _bf_date")" = "2024-08-01 600 591 180300 180255
+2024-08-02 600 591 180300 180255" &&
+	test "$(psql -X -At -c "select count(*) || chr(32) || sum(n) from mix_items")" = "168 756.0" &&
+	bf-load --target "$BF_PG_URL" <mix.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select count(*) from mix")" = 1200 &&
+	test "$(psql -X -At -c "select count(*) from mix_items")" = 168
+'
+
 # until: CMD succeeds (up to 10 s)
 until_ok() {
 	for _ in $(seq 1 500); do
