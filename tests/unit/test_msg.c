@@ -25,6 +25,24 @@ static int fd_of(const void *data, size_t len)
 	return fd;
 }
 
+/* A before_wait hook: counts its calls, then finishes the line and closes the pipe, or
+ * fails with its code. */
+struct waiter {
+	int calls, wfd, code;
+};
+
+static int on_wait(void *ctx, struct bf_err *err)
+{
+	struct waiter *w = ctx;
+	w->calls++;
+	if (w->code)
+		return bf_fail(err, w->code, "hook", "refused");
+	if (write(w->wfd, "o\n", 2) != 2)
+		return bf_fail(err, BF_EIO, "hook", "write");
+	close(w->wfd);
+	return 0;
+}
+
 /* Reads every line; returns them joined by '|' and the final code in *rc. */
 static char *lines(const char *in, size_t max, int *rc, struct bf_err *err, long *lineno)
 {
@@ -134,6 +152,40 @@ int main(void)
 		close(fd);
 		bf_buf_free(&in);
 		free(s);
+	}
+
+	{
+		/* before_wait: called only when a read would wait, and its error stops the reader */
+		int p[2];
+		struct bf_lines r;
+		char *l;
+		size_t n;
+		if (pipe(p) || write(p[1], "one\ntw", 6) != 6)
+			return 1;
+		struct waiter w = { 0, p[1], 0 };
+		bf_lines_init(&r, p[0], "stdin", 0);
+		r.before_wait = on_wait;
+		r.wait_ctx = &w;
+		rc = bf_lines_next(&r, &l, &n, &err);
+		ok(rc == 1 && !strcmp(l, "one") && w.calls == 0, "before_wait: not called while input is ready");
+		rc = bf_lines_next(&r, &l, &n, &err);
+		ok(rc == 1 && !strcmp(l, "two") && w.calls == 1, "before_wait: called once before a read that would wait");
+		rc = bf_lines_next(&r, &l, &n, &err);
+		ok(rc == 0 && w.calls == 1, "before_wait: not called at end of input");
+		bf_lines_free(&r);
+		close(p[0]);
+		if (pipe(p))
+			return 1;
+		struct waiter f = { 0, p[1], BF_EUNAVAIL };
+		bf_lines_init(&r, p[0], "stdin", 0);
+		r.before_wait = on_wait;
+		r.wait_ctx = &f;
+		rc = bf_lines_next(&r, &l, &n, &err);
+		ok(rc == BF_EUNAVAIL && f.calls == 1 && strstr(err.msg, "refused"),
+		   "before_wait: its error is the reader's (%s)", err.msg);
+		bf_lines_free(&r);
+		close(p[0]);
+		close(p[1]);
 	}
 
 	/* messages */
