@@ -19,17 +19,26 @@ mkdrop() {
 test_expect_success 'setup' '
 	mkdrop src 20 &&
 	mkdir fake &&
-	printf "#!/bin/sh\nsleep \${SLOW:-1}\nexec \"%s/bf-load\" \"\$@\"\n" "$BF_BUILD" >fake/bf-load &&
+	printf "#!/bin/sh\n: >\"%s/started.\$\$\"\nsleep \${SLOW:-1}\nexec \"%s/bf-load\" \"\$@\"\n" "$PWD" "$BF_BUILD" >fake/bf-load &&
 	chmod +x fake/bf-load
 '
 
 loaded() { sqlite3 state.db "select count(distinct date) from partitions where status = 'loaded'"; }
 
+# until N slow bf-loads have started (each leaves a started.PID file), up to 20 s
+wait_started() {
+	for _ in $(seq 1 400); do
+		test "$(find . -maxdepth 1 -name "started.*" | wc -l)" -ge "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 test_expect_success 'first SIGTERM: running dates finish, no new ones start, exit 75' '
+	rm -f started.* &&
 	{ SLOW=1 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--log sig1.json 2>err1 & pid=$!; } &&
-	wait_for_file state.db &&
-	sleep 0.5 &&
+	wait_started 2 &&
 	kill -TERM $pid &&
 	test_expect_code 75 wait $pid &&
 	jq -e ".summary.successful == 2 and .summary.failed == 0 and .exit_code == 75" sig1.json &&
@@ -39,9 +48,10 @@ test_expect_success 'first SIGTERM: running dates finish, no new ones start, exi
 '
 
 test_expect_success 'first signal with --grace: running dates are stopped and marked interrupted' '
+	rm -f started.* &&
 	{ SLOW=3 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--grace 0.2 --log sig2.json 2>err2 & pid=$!; } &&
-	sleep 0.7 &&
+	wait_started 2 &&
 	kill -INT $pid &&
 	test_expect_code 75 wait $pid &&
 	jq -e ".summary.interrupted == 2 and (.interrupted_dates | length) == 2" sig2.json &&
@@ -50,9 +60,10 @@ test_expect_success 'first signal with --grace: running dates are stopped and ma
 '
 
 test_expect_success 'a second signal stops at once' '
+	rm -f started.* &&
 	{ SLOW=5 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
 		--log sig3.json 2>err3 & pid=$!; } &&
-	sleep 0.7 &&
+	wait_started 2 &&
 	kill -INT $pid && sleep 0.2 && kill -INT $pid &&
 	start=$(date +%s) &&
 	test_expect_code 75 wait $pid &&
