@@ -7,7 +7,8 @@
  *
  * The first error sticks: every later call returns it (the transaction is lost anyway).
  * Exit codes: 69 for a lost connection or a server going away, 77 for permissions, 75
- * for serialization/lock failures, 65 for data the server refused, 70 otherwise. */
+ * for serialization/lock failures and cancels, 65 for data the server refused, 71 for
+ * the server out of resources, 70 otherwise. */
 #ifndef BF_PGCONN_H
 #define BF_PGCONN_H
 

@@ -3,7 +3,8 @@
  * (binary format; text for what the binary path does not take) in one transaction that
  * also records it in _bf_loads. The URL never carries a password: libpq takes it from
  * PGPASSWORD or the .pgpass file. A lost connection is BF_EUNAVAIL (69): the open
- * partition is rolled back by the server. */
+ * partition is rolled back by the server. The connection is driven by bf_pgconn: a
+ * partition's commit is answered while the next partition's rows are read. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
