@@ -30,7 +30,11 @@ check_refused() {
 	grep "refused link passwd.csv" "$err" &&
 	grep "refused link climb.csv" "$err" &&
 	grep "refused link dangling.csv" "$err" &&
-	grep "refused link L2" "$err"
+	grep "refused link L2" "$err" || {
+		echo "check_refused: $out and $err were:"
+		cat "$out" "$err"
+		return 1
+	}
 }
 
 test_expect_success 'setup: a drop with hostile names' '
