@@ -289,4 +289,43 @@ test_expect_success PG 'a commit refused by the server: that date is neither loa
 	test "$(sqlite3 "$BF_STATE" "select date || \" \" || status from partitions where location = \"66\"")" = "2024-07-01 loaded"
 '
 
+test_expect_success PG,HTTPS 'TLS is verified by default for a server not on this machine' '
+	mkdir tls &&
+	(
+		cd tls && umask 077 &&
+		ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes" &&
+		openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj "/CN=bf pg test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null &&
+		openssl req -x509 $ec -keyout wrong.key -out wrong.pem -days 2 -subj "/CN=bf other CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null &&
+		openssl req -new $ec -keyout server.key -out server.csr -subj "/CN=db.test" 2>/dev/null &&
+		echo "subjectAltName = DNS:db.test" >server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -sha256 \
+			-extfile server.ext -out server.pem 2>/dev/null
+	) &&
+	cp tls/server.pem tls/server.key "$PG_SOCKET_DIR/" &&
+	chown --reference="$PG_SOCKET_DIR" "$PG_SOCKET_DIR/server.pem" "$PG_SOCKET_DIR/server.key" &&
+	admin() { psql -X -q -At -h "$PG_SOCKET_DIR" -U "$PG_ADMIN_USER" -d postgres -c "$1"; } &&
+	admin "ALTER SYSTEM SET ssl_cert_file = \$\$$PG_SOCKET_DIR/server.pem\$\$" &&
+	admin "ALTER SYSTEM SET ssl_key_file = \$\$$PG_SOCKET_DIR/server.key\$\$" &&
+	admin "ALTER SYSTEM SET ssl = on" &&
+	admin "SELECT pg_reload_conf()" >/dev/null &&
+	until_ok "test \"\$(admin \"SHOW ssl\")\" = on" &&
+	ROWS=20 gen 88 2024-09-01 >tls.ndjson &&
+	url="postgresql://$PGUSER@db.test:$PGPORT/$PGDATABASE?hostaddr=127.0.0.1" &&
+	test_expect_code 78 bf-load --target "$url" <tls.ndjson 2>err &&
+	grep "root certificate" err && grep "TLS is verified" err &&
+	test_expect_code 78 bf-load --target "$url&sslrootcert=$PWD/tls/wrong.pem" <tls.ndjson 2>err &&
+	grep "certificate verify failed" err &&
+	test_expect_code 78 bf-load --target "postgresql://$PGUSER@other.test:$PGPORT/$PGDATABASE?hostaddr=127.0.0.1&sslrootcert=$PWD/tls/ca.pem" <tls.ndjson 2>err &&
+	grep "does not match host name" err &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$88\$\$")" = 0 &&
+	bf-load --target "$url&sslrootcert=$PWD/tls/ca.pem" <tls.ndjson >out &&
+	test_line_count = 1 out &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$88\$\$")" = 20 &&
+	PGSSLMODE=disable bf-load --target "$url" <tls.ndjson >/dev/null &&
+	bf-load --target "$url&sslmode=require" <tls.ndjson >/dev/null &&
+	test "$(psql -X -At -c "select count(*) from orders where _bf_location = \$\$88\$\$")" = 20
+'
+
 test_done
