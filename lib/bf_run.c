@@ -833,9 +833,12 @@ static void finish_job(struct ctx *c, struct job *j)
 		if (load_status(c, t->iso, t->iso, &err))
 			bf_err_print(&err);
 		t->ms = now - t->t0;
-		/* done, and with --force done again by this run */
+		/* done, and done by this run when it was forced or its pipeline did not succeed (a
+		 * status left by an earlier run, e.g. pending after an interruption, is not this
+		 * pipeline's work) */
+		int mine_needed = c->o->force || k >= 0 || j->interrupted;
 		if ((size_t)t->nrows >= c->nloc && t->nloaded + t->nclosed + t->npending == t->nrows && t->nrows &&
-		    (!c->o->force || t->nmine == t->nrows)) {
+		    (!mine_needed || t->nmine == t->nrows)) {
 			t->st = RS_OK;
 			t->rows = t->loaded_rows;
 			t->closed = t->nclosed == t->nrows;

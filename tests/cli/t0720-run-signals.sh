@@ -59,6 +59,18 @@ test_expect_success 'first signal with --grace: running dates are stopped and ma
 	test "$(sqlite3 state.db "select count(*) from partitions where last_error = '\''interrupted by bf-run'\''")" = 4
 '
 
+test_expect_success 'dates left pending by an interruption are not done when the next pipeline fails before touching them' '
+	mkdir failing &&
+	printf "#!/bin/sh\necho \"bf-extract: src: refused\" >&2\nexit 65\n" >failing/bf-extract &&
+	printf "#!/bin/sh\ncat >/dev/null\n" >failing/bf-load &&
+	chmod +x failing/bf-extract failing/bf-load &&
+	test "$(sqlite3 state.db "select count(*) from partitions where status = '\''pending'\''")" = 4 &&
+	test_expect_code 1 bf-run --source src --target w.db --dates 2024-01-03 2024-01-04 -j 2 --batch-size 1 \
+		--no-closure --no-enrich --exec-path failing --log fail.json 2>errf &&
+	jq -e ".summary.successful == 0 and .summary.failed == 2" fail.json &&
+	test "$(loaded)" = 2
+'
+
 test_expect_success 'a second signal stops at once' '
 	rm -f started.* &&
 	{ SLOW=5 bf-run --source src --target w.db --all -j 2 --batch-size 1 --no-closure --no-enrich --exec-path fake \
