@@ -30,8 +30,7 @@ struct quar {                      /* a refused record, written at the partition
 /* A partition committed in the target whose commit may not be answered yet: it is marked
  * in the state file, and its STATE passed on, only once it is. */
 struct held {
-	int on;
-	char *source, *loc, *date;
+	char *source, *loc, *date; /* date: NULL when nothing is held */
 	const char *status;
 	long long rows, quar;      /* quar: for the state file (upstream + load), -1 unknown */
 	struct quar *q;            /* the records the load refused */
@@ -450,7 +449,7 @@ static int finish_held(struct loop *l, struct bf_err *err)
 /* Waits for the held partition's commit, then finishes it. */
 static int confirm_held(struct loop *l, struct bf_err *err)
 {
-	if (!l->held.on)
+	if (!l->held.date)
 		return 0;
 	int rc = l->t->ops->confirm(l->t, err);
 	if (rc) {
@@ -545,7 +544,6 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	l->parts++;
 	/* held until the commit is answered (at once, for a target that waited for it) */
 	struct held *h = &l->held;
-	h->on = 1;
 	h->source = source ? bf_xstrdup(source) : NULL;
 	h->loc = bf_xstrdup(loc);
 	h->date = bf_xstrdup(date);
@@ -557,9 +555,8 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	l->q = NULL;
 	l->nq = 0;
 	h->ms = bf_mono_ms() - l->t0;
-	/* the STATE line as received, with bf.load added */
+	/* the STATE line as received, with bf.load added (m->value is part of m->root) */
 	h->msg = cJSON_Duplicate(m->root, 1);
-	cJSON_ReplaceItemInObjectCaseSensitive(h->msg, "value", cJSON_Parse(json));
 	cJSON_free(json);
 	close_part(l);
 	if (l->t->ops->pending && l->t->ops->pending(l->t))
@@ -653,12 +650,12 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 		bf_msg_clear(&m);
 		if (rc)
 			break;
-		if (l.held.on && l.t->ops->pending && !l.t->ops->pending(l.t) && (rc = confirm_held(&l, err)))
+		if (l.held.date && !l.t->ops->pending(l.t) && (rc = confirm_held(&l, err)))
 			break;
 		bf_progress_show(&l.prog, 0, "%lld partitions, %lld rows loaded", l.parts, l.total_rows);
 	}
 	bf_progress_done(&l.prog);
-	if (l.held.on) {
+	if (l.held.date) {
 		/* after an error elsewhere, a commit the server confirms is still marked */
 		struct bf_err herr = { 0 };
 		int hrc = confirm_held(&l, rc ? &herr : err);

@@ -6,14 +6,12 @@
 #include "bf_buf.h"
 #include "bf_exit.h"
 
-#define MAX_PARAMS 8
-
 struct bf_pgconn_seg {
 	int n, commit;
 	struct qstmt {
 		char *sql;
 		int np;
-		char *p[MAX_PARAMS];
+		char **p;
 	} *st;
 };
 
@@ -30,6 +28,7 @@ static void free_seg(struct bf_pgconn_seg *s)
 		free(s->st[i].sql);
 		for (int j = 0; j < s->st[i].np; j++)
 			free(s->st[i].p[j]);
+		free(s->st[i].p);
 	}
 	free(s->st);
 }
@@ -54,7 +53,8 @@ void bf_pgconn_free(struct bf_pgconn *k)
 	memset(k, 0, sizeof *k);
 }
 
-int bf_pgconn_code(struct bf_pgconn *k, const PGresult *r)
+/* The exit code for a failed result (NULL: the connection's own error). */
+static int code_of(struct bf_pgconn *k, const PGresult *r)
 {
 	if (PQstatus(k->c) == CONNECTION_BAD)
 		return BF_EUNAVAIL;
@@ -78,7 +78,7 @@ int bf_pgconn_code(struct bf_pgconn *k, const PGresult *r)
 static void fail(struct bf_pgconn *k, PGresult *r)
 {
 	if (!k->rc) {
-		int code = bf_pgconn_code(k, r);
+		int code = code_of(k, r);
 		const char *m = r ? PQresultErrorMessage(r) : NULL;
 		if (!m || !*m)
 			m = PQerrorMessage(k->c);
@@ -310,8 +310,9 @@ int bf_pgconn_send(struct bf_pgconn *k, const struct bf_pgconn_stmt *st, int n, 
 	s->st = bf_xcalloc((size_t)n, sizeof *s->st);
 	for (int i = 0; i < n; i++) {
 		s->st[i].sql = bf_xstrdup(st[i].sql);
-		s->st[i].np = st[i].np < MAX_PARAMS ? st[i].np : MAX_PARAMS;
-		for (int j = 0; j < s->st[i].np; j++)
+		s->st[i].np = st[i].np;
+		s->st[i].p = st[i].np ? bf_xcalloc((size_t)st[i].np, sizeof *s->st[i].p) : NULL;
+		for (int j = 0; j < st[i].np; j++)
 			s->st[i].p[j] = st[i].params[j] ? bf_xstrdup(st[i].params[j]) : NULL;
 	}
 	if (commit)

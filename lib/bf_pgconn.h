@@ -54,9 +54,6 @@ void bf_pgconn_init(struct bf_pgconn *k, PGconn *c, const char *display);
 /* Frees the queue and closes the connection. */
 void bf_pgconn_free(struct bf_pgconn *k);
 
-/* The exit code for a failed result (NULL: the connection's own error). */
-int bf_pgconn_code(struct bf_pgconn *k, const PGresult *r);
-
 /* Queues statements as one segment (copied) and sends what it can without waiting.
  * commit: the segment commits a transaction; bf_pgconn_confirm waits for it. */
 int bf_pgconn_send(struct bf_pgconn *k, const struct bf_pgconn_stmt *st, int n, int commit,

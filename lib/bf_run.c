@@ -828,15 +828,15 @@ static void finish_job(struct ctx *c, struct job *j)
 		else
 			snprintf(line, sizeof line, "%s: %s", stage, how);
 	}
+	/* when forced or when the pipeline did not succeed, a status left by an earlier run
+	 * (e.g. pending after an interruption) is not this pipeline's work */
+	int mine_needed = c->o->force || k >= 0 || j->interrupted;
 	for (size_t i = 0; i < j->n; i++) {
 		struct item *t = &c->it[j->items[i]];
 		if (load_status(c, t->iso, t->iso, &err))
 			bf_err_print(&err);
 		t->ms = now - t->t0;
-		/* done, and done by this run when it was forced or its pipeline did not succeed (a
-		 * status left by an earlier run, e.g. pending after an interruption, is not this
-		 * pipeline's work) */
-		int mine_needed = c->o->force || k >= 0 || j->interrupted;
+		/* done (by this run, see mine_needed) */
 		if ((size_t)t->nrows >= c->nloc && t->nloaded + t->nclosed + t->npending == t->nrows && t->nrows &&
 		    (!mine_needed || t->nmine == t->nrows)) {
 			t->st = RS_OK;

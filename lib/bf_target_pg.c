@@ -892,9 +892,9 @@ static int wants_verify(const char *url)
 	return remote;
 }
 
-static PGconn *connect_to(const char *url)
+static PGconn *connect_to(const char *url, int verify)
 {
-	if (!wants_verify(url))
+	if (!verify)
 		return PQconnectdb(url);
 	const char *const keys[] = { "dbname", "sslmode", NULL };
 	const char *const vals[] = { url, "verify-full", NULL };
@@ -913,7 +913,8 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 	t->base.ops = &pg_ops;
 	t->base.display = bf_xstrdup(url);
 	t->schema = bf_xstrdup(o && o->pg_schema ? o->pg_schema : "public");
-	bf_pgconn_init(&t->k, connect_to(url), t->base.display);
+	int verify = wants_verify(url);
+	bf_pgconn_init(&t->k, connect_to(url, verify), t->base.display);
 	PGconn *c = t->k.c;
 	int rc = 0;
 	if (!c || PQstatus(c) != CONNECTION_OK) {
@@ -924,7 +925,7 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 			code = BF_ENOPERM;
 		else if (strstr(m, "invalid") && strstr(m, "URI"))
 			code = BF_EUSAGE;
-		int tls = c && wants_verify(url) && (strstr(m, "SSL") || strstr(m, "certificate"));
+		int tls = c && verify && (strstr(m, "SSL") || strstr(m, "certificate"));
 		if (tls)
 			code = BF_ECONFIG;
 		int n = (int)strlen(m);

@@ -93,13 +93,10 @@ test_expect_success PG 'a value that does not fit is quarantined, not loaded' '
 '
 
 # wait_copy: until a COPY into orders is running on the server
-wait_copy() {
-	for _ in $(seq 1 500); do
-		test "$(psql -X -At -c "select count(*) from pg_stat_activity where query like \$\$COPY %orders%\$\$ and state = \$\$active\$\$")" -ge 1 && return 0
-		sleep 0.02
-	done
-	return 1
+copy_running() {
+	test "$(psql -X -At -c "select count(*) from pg_stat_activity where query like \$\$COPY %orders%\$\$ and state = \$\$active\$\$")" -ge 1
 }
+wait_copy() { wait_until copy_running; }
 
 test_expect_success PG 'SIGKILL mid-COPY, then a re-run, equals one clean run' '
 	ROWS=3000 gen 42 2024-05-01 2024-05-02 >big.ndjson &&
@@ -225,14 +222,6 @@ test_expect_success PG 'a new member mid-partition and two streams taking turns 
 	test "$(psql -X -At -c "select count(*) from mix_items")" = 168
 '
 
-# until: CMD succeeds (up to 10 s)
-until_ok() {
-	for _ in $(seq 1 500); do
-		eval "$1" && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 test_expect_success PG 'a committed date is marked while the input waits; a crash before the mark is redone once' '
 	ROWS=300 gen 55 2024-07-01 2024-07-02 >two.ndjson &&
@@ -246,7 +235,7 @@ test_expect_success PG 'a committed date is marked while the input waits; a cras
 	exec 7>in55 &&
 	cat day1 >&7 &&
 	# the input waits: the first date is marked and its STATE passed on meanwhile
-	until_ok "test -s out55" &&
+	wait_for_file out55 &&
 	grep -q "\"date\":\"2024-07-01\"" out55 &&
 	test "$(sqlite3 "$BF_STATE" "select status from partitions where location = \"55\" and date = \"2024-07-01\"")" = loaded &&
 	# the state file locked: the second date gets committed but cannot be marked
@@ -254,10 +243,10 @@ test_expect_success PG 'a committed date is marked while the input waits; a cras
 	lockpid=$! &&
 	exec 9>lock55 &&
 	echo "BEGIN IMMEDIATE; SELECT 1;" >&9 &&
-	until_ok "test -s lockout" &&
+	wait_for_file lockout &&
 	test_must_fail sqlite3 "$BF_STATE" "BEGIN IMMEDIATE" 2>/dev/null &&
 	cat day2 >&7 &&
-	until_ok "test \"\$(psql -X -At -c \"select count(*) from s55._bf_loads where date = \\\$\\\$2024-07-02\\\$\\\$\")\" = 1" &&
+	wait_until "test \"\$(psql -X -At -c \"select count(*) from s55._bf_loads where date = \\\$\\\$2024-07-02\\\$\\\$\")\" = 1" &&
 	kill -9 $pid &&
 	{ wait $pid || true; } &&
 	exec 7>&- 9>&- &&
@@ -310,7 +299,7 @@ test_expect_success PG,HTTPS 'TLS is verified by default for a server not on thi
 	admin "ALTER SYSTEM SET ssl_key_file = \$\$$PG_SOCKET_DIR/server.key\$\$" &&
 	admin "ALTER SYSTEM SET ssl = on" &&
 	admin "SELECT pg_reload_conf()" >/dev/null &&
-	until_ok "test \"\$(admin \"SHOW ssl\")\" = on" &&
+	wait_until "test \"\$(admin \"SHOW ssl\")\" = on" &&
 	ROWS=20 gen 88 2024-09-01 >tls.ndjson &&
 	url="postgresql://$PGUSER@db.test:$PGPORT/$PGDATABASE?hostaddr=127.0.0.1" &&
 	test_expect_code 78 bf-load --target "$url" <tls.ndjson 2>err &&

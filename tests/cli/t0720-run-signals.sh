@@ -25,14 +25,8 @@ test_expect_success 'setup' '
 
 loaded() { sqlite3 state.db "select count(distinct date) from partitions where status = 'loaded'"; }
 
-# until N slow bf-loads have started (each leaves a started.PID file), up to 20 s
-wait_started() {
-	for _ in $(seq 1 400); do
-		test "$(find . -maxdepth 1 -name "started.*" | wc -l)" -ge "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# until N slow bf-loads have started (each leaves a started.PID file)
+wait_started() { wait_until "test \"\$(find . -maxdepth 1 -name \"started.*\" | wc -l)\" -ge $1" 20; }
 
 test_expect_success 'first SIGTERM: running dates finish, no new ones start, exit 75' '
 	rm -f started.* &&

@@ -52,7 +52,7 @@
 #	test_done
 # Helpers:
 #	free_port, wait_for_port HOST PORT [SECS], wait_for_port_closed HOST PORT [SECS],
-#	wait_for_file FILE [SECS], sqlite_checksum DB SQL
+#	wait_for_file FILE [SECS], wait_until CMD [SECS], sqlite_checksum DB SQL
 #	start_sshd [DIR], start_pg [DIR], start_https ROOT [DIR]: start a server
 #	(default DIR: $TRASH_DIRECTORY/sshd|pg|https), source its env file into the
 #	script and stop the server when the script ends.

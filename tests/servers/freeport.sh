@@ -7,6 +7,7 @@
 #   wait_for_port_closed HOST PORT [SECS]
 #                                   wait until HOST:PORT refuses connections
 #   wait_for_file FILE [SECS]       wait until FILE exists and is not empty
+#   wait_until CMD [SECS]           wait until the shell command CMD succeeds
 #   close_inherited_fds             close every fd above 2 (use in a subshell
 #                                   before starting a daemon, so that it does
 #                                   not keep the test harness's pipes open)
@@ -106,6 +107,21 @@ wait_for_file() {
 		sleep "$BF_POLL_INTERVAL"
 	done
 	echo "wait_for_file: $file did not appear after ${secs}s" >&2
+	return 1
+}
+
+wait_until() {
+	local cmd=$1 secs=${2:-10} n
+	n=$(_bf_poll_iterations "$secs")
+	while :; do
+		if eval "$cmd"; then
+			return 0
+		fi
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || break
+		sleep "$BF_POLL_INTERVAL"
+	done
+	echo "wait_until: still false after ${secs}s: $cmd" >&2
 	return 1
 }
 
