@@ -65,63 +65,44 @@ _bf_poll_iterations() {
 	awk -v t="$1" -v i="$BF_POLL_INTERVAL" 'BEGIN { n = int(t / i); if (n < 1) n = 1; print n }'
 }
 
-wait_for_port() {
-	local host=$1 port=$2 secs=${3:-10} n
-	n=$(_bf_poll_iterations "$secs")
+# _bf_poll SECS CMD...: runs CMD every BF_POLL_INTERVAL until it succeeds (0) or SECS
+# have passed (1)
+_bf_poll() {
+	local n
+	n=$(_bf_poll_iterations "$1")
+	shift
 	while :; do
-		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-			return 0
-		fi
+		"$@" && return 0
 		n=$((n - 1))
-		[ "$n" -gt 0 ] || break
+		[ "$n" -gt 0 ] || return 1
 		sleep "$BF_POLL_INTERVAL"
 	done
-	echo "wait_for_port: $host:$port does not accept connections after ${secs}s" >&2
+}
+
+_bf_port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+_bf_port_closed() { ! _bf_port_open "$1" "$2"; }
+
+wait_for_port() {
+	_bf_poll "${3:-10}" _bf_port_open "$1" "$2" && return 0
+	echo "wait_for_port: $1:$2 does not accept connections after ${3:-10}s" >&2
 	return 1
 }
 
 wait_for_port_closed() {
-	local host=$1 port=$2 secs=${3:-10} n
-	n=$(_bf_poll_iterations "$secs")
-	while :; do
-		if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-			return 0
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || break
-		sleep "$BF_POLL_INTERVAL"
-	done
-	echo "wait_for_port_closed: $host:$port still accepts connections after ${secs}s" >&2
+	_bf_poll "${3:-10}" _bf_port_closed "$1" "$2" && return 0
+	echo "wait_for_port_closed: $1:$2 still accepts connections after ${3:-10}s" >&2
 	return 1
 }
 
 wait_for_file() {
-	local file=$1 secs=${2:-10} n
-	n=$(_bf_poll_iterations "$secs")
-	while :; do
-		if [ -s "$file" ]; then
-			return 0
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || break
-		sleep "$BF_POLL_INTERVAL"
-	done
-	echo "wait_for_file: $file did not appear after ${secs}s" >&2
+	_bf_poll "${2:-10}" test -s "$1" && return 0
+	echo "wait_for_file: $1 did not appear after ${2:-10}s" >&2
 	return 1
 }
 
 wait_until() {
-	local cmd=$1 secs=${2:-10} n
-	n=$(_bf_poll_iterations "$secs")
-	while :; do
-		if eval "$cmd"; then
-			return 0
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || break
-		sleep "$BF_POLL_INTERVAL"
-	done
-	echo "wait_until: still false after ${secs}s: $cmd" >&2
+	_bf_poll "${2:-10}" eval "$1" && return 0
+	echo "wait_until: still false after ${2:-10}s: $1" >&2
 	return 1
 }
 
