@@ -25,7 +25,7 @@ PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DBF_VERSION='"$(VERSION)"' -Ilib $(addprefix -I,$(LIB_DIRS)) -I$(BUILD)/gen \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DBF_VERSION='"$(VERSION)"' -Ilib -I$(BUILD)/gen \
               $(PKG_CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lcsv -lm -lpthread
@@ -38,7 +38,6 @@ Q =
 SAY = @true
 endif
 
-LIB_DIRS := $(sort $(dir $(wildcard lib/*/*.c lib/*/*/*.c)))
 LIB_SRC  := $(sort $(wildcard lib/*/*.c lib/*/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/bf_migrations.o
 PROG_SRC := $(sort $(wildcard bin/bf-*.c filters/bf-*.c))

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_cli.h"
-#include "bf_exit.h"
-#include "bf_extract.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_cli.h"
+#include "base/bf_exit.h"
+#include "stages/bf_extract.h"
+#include "base/bf_log.h"
 
 static const char usage[] =
 	"Usage: bf-extract --source SRC (--date D | --dates D... | --start-date D --end-date D | --all)\n"

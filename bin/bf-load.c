@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_cli.h"
-#include "bf_exit.h"
-#include "bf_load.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_cli.h"
+#include "base/bf_exit.h"
+#include "stages/bf_load.h"
+#include "base/bf_log.h"
 
 static const char usage[] =
 	"Usage: bf-load --target TARGET [options] < messages.ndjson\n"

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bf_cli.h"
-#include "bf_datesel.h"
-#include "bf_exit.h"
-#include "bf_log.h"
-#include "bf_report.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_cli.h"
+#include "base/bf_datesel.h"
+#include "base/bf_exit.h"
+#include "base/bf_log.h"
+#include "stages/report/bf_report.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 static const char usage[] =
 	"Usage: bf-report [--state PATH] [--source S] [--location L] [date selection]\n"

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_cli.h"
-#include "bf_exit.h"
-#include "bf_log.h"
-#include "bf_run.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_cli.h"
+#include "base/bf_exit.h"
+#include "base/bf_log.h"
+#include "stages/run/bf_run.h"
+#include "base/bf_time.h"
 
 static const char usage[] =
 	"Usage: bf-run --source SRC (--target TARGET | --shell-pipeline S) (--all | --dates D... |\n"

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_cli.h"
-#include "bf_closure.h"
-#include "bf_closure_report.h"
-#include "bf_exit.h"
-#include "bf_log.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_cli.h"
+#include "stages/closure/bf_closure.h"
+#include "stages/closure/bf_closure_report.h"
+#include "base/bf_exit.h"
+#include "base/bf_log.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 static const char usage[] =
 	"Usage: bf-closure [options] < messages.ndjson > messages.ndjson\n"

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_cli.h"
-#include "bf_enrich.h"
-#include "bf_exit.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_cli.h"
+#include "stages/enrich/bf_enrich.h"
+#include "base/bf_exit.h"
+#include "base/bf_log.h"
 
 static const char usage[] =
 	"Usage: bf-enrich [options] < messages.ndjson > enriched.ndjson\n"

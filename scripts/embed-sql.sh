@@ -3,7 +3,7 @@
 # Each file becomes one string; its number is the schema version it brings the file to.
 set -eu
 printf '/* Generated from the state migrations by scripts/embed-sql.sh. Do not edit. */\n'
-printf '#include "bf_state.h"\n\nconst struct bf_migration bf_migrations[] = {\n'
+printf '#include "state/bf_state.h"\n\nconst struct bf_migration bf_migrations[] = {\n'
 n=0
 for f in "$@"; do
 	base=$(basename "$f")

@@ -1,4 +1,4 @@
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "bf_child.h"
+#include "base/bf_child.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <sys/prctl.h>
 #endif
 
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 /* Starting a program: vfork + exec. vfork does not copy the parent's page tables (a
  * fork of a large parent costs ~0.5 ms here, most of it in copy-on-write faults the

@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "bf_buf.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_log.h"
 
 struct bf_child {
 	char *const *argv;         /* borrowed; argv[0] with a '/' is a path, else PATH is searched */

@@ -1,4 +1,4 @@
-#include "bf_cli.h"
+#include "base/bf_cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
-#include "bf_exit.h"
-#include "bf_log.h"
+#include "base/bf_exit.h"
+#include "base/bf_log.h"
 
 #ifndef BF_VERSION
 #define BF_VERSION "0.0.0"

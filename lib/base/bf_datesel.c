@@ -1,11 +1,11 @@
-#include "bf_datesel.h"
+#include "base/bf_datesel.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 void bf_datesel_init(struct bf_datesel *s)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 struct bf_datesel {
 	int all;

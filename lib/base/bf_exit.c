@@ -1,4 +1,4 @@
-#include "bf_exit.h"
+#include "base/bf_exit.h"
 
 const char *bf_exit_name(int code)
 {

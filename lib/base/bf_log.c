@@ -1,4 +1,4 @@
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 #include <stdio.h>
 #include <string.h>

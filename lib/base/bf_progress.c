@@ -1,11 +1,11 @@
-#include "bf_progress.h"
+#include "base/bf_progress.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "bf_log.h"
-#include "bf_time.h"
+#include "base/bf_log.h"
+#include "base/bf_time.h"
 
 void bf_progress_init(struct bf_progress *p, int want)
 {

@@ -1,4 +1,4 @@
-#include "bf_retry.h"
+#include "base/bf_retry.h"
 
 #include <errno.h>
 #include <time.h>

@@ -1,4 +1,4 @@
-#include "bf_time.h"
+#include "base/bf_time.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "bf_utf8.h"
+#include "base/bf_utf8.h"
 
 #include <stdint.h>
 #include <string.h>

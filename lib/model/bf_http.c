@@ -1,4 +1,4 @@
-#include "bf_http.h"
+#include "model/bf_http.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -7,8 +7,8 @@
 #include <time.h>
 #include <curl/curl.h>
 
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 struct bf_http {
 	CURLM *multi;

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bf_buf.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_log.h"
 
 struct bf_http_req {
 	/* in (borrowed until the request is done) */

@@ -1,4 +1,4 @@
-#include "bf_model.h"
+#include "model/bf_model.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -9,11 +9,11 @@
 #include <strings.h>
 #include <cjson/cJSON.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_jsoncheck.h"
-#include "bf_retry.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "proto/bf_jsoncheck.h"
+#include "base/bf_retry.h"
+#include "base/bf_time.h"
 
 enum breaker_state { CLOSED, OPEN, HALF_OPEN };
 

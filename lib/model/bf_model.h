@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 
-#include "bf_http.h"
-#include "bf_log.h"
+#include "model/bf_http.h"
+#include "base/bf_log.h"
 
 enum bf_model_kind { BF_MODEL_EMBED, BF_MODEL_CLASSIFY, BF_MODEL_PROMPT };
 

@@ -1,8 +1,8 @@
-#include "bf_filter.h"
+#include "proto/bf_filter.h"
 
 #include <string.h>
 
-#include "bf_exit.h"
+#include "base/bf_exit.h"
 
 void bf_filter_write(struct bf_filter *f, const char *data, size_t len)
 {

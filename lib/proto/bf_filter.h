@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "bf_log.h"
-#include "bf_msg.h"
+#include "base/bf_log.h"
+#include "proto/bf_msg.h"
 
 #define BF_FILTER_PASS (-1)
 #define BF_FILTER_TAKEN (-2)

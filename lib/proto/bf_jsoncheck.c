@@ -1,6 +1,6 @@
 /* Strict RFC 8259 syntax checker: one forward pass, no recursion, no
  * allocation.  Containers are tracked on a fixed array of 512 flags. */
-#include "bf_jsoncheck.h"
+#include "proto/bf_jsoncheck.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "bf_msg.h"
+#include "proto/bf_msg.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bf_exit.h"
+#include "base/bf_exit.h"
 
 #define READ_CHUNK (256u << 10)
 

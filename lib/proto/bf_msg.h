@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "bf_buf.h"
-#include "bf_jsoncheck.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "proto/bf_jsoncheck.h"
+#include "base/bf_log.h"
 
 #define BF_MAX_LINE_DEFAULT (64u << 20)   /* 64 MiB; --max-line-bytes to change */
 

@@ -1,4 +1,4 @@
-#include "bf_csv.h"
+#include "sources/bf_csv.h"
 
 #include <csv.h>
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_utf8.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "base/bf_utf8.h"
 
 #define RAW_CHUNK (64u << 10)
 #define DATA_CHUNK (256u << 10)

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 /* Reads up to len raw bytes: >0 bytes read, 0 at end of file, or -(exit code) on error
  * with err filled. */

@@ -1,11 +1,11 @@
-#include "bf_discover.h"
+#include "sources/bf_discover.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 /* Finds the locations (folders matching the location segment). */
 int bf_discover_locations(struct bf_source *src, const struct bf_layout *l, char *const *want,

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bf_layout.h"
-#include "bf_log.h"
-#include "bf_source.h"
+#include "sources/bf_layout.h"
+#include "base/bf_log.h"
+#include "sources/bf_source.h"
 
 /* The locations found (only those in want when nwant > 0; a wanted location is listed even
  * when its folder is missing); "" alone when the layout has no location. */

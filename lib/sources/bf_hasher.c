@@ -1,11 +1,11 @@
-#include "bf_hasher.h"
+#include "sources/bf_hasher.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 struct slot {
 	char *buf;

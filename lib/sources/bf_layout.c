@@ -1,10 +1,10 @@
-#include "bf_layout.h"
+#include "sources/bf_layout.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 static const char *const tokens[] = { "{location}", "{yyyymmdd}", "{date}", "{yyyy}", "{mm}", "{dd}", NULL };
 enum { T_LOC, T_YMD, T_DATE, T_Y, T_M, T_D, T_NONE };

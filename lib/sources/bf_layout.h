@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bf_buf.h"
-#include "bf_log.h"
+#include "base/bf_buf.h"
+#include "base/bf_log.h"
 
 #define BF_LAYOUT_DEFAULT "{location}/{yyyymmdd}"
 

@@ -1,10 +1,10 @@
-#include "bf_names.h"
+#include "sources/bf_names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 #define CUT 59
 

@@ -1,10 +1,10 @@
-#include "bf_source.h"
+#include "sources/bf_source.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
 
 int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_source **out,
 		   struct bf_err *err)

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 enum bf_entry_type { BF_ENT_FILE, BF_ENT_DIR, BF_ENT_OTHER };
 

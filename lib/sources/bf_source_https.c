@@ -4,7 +4,7 @@
  * multi handle (connections reused), never buffered whole; 5xx, 429, timeouts and resets
  * are retried with backoff and jitter, resuming with a Range request from the byte
  * reached, and Content-Length is checked. */
-#include "bf_source.h"
+#include "sources/bf_source.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_layout.h"
-#include "bf_retry.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "sources/bf_layout.h"
+#include "base/bf_retry.h"
 
 #define TRANSIENT (-1)
 #define DEFAULT_TEMPLATE "{location}/{yyyymmdd}/{file}"

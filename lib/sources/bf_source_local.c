@@ -1,5 +1,5 @@
 /* Local folder source. Symbolic links are followed only while they stay inside the root. */
-#include "bf_source.h"
+#include "sources/bf_source.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
 
 struct local {
 	char *root;                /* realpath of the root */

@@ -2,7 +2,7 @@
  * files; host keys checked against known_hosts; transient faults (refused, reset,
  * timeout, session refused) retried with backoff and jitter, reconnecting and resuming
  * a cut file from the byte reached. Links that lead outside the root are refused. */
-#include "bf_source.h"
+#include "sources/bf_source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_retry.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "base/bf_retry.h"
 
 #define READ_BUF (1024 * 1024)   /* one libssh2_sftp_read; libssh2 reads ahead 4x this */
 #define MIN_ASK (32 * 1024)

@@ -1,4 +1,4 @@
-#include "bf_extract.h"
+#include "stages/bf_extract.h"
 
 #include <fnmatch.h>
 #include <openssl/evp.h>
@@ -9,17 +9,17 @@
 #include <emmintrin.h>
 #endif
 
-#include "bf_buf.h"
-#include "bf_csv.h"
-#include "bf_discover.h"
-#include "bf_exit.h"
-#include "bf_hasher.h"
-#include "bf_layout.h"
-#include "bf_msg.h"
-#include "bf_names.h"
-#include "bf_progress.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "sources/bf_csv.h"
+#include "sources/bf_discover.h"
+#include "base/bf_exit.h"
+#include "sources/bf_hasher.h"
+#include "sources/bf_layout.h"
+#include "proto/bf_msg.h"
+#include "sources/bf_names.h"
+#include "base/bf_progress.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 #define WARN_PER_FILE 10
 #define FILE_MISSING (-1)          /* do_file: the source says the file does not exist */

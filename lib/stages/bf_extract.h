@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 
-#include "bf_datesel.h"
-#include "bf_log.h"
-#include "bf_source.h"
+#include "base/bf_datesel.h"
+#include "base/bf_log.h"
+#include "sources/bf_source.h"
 
 struct bf_extract_opts {
 	const char *source;

@@ -1,15 +1,15 @@
-#include "bf_load.h"
+#include "stages/bf_load.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_json.h"
-#include "bf_progress.h"
-#include "bf_sql.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "proto/bf_json.h"
+#include "base/bf_progress.h"
+#include "targets/bf_sql.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 /* The loop's view of a stream: its definition plus what speeds up records. */
 struct lstream {

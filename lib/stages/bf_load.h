@@ -10,10 +10,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "bf_log.h"
-#include "bf_msg.h"
+#include "base/bf_log.h"
+#include "proto/bf_msg.h"
 
-#include "bf_types.h"
+#include "targets/bf_types.h"
 
 struct bf_target;
 

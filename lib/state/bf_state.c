@@ -1,4 +1,4 @@
-#include "bf_state.h"
+#include "state/bf_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define BUSY_RETRY_MS 120000

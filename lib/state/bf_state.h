@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 struct bf_migration {
 	int version;

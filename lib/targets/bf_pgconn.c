@@ -1,10 +1,10 @@
-#include "bf_pgconn.h"
+#include "targets/bf_pgconn.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
 
 struct bf_pgconn_seg {
 	int n, commit;

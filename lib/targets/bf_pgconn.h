@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
-#include "bf_log.h"
+#include "base/bf_log.h"
 
 struct bf_pgconn_stmt {
 	const char *sql;

@@ -2,7 +2,7 @@
 #ifndef BF_SQL_H
 #define BF_SQL_H
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 /* Appends name as a double-quoted identifier ("a""b"). */
 void bf_sql_ident(struct bf_buf *b, const char *name);

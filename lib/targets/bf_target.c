@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "bf_exit.h"
-#include "bf_load.h"
+#include "base/bf_exit.h"
+#include "stages/bf_load.h"
 
 int bf_target_open(const char *spec, const struct bf_target_opts *o, struct bf_target **out,
 		   struct bf_err *err)

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_load.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "stages/bf_load.h"
 
 struct dstream {
 	char *name, *enc;

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <libpq-fe.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_load.h"
-#include "bf_pgconn.h"
-#include "bf_sql.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "stages/bf_load.h"
+#include "targets/bf_pgconn.h"
+#include "targets/bf_sql.h"
 
 struct pstream {
 	char *name;

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_load.h"
-#include "bf_sql.h"
-#include "bf_state.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "stages/bf_load.h"
+#include "targets/bf_sql.h"
+#include "state/bf_state.h"
 
 /* A record waiting for its batch: its cells copied (text and blobs into the stream's
  * arena, by offset, as the arena may move while it grows). */

@@ -1,4 +1,4 @@
-#include "bf_types.h"
+#include "targets/bf_types.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 enum bf_type {
 	BF_T_STRING = 0, /* SQLite TEXT, PostgreSQL text */

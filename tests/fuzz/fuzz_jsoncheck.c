@@ -4,8 +4,8 @@
  *    with matching delimiters;
  *  - a rejected input cut at err_offset is valid or merely unfinished.
  * Build: clang -fsanitize=fuzzer,address,undefined -Ilib
- *        tests/fuzz/fuzz_jsoncheck.c lib/bf_jsoncheck.c -lcjson */
-#include "bf_jsoncheck.h"
+ *        tests/fuzz/fuzz_jsoncheck.c lib/proto/bf_jsoncheck.c -lcjson */
+#include "proto/bf_jsoncheck.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_buf.h"
+#include "base/bf_buf.h"
 
 #include "tap.h"
 

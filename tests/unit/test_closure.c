@@ -1,6 +1,6 @@
 /* Unit tests for bf_closure (the verdict rules, money parsing, the state-file history),
  * printed as TAP. */
-#include "bf_closure.h"
+#include "stages/closure/bf_closure.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bf_time.h"
+#include "base/bf_time.h"
 
 static int ntests, nfail;
 

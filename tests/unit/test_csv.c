@@ -9,9 +9,9 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
-#include "bf_buf.h"
-#include "bf_csv.h"
-#include "bf_exit.h"
+#include "base/bf_buf.h"
+#include "sources/bf_csv.h"
+#include "base/bf_exit.h"
 
 #include "tap.h"
 

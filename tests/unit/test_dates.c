@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "bf_datesel.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_datesel.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 #include "tap.h"
 

@@ -1,5 +1,5 @@
 /* Unit tests for bf_derive (offline derivations of bf-enrich), printed as TAP. */
-#include "bf_derive.h"
+#include "stages/enrich/bf_derive.h"
 
 #include <math.h>
 #include <stdio.h>

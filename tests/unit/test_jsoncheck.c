@@ -2,8 +2,8 @@
  * and n_ (invalid) files of the JSONTestSuite, with its i_ (implementation
  * defined) Unicode cases counted as invalid, as the project requires.
  * Build: cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib
- *        tests/unit/test_jsoncheck.c lib/bf_jsoncheck.c -lcjson */
-#include "bf_jsoncheck.h"
+ *        tests/unit/test_jsoncheck.c lib/proto/bf_jsoncheck.c -lcjson */
+#include "proto/bf_jsoncheck.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>

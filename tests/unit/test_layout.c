@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_exit.h"
-#include "bf_layout.h"
-#include "bf_time.h"
+#include "base/bf_exit.h"
+#include "sources/bf_layout.h"
+#include "base/bf_time.h"
 
 #include "tap.h"
 

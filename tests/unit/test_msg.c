@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bf_exit.h"
-#include "bf_msg.h"
+#include "base/bf_exit.h"
+#include "proto/bf_msg.h"
 
 #include "tap.h"
 

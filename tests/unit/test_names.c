@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_names.h"
+#include "sources/bf_names.h"
 
 #include "tap.h"
 

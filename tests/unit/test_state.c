@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bf_exit.h"
-#include "bf_state.h"
+#include "base/bf_exit.h"
+#include "state/bf_state.h"
 
 #include "tap.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bf_utf8.h"
+#include "base/bf_utf8.h"
 
 #include "tap.h"
 

@@ -1,4 +1,4 @@
-#include "bf_closure.h"
+#include "stages/closure/bf_closure.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,13 +8,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_exit.h"
-#include "bf_filter.h"
-#include "bf_jsoncheck.h"
-#include "bf_json.h"
-#include "bf_msg.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_exit.h"
+#include "proto/bf_filter.h"
+#include "proto/bf_jsoncheck.h"
+#include "proto/bf_json.h"
+#include "proto/bf_msg.h"
+#include "base/bf_time.h"
 
 static const char *const weekday_names[] = { "", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
 

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "bf_log.h"
-#include "bf_state.h"
+#include "base/bf_log.h"
+#include "state/bf_state.h"
 
 #define BF_CLOSURE_MAX_MEMORY_DEFAULT (64u << 20)
 

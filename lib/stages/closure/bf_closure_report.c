@@ -1,4 +1,4 @@
-#include "bf_closure_report.h"
+#include "stages/closure/bf_closure_report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
-#include "bf_buf.h"
-#include "bf_json.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "proto/bf_json.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 static const char *const reasons[] = { "no_files", "insufficient_files", "low_activity", "low_sales" };
 #define NREASONS 4

@@ -8,8 +8,8 @@
 
 #include <stdio.h>
 
-#include "bf_log.h"
-#include "bf_state.h"
+#include "base/bf_log.h"
+#include "state/bf_state.h"
 
 /* source: only this source (NULL: all). json: 1 for JSON, 0 for text.
  * Returns 0, or an exit code with err filled (BF_EIO when out fails). */

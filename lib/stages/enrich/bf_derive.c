@@ -1,4 +1,4 @@
-#include "bf_derive.h"
+#include "stages/enrich/bf_derive.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bf_time.h"
+#include "base/bf_time.h"
 
 /* ---- time zones ---- */
 

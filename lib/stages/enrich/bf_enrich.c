@@ -1,4 +1,4 @@
-#include "bf_enrich.h"
+#include "stages/enrich/bf_enrich.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,12 +12,12 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
-#include "bf_buf.h"
-#include "bf_derive.h"
-#include "bf_exit.h"
-#include "bf_filter.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "stages/enrich/bf_derive.h"
+#include "base/bf_exit.h"
+#include "proto/bf_filter.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 /* ------------------------------------------------------------------ options */
 

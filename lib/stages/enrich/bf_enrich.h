@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#include "bf_log.h"
-#include "bf_model.h"
+#include "base/bf_log.h"
+#include "model/bf_model.h"
 
 enum bf_enrich_dkind { BF_EK_TIMESTAMP, BF_EK_MONEY, BF_EK_DURATION };
 

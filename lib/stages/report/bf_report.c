@@ -1,4 +1,4 @@
-#include "bf_report.h"
+#include "stages/report/bf_report.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,12 +10,12 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
-#include "bf_buf.h"
-#include "bf_json.h"
-#include "bf_closure_report.h"
-#include "bf_exit.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "proto/bf_json.h"
+#include "stages/closure/bf_closure_report.h"
+#include "base/bf_exit.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 const char *const bf_day_status_names[5] = { "missing", "loaded", "closed", "failed", "pending" };
 

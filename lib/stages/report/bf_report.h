@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bf_datesel.h"
-#include "bf_log.h"
+#include "base/bf_datesel.h"
+#include "base/bf_log.h"
 
 struct bf_report_opts {
 	const char *state_path;    /* the state file (already resolved: --state, $BF_STATE, ...) */

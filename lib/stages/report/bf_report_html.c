@@ -1,16 +1,16 @@
 /* bf-report --html: one self-contained page (inline CSS and SVG, no script, nothing
  * fetched) with the summary, a calendar heat map (one <rect> per selected date, its status
  * in class and data-status, a <title> tooltip) and a chart of the rows loaded per day. */
-#include "bf_report.h"
+#include "stages/report/bf_report.h"
 
 #include <math.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 
-#include "bf_buf.h"
-#include "bf_json.h"
-#include "bf_exit.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "proto/bf_json.h"
+#include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 #define CELL 12
 #define STEP 14

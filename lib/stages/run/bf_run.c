@@ -1,4 +1,4 @@
-#include "bf_run.h"
+#include "stages/run/bf_run.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,16 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bf_buf.h"
-#include "bf_child.h"
-#include "bf_discover.h"
-#include "bf_exit.h"
-#include "bf_layout.h"
-#include "bf_progress.h"
-#include "bf_retry.h"
-#include "bf_source.h"
-#include "bf_state.h"
-#include "bf_time.h"
+#include "base/bf_buf.h"
+#include "base/bf_child.h"
+#include "sources/bf_discover.h"
+#include "base/bf_exit.h"
+#include "sources/bf_layout.h"
+#include "base/bf_progress.h"
+#include "base/bf_retry.h"
+#include "sources/bf_source.h"
+#include "state/bf_state.h"
+#include "base/bf_time.h"
 
 #define MAX_JOBS 256
 

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "bf_datesel.h"
-#include "bf_log.h"
+#include "base/bf_datesel.h"
+#include "base/bf_log.h"
 
 struct bf_strv {
 	char **v;
