@@ -29,7 +29,7 @@ int bf_discover_locations(struct bf_source *src, const struct bf_layout *l, char
 	if (rc)
 		return rc;
 	if (missing)
-		return bf_fail(err, BF_ENOINPUT, src->canon, "no such folder");
+		return bf_fail(err, BF_ENOINPUT, bf_source_canon(src), "no such folder");
 	for (size_t i = 0; i < n; i++) {
 		struct bf_layout_caps caps = { -1, -1, -1, "" };
 		if (ents[i].type != BF_ENT_DIR ||

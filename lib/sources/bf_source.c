@@ -1,10 +1,20 @@
-#include "sources/bf_source.h"
+/* The table of source backends, and the calls of the contract. */
+#include "sources/bf_source_backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+
+/* Backends named by a URL scheme; a spec without "://" is a local folder. */
+static const struct {
+	const char *prefix;
+	int (*open)(const char *spec, struct bf_source *s, struct bf_err *err);
+} backends[] = {
+	{ "sftp://", bf_source_sftp_open },
+	{ "https://", bf_source_https_open },
+};
 
 int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_source **out,
 		   struct bf_err *err)
@@ -17,13 +27,15 @@ int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_s
 		s->opts.retries = 5;
 	if (s->opts.timeout <= 0)
 		s->opts.timeout = 30;
-	if (strncmp(spec, "sftp://", 7) == 0)
-		rc = bf_source_sftp_open(spec, s, err);
-	else if (strncmp(spec, "https://", 8) == 0)
-		rc = bf_source_https_open(spec, s, err);
-	else if (strstr(spec, "://"))
+	rc = -1;
+	for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+		if (!strncmp(spec, backends[i].prefix, strlen(backends[i].prefix))) {
+			rc = backends[i].open(spec, s, err);
+			break;
+		}
+	if (rc == -1 && strstr(spec, "://"))
 		rc = bf_fail(err, BF_EUSAGE, spec, "unsupported source scheme (local folder, sftp:// or https://)");
-	else
+	else if (rc == -1)
 		rc = bf_source_local_open(spec, s, err);
 	if (rc) {
 		free(s->canon);
@@ -43,16 +55,6 @@ void bf_source_free(struct bf_source *s)
 		s->ops->free(s);
 	free(s->canon);
 	free(s);
-}
-
-int bf_name_safe(const char *name)
-{
-	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
 }
 
 static int by_name(const void *a, const void *b)
@@ -92,9 +94,23 @@ drop:
 	return 0;
 }
 
-void bf_entries_free(struct bf_entry *ents, size_t n)
+const char *bf_source_canon(const struct bf_source *s)
 {
-	for (size_t i = 0; i < n; i++)
-		free(ents[i].name);
-	free(ents);
+	return s->canon;
+}
+
+int bf_source_open_file(struct bf_source *s, const char *path, const struct bf_entry *e,
+			void **fh, struct bf_err *err)
+{
+	return s->ops->open(s, path, e, fh, err);
+}
+
+long bf_source_read(struct bf_source *s, void *fh, void *buf, size_t len, struct bf_err *err)
+{
+	return s->ops->read(fh, buf, len, err);
+}
+
+int bf_source_close_file(struct bf_source *s, void *fh, struct bf_err *err)
+{
+	return s->ops->close(fh, err);
 }

@@ -1,8 +1,9 @@
-/* Where the nightly drops are read from: a local folder, sftp:// or https://.
- * Every source lists folders and streams files the same way; names from a source are
- * untrusted and bf_source_list refuses (and reports) any with '/', "..", a control
- * character, or a link that leads outside the root. bf_source_open picks the backend
- * from the spec; bf_source_free(NULL) is a no-op. */
+/* Where the nightly drops are read from: a local folder, sftp:// or https://. This is
+ * the contract every caller uses; backends implement it behind
+ * sources/bf_source_backend.h. Every source lists folders and streams files the same
+ * way; names from a source are untrusted and bf_source_list refuses (and reports) any
+ * with '/', "..", a control character, or a link that leads outside the root.
+ * bf_source_open picks the backend from the spec; bf_source_free(NULL) is a no-op. */
 #ifndef BF_SOURCE_H
 #define BF_SOURCE_H
 
@@ -10,15 +11,7 @@
 #include <stdint.h>
 
 #include "base/bf_log.h"
-
-enum bf_entry_type { BF_ENT_FILE, BF_ENT_DIR, BF_ENT_OTHER };
-
-struct bf_entry {
-	char *name;
-	enum bf_entry_type type;
-	long long size;            /* -1 unknown */
-	int64_t mtime;             /* Unix seconds, -1 unknown */
-};
+#include "sources/bf_entry.h"
 
 struct bf_source_opts {
 	const char *known_hosts;   /* sftp: default ~/.ssh/known_hosts */
@@ -35,28 +28,6 @@ struct bf_source_opts {
 };
 
 struct bf_source;
-struct bf_source_ops {
-	const char *scheme;
-	/* Lists dir ("" is the root). *missing = 1 (and 0 returned) when it does not exist. */
-	int (*list)(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
-		    int *missing, struct bf_err *err);
-	/* Opens a file for streaming; e is its listing entry (size may be checked).
-	 * BF_ENOINPUT means the file does not exist (https: 404): counted as missing. */
-	int (*open)(struct bf_source *s, const char *path, const struct bf_entry *e, void **fh,
-		    struct bf_err *err);
-	/* >0 bytes, 0 at end of file, or -(exit code) with err filled. */
-	long (*read)(void *fh, void *buf, size_t len, struct bf_err *err);
-	/* Frees fh; an error when the file did not arrive whole. */
-	int (*close)(void *fh, struct bf_err *err);
-	void (*free)(struct bf_source *s);
-};
-
-struct bf_source {
-	const struct bf_source_ops *ops;
-	char *canon;               /* identity in the state file; never holds credentials */
-	void *impl;
-	struct bf_source_opts opts;
-};
 
 int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_source **out,
 		   struct bf_err *err);
@@ -64,13 +35,16 @@ void bf_source_free(struct bf_source *s);
 /* Lists dir, sorted by name, with untrusted names refused and reported. */
 int bf_source_list(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
 		   int *missing, struct bf_err *err);
-void bf_entries_free(struct bf_entry *ents, size_t n);
-/* Whether a name from a source is acceptable as one path component. */
-int bf_name_safe(const char *name);
+/* The source's identity in the state file; never holds credentials. */
+const char *bf_source_canon(const struct bf_source *s);
 
-/* Backends (each in its own file). */
-int bf_source_local_open(const char *path, struct bf_source *s, struct bf_err *err);
-int bf_source_sftp_open(const char *url, struct bf_source *s, struct bf_err *err);
-int bf_source_https_open(const char *url, struct bf_source *s, struct bf_err *err);
+/* Opens a file for streaming; e is its listing entry (size may be checked). BF_ENOINPUT
+ * means the file does not exist (https: 404): counted as missing. */
+int bf_source_open_file(struct bf_source *s, const char *path, const struct bf_entry *e,
+			void **fh, struct bf_err *err);
+/* >0 bytes, 0 at end of file, or -(exit code) with err filled. */
+long bf_source_read(struct bf_source *s, void *fh, void *buf, size_t len, struct bf_err *err);
+/* Frees fh; an error when the file did not arrive whole. */
+int bf_source_close_file(struct bf_source *s, void *fh, struct bf_err *err);
 
 #endif

@@ -4,7 +4,7 @@
  * multi handle (connections reused), never buffered whole; 5xx, 429, timeouts and resets
  * are retried with backoff and jitter, resuming with a Range request from the byte
  * reached, and Content-Length is checked. */
-#include "sources/bf_source.h"
+#include "sources/bf_source_backend.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Local folder source. Symbolic links are followed only while they stay inside the root. */
-#include "sources/bf_source.h"
+#include "sources/bf_source_backend.h"
 
 #include <dirent.h>
 #include <errno.h>

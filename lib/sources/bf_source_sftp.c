@@ -2,7 +2,7 @@
  * files; host keys checked against known_hosts; transient faults (refused, reset,
  * timeout, session refused) retried with backoff and jitter, reconnecting and resuming
  * a cut file from the byte reached. Links that lead outside the root are refused. */
-#include "sources/bf_source.h"
+#include "sources/bf_source_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>

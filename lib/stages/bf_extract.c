@@ -67,7 +67,7 @@ struct hashed {
 static long hashed_read(void *p, void *buf, size_t len, struct bf_err *err)
 {
 	struct hashed *h = p;
-	long n = h->src->ops->read(h->fh, buf, len, err);
+	long n = bf_source_read(h->src, h->fh, buf, len, err);
 	if (n > 0) {
 		if (h->hasher)
 			bf_hasher_update(h->hasher, buf, (size_t)n);
@@ -278,7 +278,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 	bf_buf_adds(&rel, e->name);
 	bf_stream_name(e->name, stream);
 	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
-	if ((rc = c->src->ops->open(c->src, rel.p, e, &h.fh, err))) {
+	if ((rc = bf_source_open_file(c->src, rel.p, e, &h.fh, err))) {
 		if (rc == BF_ENOINPUT) {  /* gone since the listing, or https 404 */
 			bf_note(rel.p, "missing");
 			rc = FILE_MISSING;
@@ -324,7 +324,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 			if (bad <= WARN_PER_FILE)
 				bf_warn(NULL, "%s:%ld: %s%s", rel.p, row.line, row.bad,
 					c->o->strict ? "" : " (quarantined)");
-			if ((r = bf_state_quarantine(c->st, "extract", c->src->canon, p->location, p->date,
+			if ((r = bf_state_quarantine(c->st, "extract", bf_source_canon(c->src), p->location, p->date,
 						     rel.p, row.line, row.bad, row.raw, row.rawlen, err))) {
 				rc = r;
 				break;
@@ -343,7 +343,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 		rc = bf_fail(err, BF_EIO, rel.p, "read %lld bytes, the listing said %lld (file changed or cut short)",
 			     h.bytes, e->size);
 	if (h.fh) {
-		int crc = c->src->ops->close(h.fh, rc ? NULL : err);
+		int crc = bf_source_close_file(c->src, h.fh, rc ? NULL : err);
 		if (!rc)
 			rc = crc;
 	}
@@ -357,7 +357,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 	}
 	if (rc == 0) {
 		struct bf_file_seen fs = {
-			c->src->canon, p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
+			bf_source_canon(c->src), p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
 			fp[0] ? fp : NULL, rows, bad,
 		};
 		rc = bf_state_file_seen(c->st, &fs, err);
@@ -393,7 +393,7 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 {
 	cJSON *v = cJSON_CreateObject();
 	cJSON *bf = cJSON_AddObjectToObject(v, "bf");
-	cJSON_AddStringToObject(bf, "source", c->src->canon);
+	cJSON_AddStringToObject(bf, "source", bf_source_canon(c->src));
 	cJSON_AddStringToObject(bf, "location", p->location);
 	cJSON_AddStringToObject(bf, "date", p->date);
 	cJSON_AddStringToObject(bf, "status", code ? "failed" : "ok");
@@ -428,16 +428,16 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 
 	bf_date_iso(date, p.date);
 	bf_date_compact(date, p.compact);
-	if ((rc = bf_state_partition_status(c->st, c->src->canon, location, p.date, status, err)))
+	if ((rc = bf_state_partition_status(c->st, bf_source_canon(c->src), location, p.date, status, err)))
 		return rc;
 	if (!c->o->force && (!strcmp(status, "loaded") || !strcmp(status, "closed"))) {
 		c->skipped++;
 		return 0;
 	}
-	struct bf_partition_update u = { c->src->canon, location, p.date, "running", NULL,
+	struct bf_partition_update u = { bf_source_canon(c->src), location, p.date, "running", NULL,
 					 -1, -1, -1, -1, NULL, 1, -1 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)) ||
-	    (rc = bf_state_quarantine_clear(c->st, "extract", c->src->canon, location, p.date, err)))
+	    (rc = bf_state_quarantine_clear(c->st, "extract", bf_source_canon(c->src), location, p.date, err)))
 		return rc;
 
 	p.files = cJSON_CreateArray();
@@ -479,15 +479,15 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	c->total_rows += p.nrows;
 	c->total_bad += p.nbad;
 	c->done_parts++;
-	u = (struct bf_partition_update){ c->src->canon, location, p.date, prc ? "failed" : "running",
+	u = (struct bf_partition_update){ bf_source_canon(c->src), location, p.date, prc ? "failed" : "running",
 					  p.folder, p.nfiles, p.nrows, p.nbad, -1,
 					  prc ? perr.msg : NULL, 0, bf_mono_ms() - t0 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)))
 		return rc;
-	bf_state_metric(c->st, c->src->canon, location, p.date, "rows", (double)p.nrows);
+	bf_state_metric(c->st, bf_source_canon(c->src), location, p.date, "rows", (double)p.nrows);
 	if (prc) {
 		bf_err_print(&perr);
-		bf_state_error(c->st, c->src->canon, location, p.date, prc, perr.msg);
+		bf_state_error(c->st, bf_source_canon(c->src), location, p.date, prc, perr.msg);
 		if (!c->failed)
 			c->first_fail = prc;
 		else if (c->first_fail != prc)
@@ -526,7 +526,7 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 		if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
 			goto done;
 		if (lo == BF_DATE_NONE)
-			bf_warn(c.src->canon, "no date folders found");
+			bf_warn(bf_source_canon(c.src), "no date folders found");
 	}
 	ndates = bf_datesel_resolve(&o->dates, lo, hi, &dates);
 	for (size_t d = 0; d < ndates && !rc; d++) {

@@ -179,7 +179,7 @@ static void close_part(struct loop *l)
 
 static int begin(struct loop *l, const char *loc, const char *date, struct bf_err *err)
 {
-	int rc = l->t->ops->begin(l->t, loc, date, err);
+	int rc = bf_target_begin(l->t, loc, date, err);
 	if (rc)
 		return rc;
 	l->open = 1;
@@ -286,7 +286,7 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 		default: break;
 		}
 	}
-	if (s->def.version != version && (rc = l->t->ops->schema(l->t, &s->def, err)))
+	if (s->def.version != version && (rc = bf_target_schema(l->t, &s->def, err)))
 		return rc;
 	/* the partition (compared in place: no copy per record; text up to a NUL, as C strings) */
 	const char *loc = NULL, *date = NULL;
@@ -355,7 +355,7 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 		return 0;
 	}
 	struct bf_row row = { &s->def, s->cells, raw, rawlen };
-	if ((rc = l->t->ops->record(l->t, &row, err)))
+	if ((rc = bf_target_record(l->t, &row, err)))
 		return rc;
 	l->rows++;
 	return 0;
@@ -383,7 +383,7 @@ static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct
 		if (find_col(&s->def, lineage[i], strlen(lineage[i])) < 0)
 			add_col(l, s, lineage[i], strlen(lineage[i]), lineage_type[i]);
 	if (fresh || s->def.version != version)
-		return l->t->ops->schema(l->t, &s->def, err);
+		return bf_target_schema(l->t, &s->def, err);
 	return 0;
 }
 
@@ -451,7 +451,7 @@ static int confirm_held(struct loop *l, struct bf_err *err)
 {
 	if (!l->held.date)
 		return 0;
-	int rc = l->t->ops->confirm(l->t, err);
+	int rc = bf_target_confirm(l->t, err);
 	if (rc) {
 		drop_held(l);
 		return rc;
@@ -463,7 +463,7 @@ static int confirm_held(struct loop *l, struct bf_err *err)
 static int before_wait(void *ctx, struct bf_err *err)
 {
 	struct loop *l = ctx;
-	int rc = l->t->ops->flush ? l->t->ops->flush(l->t, err) : 0;
+	int rc = bf_target_flush(l->t, err);
 	return rc ? rc : confirm_held(l, err);
 }
 
@@ -482,8 +482,8 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	if (!date) {
 		/* a foreign STATE: commit what came before it (Singer semantics) */
 		if (l->open) {
-			struct bf_load_part p = { NULL, NULL, NULL, l->rows, (long long)l->nq, "loaded", NULL };
-			if ((rc = l->t->ops->commit(l->t, &p, err)))
+			struct bf_target_part p = { NULL, NULL, NULL, l->rows, (long long)l->nq, "loaded", NULL };
+			if ((rc = bf_target_commit(l->t, &p, err)))
 				return rc;
 			if (l->nq)
 				bf_warn(where, "%zu records without bf lineage refused (not loaded)", l->nq);
@@ -500,7 +500,7 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	if (status && !strcmp(status, "failed")) {
 		/* upstream could not finish this partition: keep what the target had */
 		if (l->open) {
-			l->t->ops->rollback(l->t);
+			bf_target_rollback(l->t);
 			close_part(l);
 		}
 		const char *e = bf_json_str(bf, "error");
@@ -533,8 +533,8 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	cJSON_AddNumberToObject(ld, "rows", (double)l->rows);
 	cJSON_AddNumberToObject(ld, "quarantined", (double)l->nq);
 	char *json = cJSON_PrintUnformatted(m->value);
-	struct bf_load_part p = { source, loc, date, l->rows, (long long)l->nq, pstatus, json };
-	rc = l->t->ops->commit(l->t, &p, err);
+	struct bf_target_part p = { source, loc, date, l->rows, (long long)l->nq, pstatus, json };
+	rc = bf_target_commit(l->t, &p, err);
 	if (rc) {
 		cJSON_free(json);
 		return rc;
@@ -559,61 +559,9 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	h->msg = cJSON_Duplicate(m->root, 1);
 	cJSON_free(json);
 	close_part(l);
-	if (l->t->ops->pending && l->t->ops->pending(l->t))
+	if (bf_target_pending(l->t))
 		return 0;
 	return finish_held(l, err);
-}
-
-void bf_load_views_sql(struct bf_buf *q, const char *schema, const char *table,
-		       int (*has_col)(void *ctx, const char *col), void *ctx, const char *amount, int pg)
-{
-	size_t tl = strlen(table);
-	char *vopen = bf_xmalloc(tl + 8), *vdaily = bf_xmalloc(tl + 8);
-	memcpy(vopen, table, tl);
-	memcpy(vopen + tl, "_open", 6);
-	memcpy(vdaily, table, tl);
-	memcpy(vdaily + tl, "_daily", 7);
-	int closure = has_col(ctx, "closure_indicator"), reason = has_col(ctx, "closure_reason");
-#define QN(n) do { if (schema) { bf_sql_ident(q, schema); bf_buf_addc(q, '.'); } bf_sql_ident(q, n); } while (0)
-	bf_buf_adds(q, "DROP VIEW IF EXISTS ");
-	QN(vopen);
-	bf_buf_adds(q, ";\nCREATE VIEW ");
-	QN(vopen);
-	bf_buf_adds(q, " AS SELECT * FROM ");
-	QN(table);
-	if (closure)
-		bf_buf_adds(q, pg ? " WHERE (\"closure_indicator\")::boolean IS NOT TRUE"
-				  : " WHERE \"closure_indicator\" IS NOT TRUE");
-	bf_buf_adds(q, ";\nDROP VIEW IF EXISTS ");
-	QN(vdaily);
-	bf_buf_adds(q, ";\nCREATE VIEW ");
-	QN(vdaily);
-	/* closure markers carry _bf_line 0: they are not rows of the day */
-	bf_buf_adds(q, " AS SELECT \"_bf_date\" AS \"date\", \"_bf_location\" AS \"location\","
-		       " count(CASE WHEN \"_bf_line\" > 0 THEN 1 END) AS \"rows\"");
-	if (amount && has_col(ctx, amount)) {
-		/* SQLite sums decimal text as floating point: round away the binary noise */
-		bf_buf_adds(q, pg ? ", sum((" : ", round(sum(");
-		bf_sql_ident(q, amount);
-		bf_buf_adds(q, pg ? ")::numeric) AS " : "), 6) AS ");
-		bf_sql_ident(q, amount);
-	}
-	if (closure)
-		bf_buf_adds(q, pg ? ", coalesce(bool_or((\"closure_indicator\")::boolean), false) AS \"closed\""
-				  : ", coalesce(max(\"closure_indicator\"), 0) AS \"closed\"");
-	else
-		bf_buf_adds(q, pg ? ", CAST(NULL AS boolean) AS \"closed\"" : ", NULL AS \"closed\"");
-	if (reason)
-		bf_buf_adds(q, pg ? ", max((\"closure_reason\")::text) AS \"closure_reason\""
-				  : ", max(\"closure_reason\") AS \"closure_reason\"");
-	else
-		bf_buf_adds(q, pg ? ", CAST(NULL AS text) AS \"closure_reason\"" : ", NULL AS \"closure_reason\"");
-	bf_buf_adds(q, " FROM ");
-	QN(table);
-	bf_buf_adds(q, " WHERE \"_bf_date\" IS NOT NULL GROUP BY \"_bf_date\", \"_bf_location\"");
-#undef QN
-	free(vopen);
-	free(vdaily);
 }
 
 int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_err *err)
@@ -634,7 +582,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	    (rc = bf_state_run_begin(l.st, "load", o->args, err)) ||
 	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)))
 		goto done;
-	if (l.t->ops->pending || l.t->ops->flush) {
+	if (bf_target_defers(l.t)) {
 		in.before_wait = before_wait;
 		in.wait_ctx = &l;
 	}
@@ -650,7 +598,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 		bf_msg_clear(&m);
 		if (rc)
 			break;
-		if (l.held.date && !l.t->ops->pending(l.t) && (rc = confirm_held(&l, err)))
+		if (l.held.date && !bf_target_pending(l.t) && (rc = confirm_held(&l, err)))
 			break;
 		bf_progress_show(&l.prog, 0, "%lld partitions, %lld rows loaded", l.parts, l.total_rows);
 	}
@@ -664,8 +612,8 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	}
 	if (rc == 0 && l.open) {
 		if (l.foreign) {
-			struct bf_load_part p = { NULL, NULL, NULL, l.rows, (long long)l.nq, "loaded", NULL };
-			rc = l.t->ops->commit(l.t, &p, err);
+			struct bf_target_part p = { NULL, NULL, NULL, l.rows, (long long)l.nq, "loaded", NULL };
+			rc = bf_target_commit(l.t, &p, err);
 			close_part(&l);
 		} else {
 			rc = bf_fail(err, BF_EDATA, where,
@@ -682,7 +630,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 			     l.total_quar);
 done:
 	if (l.open && l.t) {
-		l.t->ops->rollback(l.t);
+		bf_target_rollback(l.t);
 		close_part(&l);
 	}
 	{
@@ -694,7 +642,7 @@ done:
 		}
 	}
 	if (l.t)
-		l.t->ops->close(l.t);
+		bf_target_close(l.t);
 	bf_state_run_end(l.st, rc);
 	bf_state_close(l.st);
 	bf_lines_free(&in);

@@ -19,7 +19,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
-#include "stages/bf_load.h"
+#include "targets/bf_target_backend.h"
 
 struct dstream {
 	char *name, *enc;
@@ -276,7 +276,7 @@ static int put_file(const char *dir, const char *path, const char *data, size_t 
 
 static void dir_rollback(struct bf_target *bt);
 
-static int dir_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
+static int dir_commit(struct bf_target *bt, const struct bf_target_part *p, struct bf_err *err)
 {
 	struct dirt *t = (struct dirt *)bt;
 	int rc = 0;

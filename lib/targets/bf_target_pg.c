@@ -14,7 +14,8 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
-#include "stages/bf_load.h"
+#include "targets/bf_target_backend.h"
+#include "targets/bf_target_views.h"
 #include "targets/bf_pgconn.h"
 #include "targets/bf_sql.h"
 
@@ -151,7 +152,7 @@ static int end_copy(struct pgt *t, struct bf_err *err)
 static int make_views(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
 	bf_buf_reset(&t->sql);
-	bf_load_views_sql(&t->sql, t->schema, s->name, has_col, s, s->def->amount, 1);
+	bf_target_views_sql(&t->sql, t->schema, s->name, has_col, s, s->def->amount, 1);
 	return run(t, t->sql.p, 0, NULL, err);
 }
 
@@ -752,7 +753,7 @@ static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 
 /* A partition's commit is queued, not waited for: its answer is read while the next
  * partition's rows are (pg_pending, pg_confirm). */
-static int pg_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
+static int pg_commit(struct bf_target *bt, const struct bf_target_part *p, struct bf_err *err)
 {
 	struct pgt *t = (struct pgt *)bt;
 	int rc = end_copy(t, err);

@@ -5,7 +5,8 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
-#include "stages/bf_load.h"
+#include "targets/bf_target_backend.h"
+#include "targets/bf_target_views.h"
 #include "targets/bf_sql.h"
 #include "state/bf_state.h"
 
@@ -242,7 +243,7 @@ static int prepare_insert(struct sqlt *t, struct stream *s, struct bf_err *err)
 static int make_views(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	bf_buf_reset(&t->sql);
-	bf_load_views_sql(&t->sql, NULL, s->name, has_col_cb, s, s->def->amount, 0);
+	bf_target_views_sql(&t->sql, NULL, s->name, has_col_cb, s, s->def->amount, 0);
 	return exec(t, t->sql.p, err);
 }
 
@@ -464,7 +465,7 @@ static int sq_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 	return 0;
 }
 
-static int sq_commit(struct bf_target *bt, const struct bf_load_part *p, struct bf_err *err)
+static int sq_commit(struct bf_target *bt, const struct bf_target_part *p, struct bf_err *err)
 {
 	struct sqlt *t = (struct sqlt *)bt;
 	int rc = flush_all(t, err);

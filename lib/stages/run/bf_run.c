@@ -167,7 +167,7 @@ static int discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 		return rc;
 	if ((rc = bf_source_open(o->source, &so, &src, err)))
 		goto done;
-	c->canon = bf_xstrdup(src->canon);
+	c->canon = bf_xstrdup(bf_source_canon(src));
 	if ((rc = bf_discover_locations(src, &l, o->locations.v, o->locations.n, &c->locs, &c->nloc, err)))
 		goto done;
 	if (o->dates.all)

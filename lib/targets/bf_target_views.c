@@ -1,0 +1,59 @@
+#include "targets/bf_target_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/bf_sql.h"
+
+void bf_target_views_sql(struct bf_buf *q, const char *schema, const char *table,
+			 int (*has_col)(void *ctx, const char *col), void *ctx, const char *amount,
+			 int pg)
+{
+	size_t tl = strlen(table);
+	char *vopen = bf_xmalloc(tl + 8), *vdaily = bf_xmalloc(tl + 8);
+	memcpy(vopen, table, tl);
+	memcpy(vopen + tl, "_open", 6);
+	memcpy(vdaily, table, tl);
+	memcpy(vdaily + tl, "_daily", 7);
+	int closure = has_col(ctx, "closure_indicator"), reason = has_col(ctx, "closure_reason");
+#define QN(n) do { if (schema) { bf_sql_ident(q, schema); bf_buf_addc(q, '.'); } bf_sql_ident(q, n); } while (0)
+	bf_buf_adds(q, "DROP VIEW IF EXISTS ");
+	QN(vopen);
+	bf_buf_adds(q, ";\nCREATE VIEW ");
+	QN(vopen);
+	bf_buf_adds(q, " AS SELECT * FROM ");
+	QN(table);
+	if (closure)
+		bf_buf_adds(q, pg ? " WHERE (\"closure_indicator\")::boolean IS NOT TRUE"
+				  : " WHERE \"closure_indicator\" IS NOT TRUE");
+	bf_buf_adds(q, ";\nDROP VIEW IF EXISTS ");
+	QN(vdaily);
+	bf_buf_adds(q, ";\nCREATE VIEW ");
+	QN(vdaily);
+	/* closure markers carry _bf_line 0: they are not rows of the day */
+	bf_buf_adds(q, " AS SELECT \"_bf_date\" AS \"date\", \"_bf_location\" AS \"location\","
+		       " count(CASE WHEN \"_bf_line\" > 0 THEN 1 END) AS \"rows\"");
+	if (amount && has_col(ctx, amount)) {
+		/* SQLite sums decimal text as floating point: round away the binary noise */
+		bf_buf_adds(q, pg ? ", sum((" : ", round(sum(");
+		bf_sql_ident(q, amount);
+		bf_buf_adds(q, pg ? ")::numeric) AS " : "), 6) AS ");
+		bf_sql_ident(q, amount);
+	}
+	if (closure)
+		bf_buf_adds(q, pg ? ", coalesce(bool_or((\"closure_indicator\")::boolean), false) AS \"closed\""
+				  : ", coalesce(max(\"closure_indicator\"), 0) AS \"closed\"");
+	else
+		bf_buf_adds(q, pg ? ", CAST(NULL AS boolean) AS \"closed\"" : ", NULL AS \"closed\"");
+	if (reason)
+		bf_buf_adds(q, pg ? ", max((\"closure_reason\")::text) AS \"closure_reason\""
+				  : ", max(\"closure_reason\") AS \"closure_reason\"");
+	else
+		bf_buf_adds(q, pg ? ", CAST(NULL AS text) AS \"closure_reason\"" : ", NULL AS \"closure_reason\"");
+	bf_buf_adds(q, " FROM ");
+	QN(table);
+	bf_buf_adds(q, " WHERE \"_bf_date\" IS NOT NULL GROUP BY \"_bf_date\", \"_bf_location\"");
+#undef QN
+	free(vopen);
+	free(vdaily);
+}

@@ -1,0 +1,15 @@
+/* The views bf-load keeps beside each stream table, as SQL that SQLite and PostgreSQL share. */
+#ifndef BF_TARGET_VIEWS_H
+#define BF_TARGET_VIEWS_H
+
+#include "base/bf_buf.h"
+
+/* "<t>_open" (rows without closure, WHERE closure_indicator IS NOT TRUE) and "<t>_daily"
+ * (date, location, rows, amount when the table has the amount column, closed,
+ * closure_reason). has_col tells whether the table has a column. Appends DROP and CREATE
+ * statements separated by ";\n"; schema may be NULL; pg picks PostgreSQL's casts. */
+void bf_target_views_sql(struct bf_buf *q, const char *schema, const char *table,
+			 int (*has_col)(void *ctx, const char *col), void *ctx, const char *amount,
+			 int pg);
+
+#endif
