@@ -29,6 +29,17 @@ void bf_date_to_ymd(int32_t z, int *y, int *m, int *d)
 	*y = yy + (*m <= 2);
 }
 
+int bf_is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int bf_days_in_month(int y, int m)
+{
+	static const unsigned char mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return mdays[m - 1] + (m == 2 && bf_is_leap(y));
+}
+
 static int digits(const char *s, unsigned n, int *out)
 {
 	int v = 0;
@@ -53,14 +64,9 @@ int bf_date_parsen(const char *s, unsigned len, int32_t *days)
 	} else {
 		return -1;
 	}
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	int32_t z = bf_date_from_ymd(y, m, d);
-	int yy, mm, dd;
-	bf_date_to_ymd(z, &yy, &mm, &dd);
-	if (yy != y || mm != m || dd != d)
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > bf_days_in_month(y, m))
 		return -1; /* 2024-02-30 */
-	*days = z;
+	*days = bf_date_from_ymd(y, m, d);
 	return 0;
 }
 

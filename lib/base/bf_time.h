@@ -10,8 +10,14 @@
 int bf_date_parse(const char *s, int32_t *days);
 /* Same, for exactly len bytes. */
 int bf_date_parsen(const char *s, unsigned len, int32_t *days);
+/* The one calendar of bf (Howard Hinnant's days_from_civil / civil_from_days): years
+ * -1,000,000 to 1,000,000, month 1-12; a day past the month's end counts on. */
 int32_t bf_date_from_ymd(int y, int m, int d);
 void bf_date_to_ymd(int32_t days, int *y, int *m, int *d);
+/* 1 when y is a Gregorian leap year (every 4th, not every 100th, every 400th). */
+int bf_is_leap(int y);
+/* 28-31; m is 1-12. */
+int bf_days_in_month(int y, int m);
 /* "YYYY-MM-DD" into out[11]. */
 void bf_date_iso(int32_t days, char out[11]);
 /* "YYYYMMDD" into out[9]. */

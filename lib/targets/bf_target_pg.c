@@ -14,6 +14,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_time.h"
 #include "targets/bf_target_backend.h"
 #include "targets/bf_target_views.h"
 #include "targets/bf_pgconn.h"
@@ -540,16 +541,8 @@ static int put_numeric(struct bf_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* days from 2000-01-01 (PostgreSQL's epoch) of a proleptic Gregorian date */
-static long long pg_days(long y, long m, long d)
-{
-	y -= m <= 2;
-	long era = y / 400;        /* y >= 0 here */
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (long long)era * 146097 + doe - 719468 - 10957;
-}
+/* PostgreSQL counts dates from 2000-01-01, day 10957 of bf's calendar */
+#define PG_EPOCH_DAYS 10957
 
 /* "YYYY-MM-DD" at s as days from 2000-01-01; -1 unless every field is in range */
 static int ymd(const char *s, long long *days)
@@ -557,7 +550,7 @@ static int ymd(const char *s, long long *days)
 	long y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
 	if (s[4] != '-' || s[7] != '-' || y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	*days = pg_days(y, m, d);
+	*days = (long long)bf_date_from_ymd((int)y, (int)m, (int)d) - PG_EPOCH_DAYS;
 	return 0;
 }
 

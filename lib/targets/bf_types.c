@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/bf_time.h"
+
 static const struct {
 	const char *name;
 	enum bf_type t;
@@ -466,14 +468,11 @@ static int digits(const char *s, size_t n, size_t *i, int min, int max, int *out
 	return 0;
 }
 
-static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 static int valid_date(int y, int mo, int d)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1)
 		return 0;
-	return d <= mdays[mo - 1] + (mo == 2 && leap(y));
+	return d <= bf_days_in_month(y, mo);
 }
 
 /* ISO 8601 (YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z|+HH[:MM]]), YYYYMMDD, and point-of-sale
@@ -578,40 +577,15 @@ static int parse_when(const char *s, size_t n, struct tm_parts *t)
 	return 0;
 }
 
-/* days since 1970-01-01 (H. Hinnant's algorithm) and back */
-static long long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static void civil_from_days(long long z, int *y, int *m, int *d)
-{
-	z += 719468;
-	long long era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long long yy = (long long)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
-}
-
 static void to_utc(struct tm_parts *t)
 {
 	if (!t->has_tz || !t->tzmin)
 		return;
-	long long secs = days_from_civil(t->y, t->mo, t->d) * 86400LL + t->h * 3600 + t->mi * 60 + t->s -
+	long long secs = bf_date_from_ymd(t->y, t->mo, t->d) * 86400LL + t->h * 3600 + t->mi * 60 + t->s -
 			 t->tzmin * 60LL;
 	long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 	long long rem = secs - days * 86400;
-	civil_from_days(days, &t->y, &t->mo, &t->d);
+	bf_date_to_ymd((int32_t)days, &t->y, &t->mo, &t->d);
 	t->h = (int)(rem / 3600);
 	t->mi = (int)(rem / 60 % 60);
 	t->s = (int)(rem % 60);

@@ -85,6 +85,60 @@ int main(void)
 	ok(bf_date_parsen("2024-04-04xyz", 10, &d) == 0 && d == 19817, "parsen stops at len");
 	ok(bf_date_parsen("20240404", 7, &d) == -1, "parsen with a short len refuses");
 
+	/* the one calendar: leap years and its boundaries */
+	ok(bf_is_leap(2000) && bf_is_leap(2024) && bf_is_leap(1600) && bf_is_leap(4),
+	   "leap: 2000, 2024, 1600, 4");
+	ok(!bf_is_leap(1900) && !bf_is_leap(2100) && !bf_is_leap(2023) && !bf_is_leap(1) &&
+	   !bf_is_leap(9999), "not leap: 1900, 2100, 2023, 1, 9999");
+	is_int(bf_days_in_month(2024, 2), 29, "February 2024 has 29 days");
+	is_int(bf_days_in_month(1900, 2), 28, "February 1900 has 28 days");
+	is_int(bf_days_in_month(2000, 2), 29, "February 2000 has 29 days");
+	is_int(bf_days_in_month(2100, 2), 28, "February 2100 has 28 days");
+	{
+		static const int want[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		int all = 1;
+		for (int m = 1; m <= 12; m++)
+			all &= bf_days_in_month(2023, m) == want[m - 1];
+		ok(all, "the months of 2023 have 31, 28, 31, 30, ... days");
+	}
+	is_int(bf_date_from_ymd(1970, 1, 1), 0, "1970-01-01 is day 0");
+	is_int(bf_date_from_ymd(2000, 1, 1), 10957, "2000-01-01 is day 10957 (PostgreSQL's epoch)");
+	is_int(bf_date_from_ymd(2000, 3, 1) - bf_date_from_ymd(2000, 2, 28), 2, "2000 has a Feb 29");
+	is_int(bf_date_from_ymd(1900, 3, 1) - bf_date_from_ymd(1900, 2, 28), 1, "1900 has no Feb 29");
+	is_int(bf_date_from_ymd(2100, 3, 1) - bf_date_from_ymd(2100, 2, 28), 1, "2100 has no Feb 29");
+	is_int(bf_date_from_ymd(1900, 1, 1), -25567, "1900-01-01 is day -25567");
+	is_int(bf_date_from_ymd(2100, 1, 1), 47482, "2100-01-01 is day 47482");
+	is_int(bf_date_from_ymd(1, 1, 1), -719162, "0001-01-01 is day -719162");
+	is_int(bf_date_from_ymd(9999, 12, 31), 2932896, "9999-12-31 is day 2932896");
+	is_int(bf_date_from_ymd(2024, 2, 30), bf_date_from_ymd(2024, 3, 1), "a day past the month's end counts on");
+	{
+		int y, m, dd;
+		bf_date_to_ymd(-719162, &y, &m, &dd);
+		ok(y == 1 && m == 1 && dd == 1, "day -719162 is 0001-01-01");
+		bf_date_to_ymd(2932896, &y, &m, &dd);
+		ok(y == 9999 && m == 12 && dd == 31, "day 2932896 is 9999-12-31");
+		bf_date_to_ymd(bf_date_from_ymd(2024, 2, 29), &y, &m, &dd);
+		ok(y == 2024 && m == 2 && dd == 29, "2024-02-29 round-trips");
+		bf_date_to_ymd(-1, &y, &m, &dd);
+		ok(y == 1969 && m == 12 && dd == 31, "day -1 is 1969-12-31");
+		/* every day of years 1 to 9999 follows the one before */
+		int run = 1;
+		int32_t z = bf_date_from_ymd(1, 1, 1);
+		for (int yy = 1; yy <= 9999 && run; yy++)
+			for (int mm = 1; mm <= 12 && run; mm++)
+				for (int d1 = 1; d1 <= bf_days_in_month(yy, mm) && run; d1++, z++) {
+					bf_date_to_ymd(z, &y, &m, &dd);
+					if (bf_date_from_ymd(yy, mm, d1) != z || y != yy || m != mm || dd != d1) {
+						diag("%04d-%02d-%02d: day %d", yy, mm, d1, (int)z);
+						run = 0;
+					}
+				}
+		ok(run, "0001-01-01..9999-12-31: each day is the one before plus 1, both ways");
+	}
+	parse_bad("2100-02-29");
+	ok(bf_date_parse("9999-12-31", &d) == 0 && d == 2932896, "9999-12-31 parses");
+	ok(bf_date_parse("1900-01-01", &d) == 0 && d == -25567, "1900-01-01 parses (the earliest)");
+
 	/* conversions round-trip over a wide range, and consecutive days are consecutive */
 	int rt = 1, prev_y = 0, prev_m = 0, prev_d = 0;
 	for (int32_t z = bf_date_from_ymd(1900, 1, 1); z <= bf_date_from_ymd(2200, 12, 31) && rt; z++) {
