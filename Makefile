@@ -22,8 +22,19 @@ SANFLAGS :=
 endif
 
 PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# A missing library stops the build here, by name (scripts/install-deps.sh installs them);
+# `make clean` and `make uninstall` need none.
+ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config not found: install it (scripts/install-deps.sh))
+endif
+PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p || echo $$p; done)
+ifneq ($(PKG_MISSING),)
+$(error missing libraries (pkg-config): $(PKG_MISSING); scripts/install-deps.sh installs them)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+endif
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DBF_VERSION='"$(VERSION)"' -Ilib -I$(BUILD)/gen \
               $(PKG_CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP $(CFLAGS) $(CPPFLAGS)
@@ -49,7 +60,7 @@ UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    := $(if $(wildcard scripts/bf-sample.c),$(BUILD)/bf-sample)
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
-.PHONY: all test unit-test cli-test bench install uninstall clean check-man
+.PHONY: all test unit-test cli-test bench install uninstall clean
 all: $(PROGS) $(TOOLS) $(UNITS)
 
 $(BUILD)/libbf.a: $(LIB_OBJ)
