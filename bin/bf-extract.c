@@ -7,6 +7,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "stages/bf_extract.h"
 #include "base/bf_log.h"
 
@@ -76,18 +77,14 @@ int main(int argc, char **argv)
 {
 	/* static: what the options allocated stays reachable when a usage error returns early */
 	static struct bf_extract_opts o;
-	static struct bf_buf args = BF_BUF_INIT;
+	static char *args;
 	struct bf_err err = { 0 };
 	int c, idx, rc;
 	long v;
 
-	bf_log_init(argv[0]);
+	bf_main_init(argv);
 	bf_datesel_init(&o.dates);
-	for (int i = 1; i < argc; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, argv[i]);
-	}
-	o.args = args.p;
+	o.args = args = bf_argv_join(argc, argv);
 	while ((c = getopt_long(argc, argv, "s:qvhV", longopts, &idx)) != -1) {
 		switch (c) {
 		case 's': o.source = optarg; break;
@@ -146,6 +143,6 @@ int main(int argc, char **argv)
 	bf_datesel_free(&o.dates);
 	free(o.locations);
 	bf_cli_list_free(o.src.file_names, o.src.nfile_names);
-	bf_buf_free(&args);
+	free(args);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "stages/bf_load.h"
 #include "base/bf_log.h"
 
@@ -62,12 +63,12 @@ static int split_col(const char *arg, size_t n, char **stream, char **column)
 static struct bf_load_opts o;
 static struct bf_type_override *types;
 static struct bf_amount_col *amounts;
-static struct bf_buf args = BF_BUF_INIT;
+static char *args;
 
 /* Frees what the options allocated, whichever way main returns. */
 static void cleanup(void)
 {
-	bf_buf_free(&args);
+	free(args);
 	for (size_t i = 0; i < o.ntypes; i++) {
 		free(types[i].stream);
 		free(types[i].column);
@@ -86,12 +87,8 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	atexit(cleanup);
-	bf_log_init(argv[0]);
-	for (int i = 1; i < argc; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, argv[i]);
-	}
-	o.args = args.p;
+	bf_main_init(argv);
+	o.args = args = bf_argv_join(argc, argv);
 	while ((c = getopt_long(argc, argv, "t:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.target = optarg; break;

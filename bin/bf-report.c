@@ -8,6 +8,7 @@
 #include "base/bf_cli.h"
 #include "base/bf_datesel.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "base/bf_log.h"
 #include "stages/report/bf_report.h"
 #include "state/bf_state.h"
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 	size_t nlocs = 0;
 	int c, idx, rc, prom = 0, cmd = -1;
 
-	bf_log_init(argv[0]);
+	bf_main_init(argv);
 	bf_datesel_init(&ds);
 	while ((c = getopt_long(argc, argv, "s:o:hV", longopts, &idx)) != -1) {
 		switch (c) {

@@ -7,6 +7,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "base/bf_log.h"
 #include "stages/run/bf_run.h"
 #include "base/bf_time.h"
@@ -126,13 +127,13 @@ int main(int argc, char **argv)
 {
 	struct bf_run_opts o;
 	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
+	char *args = NULL;
 	char **av;
 	int ac = 0, c, idx, rc;
 	long v;
 	double d;
 
-	bf_log_init(argv[0]);
+	bf_main_init(argv);
 	bf_run_opts_init(&o);
 	/* --alert-command CMD ARG... ';' takes the words up to ';' as an argv of its own */
 	av = bf_xcalloc((size_t)argc + 1, sizeof *av);
@@ -151,11 +152,7 @@ int main(int argc, char **argv)
 		av[ac++] = argv[i];
 	}
 	/* the runs table keeps the options but never a stage option's value that may hold a secret */
-	for (int i = 1; i < ac; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, av[i]);
-	}
-	o.args = args.p;
+	o.args = args = bf_argv_join(ac, av);
 	while ((c = getopt_long(ac, av, "s:t:nj:qvhV", longopts, &idx)) != -1) {
 		switch (c) {
 		case 's': o.source = optarg; break;
@@ -280,7 +277,7 @@ out:
 	bf_strv_free(&o.closure_args);
 	bf_strv_free(&o.load_args);
 	bf_strv_free(&o.alert_cmd);
-	bf_buf_free(&args);
+	free(args);
 	free(av);
 	return rc;
 }

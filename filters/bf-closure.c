@@ -11,6 +11,7 @@
 #include "stages/closure/bf_closure.h"
 #include "stages/closure/bf_closure_report.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "base/bf_log.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
@@ -228,16 +229,12 @@ int main(int argc, char **argv)
 	struct bf_closure_opts o = { 0 };
 	struct cli cl = { 0 };
 	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
+	char *args;
 	int rc;
 
-	bf_log_init(argv[0]);
+	bf_main_init(argv);
 	bf_closure_cfg_init(&o.cfg);
-	for (int i = 1; i < argc; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, argv[i]);
-	}
-	o.args = args.p;
+	o.args = args = bf_argv_join(argc, argv);
 	rc = parse(argc, argv, &o, &cl);
 	if (rc >= 0)
 		goto out;
@@ -258,6 +255,6 @@ int main(int argc, char **argv)
 out:
 	bf_cli_list_free(o.cfg.expect_streams, o.cfg.nexpect_streams);
 	free(cl.amount);
-	bf_buf_free(&args);
+	free(args);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "base/bf_cli.h"
 #include "stages/enrich/bf_enrich.h"
 #include "base/bf_exit.h"
+#include "base/bf_init.h"
 #include "base/bf_log.h"
 
 static const char usage[] =
@@ -91,17 +92,14 @@ int main(int argc, char **argv)
 {
 	struct bf_enrich_opts o;
 	struct bf_err err = { 0 };
-	struct bf_buf args = BF_BUF_INIT;
+	char *args;
 	const char *config = NULL;
 	int c, rc = 0;
 
-	bf_log_init(argv[0]);
+	bf_main_init(argv);
 	bf_enrich_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		bf_buf_adds(&args, i > 1 ? " " : "");
-		bf_buf_adds(&args, argv[i]);
-	}
-	o.args = args.p ? args.p : "";
+	args = bf_argv_join(argc, argv);
+	o.args = args ? args : "";
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
@@ -186,6 +184,6 @@ int main(int argc, char **argv)
 		bf_err_print(&err);
 done:
 	bf_enrich_opts_free(&o);
-	bf_buf_free(&args);
+	free(args);
 	return rc;
 }

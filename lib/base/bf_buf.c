@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bf_log.h"
+
 static void oom(size_t n)
 {
-	fprintf(stderr, "bf: out of memory allocating %zu bytes\n", n);
+	fprintf(stderr, "%s: out of memory allocating %zu bytes\n", bf_prog(), n);
 	abort();
 }
 
