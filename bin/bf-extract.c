@@ -8,6 +8,7 @@
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
+#include "base/bf_opt.h"
 #include "stages/bf_extract.h"
 #include "base/bf_log.h"
 
@@ -80,7 +81,6 @@ int main(int argc, char **argv)
 	static char *args;
 	struct bf_err err = { 0 };
 	int c, idx, rc;
-	long v;
 
 	bf_main_init(argv);
 	bf_datesel_init(&o.dates);
@@ -110,14 +110,12 @@ int main(int argc, char **argv)
 		case O_URLT: o.src.url_template = optarg; break;
 		case O_FILES: o.src.file_names = bf_cli_split_list(optarg, &o.src.nfile_names); break;
 		case O_RETRIES:
-			if (bf_cli_parse_long("--retries", optarg, 0, 100, &v))
+			if (bf_opt_int("--retries", optarg, 0, 100, &o.src.retries))
 				return BF_EUSAGE;
-			o.src.retries = (int)v;
 			break;
 		case O_TIMEOUT:
-			if (bf_cli_parse_long("--timeout", optarg, 1, 86400, &v))
+			if (bf_opt_secs("--timeout", optarg, 1, 86400, &o.src.timeout))
 				return BF_EUSAGE;
-			o.src.timeout = (double)v;
 			break;
 		case O_PROGRESS: o.progress = 1; break;
 		case 'q': o.progress = -1; bf_log_set_level(0); break;

@@ -1,5 +1,6 @@
 /* bf-load: SCHEMA/RECORD/STATE messages on stdin -> a warehouse, one transaction a partition. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
+#include "base/bf_opt.h"
 #include "stages/bf_load.h"
 #include "base/bf_log.h"
 
@@ -93,14 +95,10 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 't': o.target = optarg; break;
 		case O_STATE: o.state_path = optarg; break;
-		case O_MAXLINE: {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || v < 1024)
-				return bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
-			o.max_line = (size_t)v;
+		case O_MAXLINE:
+			if (bf_opt_size("--max-line-bytes", optarg, 1024, SIZE_MAX, &o.max_line))
+				return BF_EUSAGE;
 			break;
-		}
 		case O_PROGRESS: o.progress = 1; break;
 		case O_PGSCHEMA:
 			if (!*optarg)

@@ -8,6 +8,7 @@
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
+#include "base/bf_opt.h"
 #include "base/bf_log.h"
 #include "stages/run/bf_run.h"
 #include "base/bf_time.h"
@@ -130,8 +131,6 @@ int main(int argc, char **argv)
 	char *args = NULL;
 	char **av;
 	int ac = 0, c, idx, rc;
-	long v;
-	double d;
 
 	bf_main_init(argv);
 	bf_run_opts_init(&o);
@@ -167,31 +166,27 @@ int main(int argc, char **argv)
 		case 'n': o.dry_run = 1; break;
 		case O_JSON: o.json = 1; break;
 		case 'j':
-			if (bf_cli_parse_long("--max-workers", optarg, 1, 256, &v))
+			if (bf_opt_int("--max-workers", optarg, 1, 256, &o.max_workers))
 				DONE(BF_EUSAGE);
-			o.max_workers = (int)v;
 			break;
 		case O_BATCH:
-			if (bf_cli_parse_long("--batch-size", optarg, 1, 10000, &v))
+			if (bf_opt_int("--batch-size", optarg, 1, 10000, &o.batch_size))
 				DONE(BF_EUSAGE);
-			o.batch_size = (int)v;
 			break;
 		case O_RETRIES:
-			if (bf_cli_parse_long("--retries", optarg, 0, 100, &v))
+			if (bf_opt_int("--retries", optarg, 0, 100, &o.retries))
 				DONE(BF_EUSAGE);
-			o.retries = (int)v;
 			break;
 		case O_RETRY_DELAY:
-			if (bf_cli_parse_long("--retry-delay", optarg, 0, 3600000, &v))
+			if (bf_opt_ms("--retry-delay", optarg, 0, 3600000, &o.retry_base_ms))
 				DONE(BF_EUSAGE);
-			o.retry_base_ms = v;
 			break;
 		case O_GRACE:
-			if (bf_cli_parse_num("--grace", optarg, 0, 86400, &o.grace))
+			if (bf_opt_secs("--grace", optarg, 0, 86400, &o.grace))
 				DONE(BF_EUSAGE);
 			break;
 		case O_LEASE:
-			if (bf_cli_parse_num("--lease", optarg, 1, 86400, &o.lease))
+			if (bf_opt_secs("--lease", optarg, 1, 86400, &o.lease))
 				DONE(BF_EUSAGE);
 			break;
 		case O_NO_ENRICH: o.no_enrich = 1; break;
@@ -219,23 +214,22 @@ int main(int argc, char **argv)
 		case O_NO_LOG: o.log_path = ""; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_ALERT_RATE:
-			if (bf_cli_parse_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
+			if (bf_opt_num("--alert-failure-rate", optarg, 0.01, 100, &o.alert_failure_rate))
 				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_DROP:
-			if (bf_cli_parse_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
+			if (bf_opt_num("--alert-throughput-drop", optarg, 0.01, 100, &o.alert_throughput_drop))
 				DONE(BF_EUSAGE);
 			break;
 		case O_ALERT_BURST: {
 			char *slash = strchr(optarg, '/');
 			if (slash) {
 				*slash = '\0';
-				if (bf_cli_parse_num("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
+				if (bf_opt_secs("--alert-error-burst", slash + 1, 1, 86400, &o.alert_burst_window))
 					DONE(BF_EUSAGE);
 			}
-			if (bf_cli_parse_long("--alert-error-burst", optarg, 1, 1000000, &v))
+			if (bf_opt_int("--alert-error-burst", optarg, 1, 1000000, &o.alert_burst))
 				DONE(BF_EUSAGE);
-			o.alert_burst = (int)v;
 			break;
 		}
 		case 'q': o.progress = -1; bf_log_set_level(0); break;
@@ -250,7 +244,6 @@ int main(int argc, char **argv)
 			DONE(bf_cli_usage_error("unknown option"));
 		}
 	}
-	(void)d;
 	if (bf_datesel_args(&o.dates, ac - optind, av + optind, &err))
 		DONE(bf_cli_usage_error("%s", err.msg));
 	int sel = o.dates.all || o.dates.n || o.dates.start != BF_DATE_NONE || o.dates.end != BF_DATE_NONE;

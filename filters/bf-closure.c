@@ -1,7 +1,7 @@
 /* bf-closure: decides for each partition whether the business was open, closed or not yet
  * judgeable, marks every record with it and adds closure markers for closed days. */
 #include <getopt.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "stages/closure/bf_closure_report.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
+#include "base/bf_opt.h"
 #include "base/bf_log.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
@@ -80,46 +81,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_count(const char *opt, const char *s, long long max, long long *v)
-{
-	char *end;
-	*v = strtoll(s, &end, 10);
-	if (!*s || *end || *v < 0 || *v > max)
-		return bf_cli_usage_error("%s: expected a whole number from 0 to %lld", opt, max);
-	return 0;
-}
-
-static int parse_real(const char *opt, const char *s, double lo, double hi, double *v)
-{
-	char *end;
-	*v = strtod(s, &end);
-	if (!*s || *end || !isfinite(*v) || *v < lo || *v > hi)
-		return bf_cli_usage_error("%s: expected a number from %g to %g", opt, lo, hi);
-	return 0;
-}
-
-/* "64M", "512k", "1G", "1048576" */
-static int parse_size(const char *opt, const char *s, size_t *v)
-{
-	char *end;
-	unsigned long long n = strtoull(s, &end, 10);
-	unsigned long long mul = 1;
-	if (end != s && *end) {
-		switch (*end) {
-		case 'k': case 'K': mul = 1ull << 10; break;
-		case 'm': case 'M': mul = 1ull << 20; break;
-		case 'g': case 'G': mul = 1ull << 30; break;
-		default: mul = 0; break;
-		}
-		if (mul && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
-			mul = 0;
-	}
-	if (end == s || !mul || *s == '-' || n * mul < 4096 || n > (1ull << 40))
-		return bf_cli_usage_error("%s: a size of at least 4096 bytes (suffixes K, M, G)", opt);
-	*v = (size_t)(n * mul);
-	return 0;
-}
-
 struct cli {
 	char *amount;
 	int report, json;
@@ -129,7 +90,6 @@ struct cli {
 /* Returns -1 to go on, or the exit code. */
 static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *cl)
 {
-	long long v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
@@ -140,19 +100,19 @@ static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *c
 				return bf_cli_usage_error("--expect-streams: a comma-separated list of streams");
 			break;
 		case O_EXPFILES:
-			if (parse_count("--expect-files", optarg, 100000, &o->cfg.expect_files))
+			if (bf_opt_llong("--expect-files", optarg, 0, 100000, &o->cfg.expect_files))
 				return BF_EUSAGE;
 			break;
 		case O_MINFILES:
-			if (parse_count("--min-files", optarg, 100000, &o->cfg.min_files))
+			if (bf_opt_llong("--min-files", optarg, 0, 100000, &o->cfg.min_files))
 				return BF_EUSAGE;
 			break;
 		case O_MINROWS:
-			if (parse_count("--min-rows", optarg, 1000000000000LL, &o->cfg.min_rows))
+			if (bf_opt_llong("--min-rows", optarg, 0, 1000000000000LL, &o->cfg.min_rows))
 				return BF_EUSAGE;
 			break;
 		case O_MINSALES:
-			if (parse_real("--min-sales", optarg, -1e15, 1e15, &o->cfg.min_sales))
+			if (bf_opt_num("--min-sales", optarg, -1e15, 1e15, &o->cfg.min_sales))
 				return BF_EUSAGE;
 			o->cfg.have_min_sales = 1;
 			break;
@@ -173,43 +133,37 @@ static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *c
 		}
 		case O_VOID: o->cfg.void_column = optarg; break;
 		case O_ACTFRAC:
-			if (parse_real("--activity-fraction", optarg, 0, 1, &o->cfg.activity_fraction))
+			if (bf_opt_num("--activity-fraction", optarg, 0, 1, &o->cfg.activity_fraction))
 				return BF_EUSAGE;
 			break;
 		case O_SALESFRAC:
-			if (parse_real("--sales-fraction", optarg, 0, 1, &o->cfg.sales_fraction))
+			if (bf_opt_num("--sales-fraction", optarg, 0, 1, &o->cfg.sales_fraction))
 				return BF_EUSAGE;
 			break;
 		case O_WEEKS:
-			if (parse_count("--baseline-weeks", optarg, 520, &v) || v < 1)
-				return bf_cli_usage_error("--baseline-weeks: a whole number from 1 to 520");
-			o->cfg.baseline_weeks = (int)v;
+			if (bf_opt_int("--baseline-weeks", optarg, 1, 520, &o->cfg.baseline_weeks))
+				return BF_EUSAGE;
 			break;
 		case O_DUE:
-			if (parse_count("--due-days", optarg, 366, &v))
+			if (bf_opt_int("--due-days", optarg, 0, 366, &o->cfg.due_days))
 				return BF_EUSAGE;
-			o->cfg.due_days = (int)v;
 			break;
 		case O_TODAY:
 			if (bf_date_parse(optarg, &o->cfg.today))
 				return bf_cli_usage_error("--today: a date, YYYY-MM-DD");
 			break;
 		case O_MAXMEM:
-			if (parse_size("--max-memory", optarg, &o->max_memory))
+			if (bf_opt_size("--max-memory", optarg, 4096, SIZE_MAX, &o->max_memory))
 				return BF_EUSAGE;
 			break;
 		case O_REPORT: cl->report = 1; break;
 		case O_JSON: cl->json = 1; break;
 		case O_SOURCE: cl->source = optarg; break;
 		case O_STATE: o->state_path = optarg; break;
-		case O_MAXLINE: {
-			char *end;
-			unsigned long long n = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || n < 1024)
-				return bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
-			o->max_line = (size_t)n;
+		case O_MAXLINE:
+			if (bf_opt_size("--max-line-bytes", optarg, 1024, SIZE_MAX, &o->max_line))
+				return BF_EUSAGE;
 			break;
-		}
 		case 'q': bf_log_set_level(0); break;
 		case 'v': bf_log_set_level(2); break;
 		case 'h': return bf_cli_help(usage);

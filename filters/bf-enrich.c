@@ -1,6 +1,6 @@
 /* bf-enrich: adds derived fields and model answers to the records on the pipe. */
 #include <getopt.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +9,7 @@
 #include "stages/enrich/bf_enrich.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
+#include "base/bf_opt.h"
 #include "base/bf_log.h"
 
 static const char usage[] =
@@ -78,16 +79,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int int_arg(const char *opt, const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi)
-		return bf_cli_usage_error("%s: a whole number from %ld to %ld", opt, lo, hi);
-	*out = (int)v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct bf_enrich_opts o;
@@ -101,7 +92,6 @@ int main(int argc, char **argv)
 	args = bf_argv_join(argc, argv);
 	o.args = args ? args : "";
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case O_DERIVE: rc = bf_enrich_add_derive(&o, optarg, &err); break;
 		case O_EMBED: rc = bf_enrich_add_embed(&o, optarg, &err); break;
@@ -113,32 +103,25 @@ int main(int argc, char **argv)
 		case O_CONFIG: config = optarg; break;
 		case O_API: free(o.api_base); o.api_base = bf_xstrdup(optarg); break;
 		case O_MODEL: free(o.model); o.model = bf_xstrdup(optarg); break;
-		case O_BATCH: rc = int_arg("--batch-size", optarg, 1, 4096, &o.batch); break;
-		case O_CONC: rc = int_arg("--concurrency", optarg, 1, 256, &o.concurrency); break;
-		case O_RETRIES: rc = int_arg("--retries", optarg, 0, 100, &o.retries); break;
+		case O_BATCH: rc = bf_opt_int("--batch-size", optarg, 1, 4096, &o.batch); break;
+		case O_CONC: rc = bf_opt_int("--concurrency", optarg, 1, 256, &o.concurrency); break;
+		case O_RETRIES: rc = bf_opt_int("--retries", optarg, 0, 100, &o.retries); break;
 		case O_RBASE: {
-			int v;
-			if (!(rc = int_arg("--retry-base-ms", optarg, 1, 600000, &v)))
+			long v;
+			if (!(rc = bf_opt_ms("--retry-base-ms", optarg, 1, 600000, &v)))
 				o.retry_base_ms = v;
 			break;
 		}
-		case O_TIMEOUT:
-			o.timeout_s = strtod(optarg, &end);
-			if (end == optarg || *end || !(o.timeout_s > 0) || o.timeout_s > 86400)
-				rc = bf_cli_usage_error("--timeout: seconds, above 0");
+		case O_TIMEOUT: rc = bf_opt_secs("--timeout", optarg, 0.001, 86400, &o.timeout_s); break;
+		case O_BREAKER: {  /* N[:SECONDS] */
+			char *colon = strchr(optarg, ':');
+			if (colon)
+				*colon = '\0';
+			rc = bf_opt_int("--breaker", optarg, 0, 10000, &o.breaker);
+			if (!rc && colon)
+				rc = bf_opt_secs("--breaker", colon + 1, 0, 86400, &o.breaker_cooldown_s);
 			break;
-		case O_BREAKER:
-			o.breaker = (int)strtol(optarg, &end, 10);
-			if (end == optarg || o.breaker < 0 || o.breaker > 10000)
-				rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
-			else if (*end == ':') {
-				char *e2;
-				o.breaker_cooldown_s = strtod(end + 1, &e2);
-				if (e2 == end + 1 || *e2 || !(o.breaker_cooldown_s >= 0) || o.breaker_cooldown_s > 86400)
-					rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
-			} else if (*end)
-				rc = bf_cli_usage_error("--breaker: N or N:SECONDS");
-			break;
+		}
 		case O_ONERR:
 			if (!strcmp(optarg, "pass"))
 				o.on_error_pass = 1;
@@ -149,13 +132,7 @@ int main(int argc, char **argv)
 			break;
 		case O_PRICE: rc = bf_enrich_price(&o, optarg, &err); break;
 		case O_STATE: o.state_path = optarg; break;
-		case O_MAXLINE: {
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || v < 1024)
-				rc = bf_cli_usage_error("--max-line-bytes: a number of bytes, at least 1024");
-			o.max_line = (size_t)v;
-			break;
-		}
+		case O_MAXLINE: rc = bf_opt_size("--max-line-bytes", optarg, 1024, SIZE_MAX, &o.max_line); break;
 		case 'q': bf_log_set_level(0); break;
 		case 'v': bf_log_set_level(2); break;
 		case 'h': rc = bf_cli_help(usage); goto done;

@@ -87,22 +87,3 @@ void bf_cli_list_free(char **list, size_t n)
 		free(list[i]);
 	free(list);
 }
-
-int bf_cli_parse_long(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	if (!*s || *end || errno || *v < lo || *v > hi)
-		return bf_cli_usage_error("%s: expected a whole number from %ld to %ld", opt, lo, hi);
-	return 0;
-}
-
-int bf_cli_parse_num(const char *opt, const char *s, double lo, double hi, double *v)
-{
-	char *end;
-	*v = strtod(s, &end);
-	if (!*s || *end || !(*v >= lo && *v <= hi))
-		return bf_cli_usage_error("%s: expected a number from %g to %g", opt, lo, hi);
-	return 0;
-}

@@ -10,10 +10,7 @@ int bf_cli_version(void);
 int bf_cli_help(const char *usage);
 /* Prints "prog: msg" and "Try 'prog --help'." to stderr; returns BF_EUSAGE. */
 int bf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parse an option's number within [lo, hi]; on anything else print a usage error and
- * return BF_EUSAGE (0 when fine). */
-int bf_cli_parse_long(const char *opt, const char *s, long lo, long hi, long *v);
-int bf_cli_parse_num(const char *opt, const char *s, double lo, double hi, double *v);
+/* Numbers, sizes and durations of options: base/bf_opt.h. */
 /* Splits "a,b,,c" into malloc'ed strings (empty items dropped); *n gets the count.
  * Free with bf_cli_list_free. */
 char **bf_cli_split_list(const char *s, size_t *n);
