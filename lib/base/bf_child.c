@@ -13,6 +13,7 @@
 #endif
 
 #include "base/bf_exit.h"
+#include "base/bf_file.h"
 #include "base/bf_time.h"
 
 /* Starting a program: vfork + exec. vfork does not copy the parent's page tables (a
@@ -396,16 +397,8 @@ int bf_child_feed(char *const *argv, const char *input, size_t len, pid_t *pid, 
 		spawn_say(&sp, 2);
 	close(fd[0]);
 	/* SIGPIPE is ignored by the caller or not: use send-like semantics via a blocked write */
-	size_t off = 0;
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	while (off < len) {
-		ssize_t w = write(fd[1], input + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	(void)bf_write_all(fd[1], input, len);   /* a child that stopped reading is its own failure */
 	signal(SIGPIPE, old);
 	close(fd[1]);
 	return 0;

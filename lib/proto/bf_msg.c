@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/bf_exit.h"
+#include "base/bf_file.h"
 
 #define READ_CHUNK (256u << 10)
 
@@ -202,22 +203,6 @@ void bf_out_init(struct bf_out *o, int fd, const char *name)
 	o->w = NULL;
 }
 
-/* Writes all of p[0..n); returns 0 or the errno of the failure. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	size_t off = 0;
-	while (off < n) {
-		ssize_t got = write(fd, p + off, n - off);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		off += (size_t)got;
-	}
-	return 0;
-}
-
 /* The writer thread's side: one buffer handed over at a time. */
 struct bf_out_writer {
 	pthread_t thread;
@@ -241,7 +226,7 @@ static void *writer_run(void *arg)
 		int err = w->err;
 		pthread_mutex_unlock(&w->mu);
 		if (!err)
-			err = write_all(w->fd, w->buf, w->len);
+			err = bf_write_all(w->fd, w->buf, w->len) ? errno : 0;
 		pthread_mutex_lock(&w->mu);
 		w->err = err;
 		w->busy = 0;
@@ -308,7 +293,7 @@ static void drain(struct bf_out *o)
 		}
 		pthread_mutex_unlock(&w->mu);
 	} else if (o->len && !o->err) {
-		o->err = write_all(o->fd, o->buf, o->len);
+		o->err = bf_write_all(o->fd, o->buf, o->len) ? errno : 0;
 	}
 	o->len = 0;
 }
@@ -341,7 +326,7 @@ void bf_out_write(struct bf_out *o, const void *data, size_t len)
 			/* too big to buffer: write it here, after what is queued */
 			bf_out_wait(o);
 			if (!o->err)
-				o->err = write_all(o->fd, data, len);
+				o->err = bf_write_all(o->fd, data, len) ? errno : 0;
 			return;
 		}
 	}

@@ -23,6 +23,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_file.h"
 #include "base/bf_retry.h"
 
 #define READ_BUF (1024 * 1024)   /* one libssh2_sftp_read; libssh2 reads ahead 4x this */
@@ -324,7 +325,7 @@ static int append_known_host(LIBSSH2_KNOWNHOSTS *kh, struct libssh2_knownhost *e
 	char last = '\n';
 	if (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n')
 		(void)!write(fd, "\n", 1);
-	int ok = write(fd, line, len) == (ssize_t)len;
+	int ok = bf_write_all(fd, line, len) == 0;
 	if (close(fd) != 0)
 		ok = 0;
 	if (!ok)

@@ -19,12 +19,13 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_file.h"
 #include "targets/bf_target_backend.h"
 
 struct dstream {
 	char *name, *enc;
-	int fd;                    /* temporary file of the open partition, -1 if none */
-	char *tmp, *final, *dir;
+	struct bf_afile f;         /* file of the open partition; f.fd -1 if none */
+	int written;               /* committed in this partition */
 	struct bf_buf buf;
 };
 
@@ -73,52 +74,6 @@ static char *join(const char *a, const char *b, const char *c, const char *d)
 	return bf_buf_detach(&p);
 }
 
-static int mkdirs(const char *path, struct bf_err *err)
-{
-	char *p = bf_xstrdup(path);
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) && errno != EEXIST) {
-				int rc = os_fail(err, p, "cannot create directory");
-				free(p);
-				return rc;
-			}
-			if (!c)
-				break;
-			*s = c;
-		}
-	}
-	free(p);
-	return 0;
-}
-
-static int fsync_dir(const char *path, struct bf_err *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return os_fail(err, path, "cannot open directory");
-	int rc = fsync(fd) && errno != EINVAL ? os_fail(err, path, "fsync") : 0;
-	close(fd);
-	return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n, const char *path, struct bf_err *err)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return os_fail(err, path, "write");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static struct dstream *find(struct dirt *t, const char *name)
 {
 	for (size_t i = 0; i < t->ns; i++)
@@ -129,21 +84,14 @@ static struct dstream *find(struct dirt *t, const char *name)
 	memset(s, 0, sizeof *s);
 	s->name = bf_xstrdup(name);
 	s->enc = encode(name);
-	s->fd = -1;
+	s->f.fd = -1;
 	return s;
 }
 
 static void drop_tmp(struct dstream *s)
 {
-	if (s->fd >= 0) {
-		close(s->fd);
-		unlink(s->tmp);
-	}
-	s->fd = -1;
-	free(s->tmp);
-	free(s->final);
-	free(s->dir);
-	s->tmp = s->final = s->dir = NULL;
+	bf_afile_abort(&s->f);
+	s->written = 0;
 	bf_buf_reset(&s->buf);
 }
 
@@ -152,7 +100,7 @@ static int dir_schema(struct bf_target *bt, const struct bf_stream_def *def, str
 	struct dirt *t = (struct dirt *)bt;
 	struct dstream *s = find(t, def->name);
 	char *d = join(t->root, s->enc, NULL, NULL);
-	int rc = mkdirs(d, err);
+	int rc = bf_mkdirs(d, 0755, err);
 	free(d);
 	return rc;
 }
@@ -169,10 +117,10 @@ static int dir_begin(struct bf_target *bt, const char *loc, const char *date, st
 
 static int open_tmp(struct dirt *t, struct dstream *s, struct bf_err *err)
 {
-	char *file;
+	char *file, *dir;
 	if (t->date) {
 		char *d = encode(t->date), *l = encode(t->loc);
-		s->dir = join(t->root, s->enc, d, NULL);
+		dir = join(t->root, s->enc, d, NULL);
 		size_t n = strlen(l);
 		file = bf_xmalloc(n + 8);
 		memcpy(file, l, n);
@@ -181,22 +129,22 @@ static int open_tmp(struct dirt *t, struct dstream *s, struct bf_err *err)
 		free(l);
 	} else {
 		struct bf_buf b = BF_BUF_INIT;
-		s->dir = join(t->root, s->enc, "_appended", NULL);
+		dir = join(t->root, s->enc, "_appended", NULL);
 		bf_buf_addf(&b, "%lld-%ld-%lu.ndjson", (long long)time(NULL), (long)getpid(), ++t->seq);
 		file = bf_buf_detach(&b);
 	}
-	s->final = join(s->dir, file, NULL, NULL);
+	/* a hidden temporary name, so that a warehouse's *.ndjson load never sees it */
+	char *final = join(dir, file, NULL, NULL);
 	struct bf_buf tb = BF_BUF_INIT;
-	bf_buf_addf(&tb, "%s/.%s.tmp", s->dir, file);
-	s->tmp = bf_buf_detach(&tb);
+	bf_buf_addf(&tb, "%s/.%s.tmp", dir, file);
+	int rc = bf_mkdirs(dir, 0755, err);
+	if (!rc)
+		rc = bf_afile_open(&s->f, final, tb.p, 0644, err);
+	bf_buf_free(&tb);
+	free(final);
 	free(file);
-	int rc = mkdirs(s->dir, err);
-	if (rc)
-		return rc;
-	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (s->fd < 0)
-		return os_fail(err, s->tmp, "cannot create");
-	return 0;
+	free(dir);
+	return rc;
 }
 
 static int dir_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
@@ -204,7 +152,7 @@ static int dir_record(struct bf_target *bt, const struct bf_row *r, struct bf_er
 	struct dirt *t = (struct dirt *)bt;
 	struct dstream *s = find(t, r->def->name);
 	int rc;
-	if (s->fd < 0 && (rc = open_tmp(t, s, err)))
+	if (s->f.fd < 0 && (rc = open_tmp(t, s, err)))
 		return rc;
 	/* the record with its values as cast: what a warehouse's JSON load parses into the
 	 * declared column types (numbers stay strings, exact) */
@@ -241,37 +189,11 @@ static int dir_record(struct bf_target *bt, const struct bf_row *r, struct bf_er
 	}
 	bf_buf_adds(b, "}\n");
 	if (s->buf.len >= (1u << 20)) {
-		rc = write_all(s->fd, s->buf.p, s->buf.len, s->tmp, err);
+		rc = bf_afile_write(&s->f, s->buf.p, s->buf.len, err);
 		bf_buf_reset(&s->buf);
 		return rc;
 	}
 	return 0;
-}
-
-/* Writes data to path atomically. */
-static int put_file(const char *dir, const char *path, const char *data, size_t n, struct bf_err *err)
-{
-	struct bf_buf tb = BF_BUF_INIT;
-	int rc = mkdirs(dir, err);
-	if (rc)
-		return rc;
-	bf_buf_addf(&tb, "%s.tmp", path);
-	int fd = open(tb.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		rc = os_fail(err, tb.p, "cannot create");
-	else {
-		rc = write_all(fd, data, n, tb.p, err);
-		if (!rc && fsync(fd))
-			rc = os_fail(err, tb.p, "fsync");
-		if (close(fd) && !rc)
-			rc = os_fail(err, tb.p, "close");
-		if (!rc && rename(tb.p, path))
-			rc = os_fail(err, path, "rename");
-		if (rc)
-			unlink(tb.p);
-	}
-	bf_buf_free(&tb);
-	return rc ? rc : fsync_dir(dir, err);
 }
 
 static void dir_rollback(struct bf_target *bt);
@@ -282,30 +204,14 @@ static int dir_commit(struct bf_target *bt, const struct bf_target_part *p, stru
 	int rc = 0;
 	for (size_t i = 0; i < t->ns && !rc; i++) {
 		struct dstream *s = &t->s[i];
-		if (s->fd < 0)
+		if (s->f.fd < 0)
 			continue;
-		if ((rc = write_all(s->fd, s->buf.p, s->buf.len, s->tmp, err)))
+		if ((rc = bf_afile_write(&s->f, s->buf.p, s->buf.len, err)))
 			break;
 		bf_buf_reset(&s->buf);
-		if (fsync(s->fd)) {
-			rc = os_fail(err, s->tmp, "fsync");
+		if ((rc = bf_afile_commit(&s->f, err)))
 			break;
-		}
-		int fd = s->fd;
-		s->fd = -1;
-		if (close(fd)) {
-			s->fd = -2;
-			rc = os_fail(err, s->tmp, "close");
-			break;
-		}
-		if (rename(s->tmp, s->final)) {
-			rc = os_fail(err, s->final, "rename");
-			unlink(s->tmp);
-			break;
-		}
-		rc = fsync_dir(s->dir, err);
-		free(s->tmp);
-		s->tmp = NULL;
+		s->written = 1;
 	}
 	if (rc) {
 		dir_rollback(bt);
@@ -321,14 +227,14 @@ static int dir_commit(struct bf_target *bt, const struct bf_target_part *p, stru
 				continue;
 			int written = 0;
 			for (size_t i = 0; i < t->ns; i++)
-				written |= t->s[i].final && !strcmp(t->s[i].enc, e->d_name);
+				written |= t->s[i].written && !strcmp(t->s[i].enc, e->d_name);
 			if (written)
 				continue;
 			char *dir = join(t->root, e->d_name, d, NULL);
 			struct bf_buf f = BF_BUF_INIT;
 			bf_buf_addf(&f, "%s/%s.ndjson", dir, l);
 			if (unlink(f.p) == 0)
-				rc = fsync_dir(dir, err);
+				rc = bf_fsync_dir(dir, err);
 			else if (errno != ENOENT && errno != ENOTDIR)
 				rc = os_fail(err, f.p, "cannot remove");
 			bf_buf_free(&f);
@@ -342,7 +248,9 @@ static int dir_commit(struct bf_target *bt, const struct bf_target_part *p, stru
 			bf_buf_addf(&f, "%s/%s.json", dir, l);
 			bf_buf_adds(&j, p->state_json);
 			bf_buf_addc(&j, '\n');
-			rc = put_file(dir, f.p, j.p, j.len, err);
+			rc = bf_mkdirs(dir, 0755, err);
+			if (!rc)
+				rc = bf_write_file_atomic(f.p, j.p, j.len, 0644, err);
 			bf_buf_free(&f);
 			bf_buf_free(&j);
 			free(dir);
@@ -394,7 +302,7 @@ static const struct bf_target_ops dir_ops = {
 
 int bf_target_dir_open(const char *path, struct bf_target **out, struct bf_err *err)
 {
-	int rc = mkdirs(path, err);
+	int rc = bf_mkdirs(path, 0755, err);
 	if (rc)
 		return rc;
 	struct dirt *t = bf_xcalloc(1, sizeof *t);
