@@ -57,7 +57,7 @@ MANS     := $(sort $(wildcard bin/*.1 filters/*.1))
 SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(if $(wildcard scripts/bf-sample.c),$(BUILD)/bf-sample)
+TOOLS    := $(if $(wildcard tests/tools/bf-sample.c),$(BUILD)/bf-sample)
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean
@@ -88,7 +88,7 @@ $(BUILD)/$(notdir $(1:.c=)): $(BUILD)/$(1:.c=.o) $(BUILD)/libbf.a
 endef
 $(foreach p,$(PROG_SRC),$(eval $(call prog_rule,$(p))))
 
-$(BUILD)/bf-sample: scripts/bf-sample.c
+$(BUILD)/bf-sample: tests/tools/bf-sample.c
 	$(SAY) LD $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
@@ -124,4 +124,5 @@ uninstall:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# ($(BUILD)/bf-sample.d: left by builds from before bf-sample moved to tests/tools/)
+-include $(filter-out $(BUILD)/bf-sample.d,$(shell find $(BUILD) -name '*.d' 2>/dev/null))
