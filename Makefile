@@ -57,7 +57,8 @@ MANS     := $(sort $(wildcard bin/*.1 filters/*.1))
 SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(if $(wildcard tests/tools/bf-sample.c),$(BUILD)/bf-sample)
+SAMPLE_SRC := $(sort $(wildcard tests/tools/bf-sample.c tests/tools/sample/*.c))
+TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample)
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean
@@ -88,10 +89,10 @@ $(BUILD)/$(notdir $(1:.c=)): $(BUILD)/$(1:.c=.o) $(BUILD)/libbf.a
 endef
 $(foreach p,$(PROG_SRC),$(eval $(call prog_rule,$(p))))
 
-$(BUILD)/bf-sample: tests/tools/bf-sample.c
+# the sample drop generator, a test tool: its parts in tests/tools/sample/, bf's base layer
+$(BUILD)/bf-sample: $(SAMPLE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libbf.a
 	$(SAY) LD $@
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libbf.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 	$(SAY) LD $@
