@@ -122,22 +122,30 @@ static int duration(const char *s, double unit, double *v)
 	return -1;
 }
 
+/* A duration option in units of `unit` seconds (named unit_name) within [lo, hi]. */
+static int duration_opt(const char *opt, const char *s, double unit, const char *unit_name,
+			double lo, double hi, double *v)
+{
+	if (duration(s, unit, v) || !(*v >= lo && *v <= hi))
+		return bf_cli_usage_error("%s: expected a duration from %.15g to %.15g %s (units ms, s, m, h), "
+					  "not \"%s\"", opt, lo, hi, unit_name, s);
+	return 0;
+}
+
 int bf_opt_secs(const char *opt, const char *s, double lo, double hi, double *v)
 {
 	double d;
-	if (duration(s, 1, &d) || !(d >= lo && d <= hi))
-		return bf_cli_usage_error("%s: expected a duration from %g to %g seconds (units ms, s, m, h), "
-					  "not \"%s\"", opt, lo, hi, s);
-	*v = d;
-	return 0;
+	int rc = duration_opt(opt, s, 1, "seconds", lo, hi, &d);
+	if (!rc)
+		*v = d;
+	return rc;
 }
 
 int bf_opt_ms(const char *opt, const char *s, long lo, long hi, long *v)
 {
 	double d;
-	if (duration(s, 0.001, &d) || !(d >= lo && d <= hi))
-		return bf_cli_usage_error("%s: expected a duration from %ld to %ld milliseconds "
-					  "(units ms, s, m, h), not \"%s\"", opt, lo, hi, s);
-	*v = lround(d);
-	return 0;
+	int rc = duration_opt(opt, s, 0.001, "milliseconds", (double)lo, (double)hi, &d);
+	if (!rc)
+		*v = lround(d);
+	return rc;
 }
