@@ -66,8 +66,6 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	bf_now_rfc3339(started);
 	c.t0 = bf_mono_ms();
 	c.alerts = cJSON_CreateArray();
-	if (gethostname(c.host, sizeof c.host - 1))
-		snprintf(c.host, sizeof c.host, "localhost");
 	const char *nc = getenv("NO_COLOR");
 	c.color = isatty(2) && !(nc && *nc);
 	bf_retry_init(&c.retry, o->retries, o->retry_base_ms, 30000);
@@ -86,6 +84,7 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 			goto out;
 		c.db = c.st->db;
 	}
+	bf_claimant_init(&c.me, c.st ? c.st->run_id : 0, o->lease);
 	int sel = o->dates.all || o->dates.n || o->dates.start != BF_DATE_NONE;
 	if (!sel && o->retry_failed)
 		ndays = run_failed_dates(&c, &days);

@@ -6,7 +6,7 @@
  *   bf_run_opts.c     the options' defaults and string vectors (bf_run.h)
  *   bf_run_plan.c     the dates of the source and their status in the state file
  *   bf_run_dryrun.c   the plan shown by --dry-run (text or JSON)
- *   bf_run_claims.c   claims on dates, so that two runs never work on the same one
+ *   bf_run_claims.c   this run's claims on its dates (state/bf_claims.h) and their lease
  *   bf_run_record.c   what bf-run writes: the round's transaction, outcomes, partitions
  *   bf_run_stages.c   which programs make the pipeline, with which arguments
  *   bf_run_jobs.c     one pipeline per batch: starting it and judging its dates after
@@ -29,6 +29,7 @@
 #include "base/bf_progress.h"
 #include "base/bf_retry.h"
 #include "stages/run/bf_run.h"
+#include "state/bf_claims.h"
 #include "state/bf_state.h"
 
 #define MAX_JOBS 256
@@ -93,7 +94,7 @@ struct ctx {
 	size_t batch;              /* dates per pipeline */
 	struct job jobs[MAX_JOBS];
 	size_t njobs;
-	char host[256];
+	struct bf_claimant me;    /* this process, in the claims table */
 	struct bf_progress prog;
 	struct bf_retry retry;
 	char *env[4];
@@ -133,7 +134,9 @@ int run_dry_run(struct ctx *c);
 
 /* bf_run_claims.c */
 enum { CLAIM_OK, CLAIM_BUSY, CLAIM_DONE };
+/* Marks the dates that other live runs hold (plan and dry run). */
 void run_look_at_claims(struct ctx *c);
+/* Takes the date for this run, or says who has it (BUSY) or that it got done meanwhile (DONE). */
 int run_claim(struct ctx *c, struct item *t, int *res, struct bf_err *err);
 void run_release(struct ctx *c, struct item *t);
 void run_renew(struct ctx *c);
