@@ -171,7 +171,8 @@ void run_summary(struct ctx *c, double secs);
 double run_pct(size_t a, size_t b);
 
 /* bf_run_log.c */
-/* Writes the JSON log unless --no-log; a failure to write it becomes *rc when that is 0. */
+/* Writes the JSON log unless --no-log. A failure to write it becomes *rc and *err when *rc
+ * is 0 (the caller prints it), else it is printed here. */
 void run_log(struct ctx *c, int *rc, const char *started, double secs, struct bf_err *err);
 
 #endif

@@ -61,10 +61,13 @@ static int write_log(struct ctx *c, const char *path, int code, const char *star
 	cJSON_Delete(r);
 	FILE *f = fopen(path, "w");
 	int rc = 0;
-	if (!f || fputs(js, f) < 0 || fputc('\n', f) < 0 || fclose(f)) {
+	/* each path closes f once: a failed fclose has closed it all the same */
+	if (!f || fputs(js, f) < 0 || fputc('\n', f) < 0) {
 		rc = bf_fail(err, BF_EIO, path, "cannot write the log: %s", strerror(errno));
 		if (f)
 			fclose(f);
+	} else if (fclose(f)) {
+		rc = bf_fail(err, BF_EIO, path, "cannot write the log: %s", strerror(errno));
 	}
 	free(js);
 	return rc;
@@ -84,10 +87,11 @@ void run_log(struct ctx *c, int *rc, const char *started, double secs, struct bf
 		}
 		struct bf_err lerr = { 0 };
 		if (write_log(c, lp, *rc, started, secs, &lerr)) {
-			bf_err_print(&lerr);
-			if (!*rc) {
+			if (!*rc) {        /* the run's error now: the caller says it */
 				*err = lerr;
 				*rc = lerr.code;
+			} else {
+				bf_err_print(&lerr);
 			}
 		} else if (o->progress >= 0) {
 			fprintf(stderr, "%s: log: %s\n", bf_prog(), lp);
