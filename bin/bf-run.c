@@ -130,7 +130,6 @@ int main(int argc, char **argv)
 	char **av;
 	int ac = 0, c, idx, rc;
 	long v;
-	double d;
 
 	bf_log_init(argv[0]);
 	bf_run_opts_init(&o);
@@ -253,7 +252,6 @@ int main(int argc, char **argv)
 			DONE(bf_cli_usage_error("unknown option"));
 		}
 	}
-	(void)d;
 	if (bf_datesel_args(&o.dates, ac - optind, av + optind, &err))
 		DONE(bf_cli_usage_error("%s", err.msg));
 	int sel = o.dates.all || o.dates.n || o.dates.start != BF_DATE_NONE || o.dates.end != BF_DATE_NONE;
