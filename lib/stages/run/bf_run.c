@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/bf_buf.h"
+#include "base/bf_cli.h"
 #include "base/bf_exit.h"
 #include "base/bf_time.h"
 #include "stages/run/bf_run_int.h"
@@ -160,6 +161,7 @@ out:
 		free(c.stages[i].path);
 		bf_strv_free(&c.stages[i].argv);
 	}
+	bf_cli_list_free(c.src_args, c.nsrc_args);
 	for (size_t i = 0; i < c.nloc; i++)
 		free(c.locs[i]);
 	free(c.locs);

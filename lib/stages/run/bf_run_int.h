@@ -91,6 +91,8 @@ struct ctx {
 	size_t *order;             /* the order to work in */
 	struct stage stages[4];
 	size_t nstages;
+	char **src_args;           /* bf-extract's source options (in stages[0].argv) */
+	size_t nsrc_args;
 	size_t batch;              /* dates per pipeline */
 	struct job jobs[MAX_JOBS];
 	size_t njobs;

@@ -16,12 +16,11 @@ int run_discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 	const struct bf_run_opts *o = c->o;
 	struct bf_layout l = { 0 };
 	struct bf_source *src = NULL;
-	struct bf_source_opts so = { 0 };
 	int rc;
 	*lo = *hi = BF_DATE_NONE;
-	if ((rc = bf_layout_parse(o->layout, &l, err)))
+	if ((rc = bf_layout_parse(o->src.layout, &l, err)))
 		return rc;
-	if ((rc = bf_source_open(o->source, &so, &src, err)))
+	if ((rc = bf_source_open(o->source, &o->src, &src, err)))
 		goto done;
 	c->canon = bf_xstrdup(bf_source_canon(src));
 	if ((rc = bf_discover_locations(src, &l, o->locations.v, o->locations.n, &c->locs, &c->nloc, err)))

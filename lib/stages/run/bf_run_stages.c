@@ -10,6 +10,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "sources/bf_source_cli.h"
 
 static int executable(const char *path)
 {
@@ -101,10 +102,10 @@ int run_setup_stages(struct ctx *c, struct bf_err *err)
 		if (i == 0) {
 			bf_strv_push(&s->argv, "--source");
 			bf_strv_push(&s->argv, (char *)o->source);
-			if (o->layout) {
-				bf_strv_push(&s->argv, "--layout");
-				bf_strv_push(&s->argv, (char *)o->layout);
-			}
+			/* the source options as bf-extract takes them (--layout first) */
+			c->src_args = bf_source_args(&o->src, &c->nsrc_args);
+			for (size_t k = 0; k < c->nsrc_args; k++)
+				bf_strv_push(&s->argv, c->src_args[k]);
 			for (size_t k = 0; k < o->locations.n; k++) {
 				bf_strv_push(&s->argv, "--location");
 				bf_strv_push(&s->argv, o->locations.v[k]);
