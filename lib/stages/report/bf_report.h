@@ -78,11 +78,4 @@ int bf_report_write_file(struct bf_report *r, const char *path,
 			 int (*write)(struct bf_report *r, FILE *out, struct bf_err *err),
 			 struct bf_err *err);
 
-/* Used by the writers (bf_report.c, bf_report_html.c). */
-struct cJSON;
-/* The summary as a cJSON object (caller deletes). */
-struct cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err);
-/* The p-th percentile (0..100, nearest rank) of v[0..n), sorted in place; 0 when n is 0. */
-double bf_report_percentile(double *v, size_t n, double p);
-
 #endif
