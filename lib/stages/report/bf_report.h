@@ -72,10 +72,10 @@ int bf_report_closures(struct bf_report *r, int json, FILE *out, struct bf_err *
 int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err);
 int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err);
 
-/* Writes path atomically: calls write(r, f) on path.tmp.<pid> then renames it over path.
- * Returns 0 or an exit code (BF_EIO, or what write returned). */
-int bf_report_write_file(struct bf_report *r, const char *path,
-			 int (*write)(struct bf_report *r, FILE *out, struct bf_err *err),
-			 struct bf_err *err);
+/* Writes path atomically: calls write(arg, f, err) on path.tmp.<pid>, then renames it over
+ * path (arg is the caller's, passed through). Returns 0 or an exit code (BF_EIO, or what
+ * write returned). */
+int bf_report_write_file(const char *path, int (*write)(void *arg, FILE *out, struct bf_err *err),
+			 void *arg, struct bf_err *err);
 
 #endif

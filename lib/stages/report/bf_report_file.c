@@ -9,8 +9,8 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 
-int bf_report_write_file(struct bf_report *r, const char *path,
-			 int (*write)(struct bf_report *r, FILE *out, struct bf_err *err), struct bf_err *err)
+int bf_report_write_file(const char *path, int (*write)(void *arg, FILE *out, struct bf_err *err),
+			 void *arg, struct bf_err *err)
 {
 	struct bf_buf tmp = BF_BUF_INIT;
 	int rc;
@@ -22,7 +22,7 @@ int bf_report_write_file(struct bf_report *r, const char *path,
 		bf_buf_free(&tmp);
 		return rc;
 	}
-	rc = write(r, f, err);
+	rc = write(arg, f, err);
 	if (!rc && fsync(fileno(f)))
 		rc = bf_fail(err, BF_EIO, path, "fsync: %s", strerror(errno));
 	if (fclose(f) && !rc)
