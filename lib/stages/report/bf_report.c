@@ -244,7 +244,6 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err)
 {
 	struct bf_report *r;
-	struct bf_buf uri = BF_BUF_INIT;
 	sqlite3 *db = NULL;
 	int rc, v = -1;
 
@@ -254,27 +253,11 @@ int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struc
 			       "%s", errno == ENOENT ? "no such state file" : strerror(errno));
 	if (access(o->state_path, R_OK))
 		return bf_fail(err, BF_ENOPERM, o->state_path, "cannot read: %s", strerror(errno));
-	/* read-only, through a URI so that the file is never created or written */
-	bf_buf_adds(&uri, "file:");
-	for (const char *p = o->state_path; *p; p++) {
-		if (*p == '?' || *p == '#' || *p == '%')
-			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			bf_buf_addc(&uri, *p);
-	}
-	bf_buf_adds(&uri, "?mode=ro");
-	rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	bf_buf_free(&uri);
+	if ((rc = bf_sqlite_open_readonly(o->state_path, &db, err)))
+		return rc;
 	r = bf_xcalloc(1, sizeof *r);
 	r->db = db;
 	r->path = bf_xstrdup(o->state_path);
-	if (rc != SQLITE_OK) {
-		rc = bf_fail(err, BF_EIO, o->state_path, "cannot open: %s",
-			     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		bf_report_close(r);
-		return rc;
-	}
-	sqlite3_busy_timeout(db, 10000);
 	sqlite3_stmt *s;
 	if ((rc = report_prepare(r, "PRAGMA user_version", &s, "schema version", err))) {
 		bf_report_close(r);

@@ -20,24 +20,9 @@ static int open_readonly(const char *path, sqlite3 **db, struct bf_err *err)
 	*db = NULL;
 	if (access(path, F_OK))
 		return 0;
-	struct bf_buf uri = BF_BUF_INIT;
-	bf_buf_adds(&uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '?' || *p == '#' || *p == '%')
-			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			bf_buf_addc(&uri, *p);
-	}
-	bf_buf_adds(&uri, "?mode=ro");
-	int rc = sqlite3_open_v2(uri.p, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	bf_buf_free(&uri);
-	if (rc != SQLITE_OK) {
-		bf_fail(err, BF_EIO, path, "cannot open: %s", *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
-		sqlite3_close(*db);
-		*db = NULL;
-		return BF_EIO;
-	}
-	sqlite3_busy_timeout(*db, 10000);
+	int rc = bf_sqlite_open_readonly(path, db, err);
+	if (rc)
+		return rc;
 	sqlite3_stmt *s;
 	int v = 0;
 	if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
