@@ -148,7 +148,5 @@ int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, stru
 	for (int k = BF_DAY_LOADED; k <= BF_DAY_PENDING; k++)
 		cJSON_AddNumberToObject(c, bf_day_status_names[k], (double)count[k]);
 	cJSON_AddNumberToObject(c, "missing", (double)count[BF_DAY_MISSING]);
-	int rc = report_print_json(root, out, err);
-	cJSON_Delete(root);
-	return rc;
+	return report_print_json(root, out, err);
 }

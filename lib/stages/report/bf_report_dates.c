@@ -72,10 +72,7 @@ int bf_report_dates(struct bf_report *r, int json, FILE *out, struct bf_err *err
 			}
 		}
 	}
-	if (json) {
-		int rc = report_print_json(root, out, err);
-		cJSON_Delete(root);
-		return rc;
-	}
+	if (json)
+		return report_print_json(root, out, err);
 	return report_flush_out(out, err);
 }

@@ -48,7 +48,7 @@ double report_pct(long long a, long long b);
 double report_round3(double x);
 /* Flushes out: 0, or BF_EIO with err filled when a write failed. */
 int report_flush_out(FILE *out, struct bf_err *err);
-/* Prints root (indented) and a newline, then flushes. */
+/* Prints root (indented) and a newline, deletes root, flushes. */
 int report_print_json(cJSON *root, FILE *out, struct bf_err *err);
 /* v < 0 (unknown) as null. */
 void report_add_num_or_null(cJSON *o, const char *k, long long v);

@@ -231,14 +231,10 @@ out:  /* root is NULL after a failure */
 int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *err)
 {
 	cJSON *root = report_metrics_json(r, err), *x;
-	int rc;
 	if (!root)
 		return err->code;
-	if (json) {
-		rc = report_print_json(root, out, err);
-		cJSON_Delete(root);
-		return rc;
-	}
+	if (json)
+		return report_print_json(root, out, err);
 	fprintf(out, "Stages (every observation, re-runs included)\n");
 	fprintf(out, "  %-8s  %5s  %6s  %6s  %11s  %10s  %9s  %9s  %9s  %s\n", "stage", "runs", "failed", "dates", "rows",
 		"rows/s", "ms/date", "p50 ms", "p95 ms", "timing");

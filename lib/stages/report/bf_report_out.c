@@ -44,6 +44,7 @@ int report_flush_out(FILE *out, struct bf_err *err)
 int report_print_json(cJSON *root, FILE *out, struct bf_err *err)
 {
 	char *s = cJSON_Print(root);
+	cJSON_Delete(root);
 	if (!s)
 		return bf_fail(err, BF_EOS, "json", "out of memory");
 	fputs(s, out);

@@ -163,14 +163,10 @@ static void fmt_duration(char *buf, size_t n, double s)
 int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *err)
 {
 	cJSON *root = bf_report_summary_json(r, err);
-	int rc;
 	if (!root)
 		return err->code;
-	if (json) {
-		rc = report_print_json(root, out, err);
-		cJSON_Delete(root);
-		return rc;
-	}
+	if (json)
+		return report_print_json(root, out, err);
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "overall");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "partitions");
 	char dur[32];
