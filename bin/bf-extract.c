@@ -11,6 +11,7 @@
 #include "base/bf_opt.h"
 #include "stages/bf_extract.h"
 #include "base/bf_log.h"
+#include "sources/bf_source_cli.h"
 
 static const char usage[] =
 	"Usage: bf-extract --source SRC (--date D | --dates D... | --start-date D --end-date D | --all)\n"
@@ -29,48 +30,31 @@ static const char usage[] =
 	"      --force             redo partitions already loaded or closed\n"
 	"      --strict            the first bad row is fatal (exit 65)\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
-	"      --known-hosts FILE  sftp: known_hosts file (default ~/.ssh/known_hosts)\n"
-	"      --accept-new-host-key  sftp: trust and record an unknown host key (explicit opt-in)\n"
-	"      --identity FILE     sftp: private key (passphrase from BF_SFTP_PASSPHRASE)\n"
-	"      --password-file F   sftp: password file (else BF_SFTP_PASSWORD, else agent/keys)\n"
-	"      --ca-file FILE      https: CA certificates to trust\n"
-	"      --url-template T    https: path of a file, default {location}/{yyyymmdd}/{file}\n"
-	"      --files NAMES       https: comma-separated file names to fetch for each date\n"
+	BF_SOURCE_USAGE
 	"      --retries N         retries of transient network faults (default 5)\n"
-	"      --timeout S         seconds per network operation (default 30)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
 	"  -q, --quiet             no progress, no warnings\n"
 	"  -v, --verbose           notes too\n"
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n";
 
-enum { O_LAYOUT = 0x100, O_LOCATION, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_KNOWN,
-       O_ACCEPT, O_IDENTITY, O_PWFILE, O_CAFILE, O_URLT, O_FILES, O_RETRIES, O_TIMEOUT, O_PROGRESS };
+enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
-	{ "layout", required_argument, NULL, O_LAYOUT },
 	{ "location", required_argument, NULL, O_LOCATION },
 	{ "include", required_argument, NULL, O_INCLUDE },
 	{ "delimiter", required_argument, NULL, O_DELIM },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "state", required_argument, NULL, O_STATE },
-	{ "known-hosts", required_argument, NULL, O_KNOWN },
-	{ "accept-new-host-key", no_argument, NULL, O_ACCEPT },
-	{ "identity", required_argument, NULL, O_IDENTITY },
-	{ "password-file", required_argument, NULL, O_PWFILE },
-	{ "ca-file", required_argument, NULL, O_CAFILE },
-	{ "url-template", required_argument, NULL, O_URLT },
-	{ "files", required_argument, NULL, O_FILES },
-	{ "retries", required_argument, NULL, O_RETRIES },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	BF_DATESEL_LONGOPTS,
+	BF_SOURCE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -88,7 +72,6 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:qvhV", longopts, &idx)) != -1) {
 		switch (c) {
 		case 's': o.source = optarg; break;
-		case O_LAYOUT: o.layout = optarg; break;
 		case O_LOCATION:
 			o.locations = bf_xrealloc(o.locations, (o.nlocations + 1) * sizeof *o.locations);
 			o.locations[o.nlocations++] = optarg;
@@ -102,19 +85,8 @@ int main(int argc, char **argv)
 		case O_FORCE: o.force = 1; break;
 		case O_STRICT: o.strict = 1; break;
 		case O_STATE: o.state_path = optarg; break;
-		case O_KNOWN: o.src.known_hosts = optarg; break;
-		case O_ACCEPT: o.src.accept_new_host_key = 1; break;
-		case O_IDENTITY: o.src.identity = optarg; break;
-		case O_PWFILE: o.src.password_file = optarg; break;
-		case O_CAFILE: o.src.ca_file = optarg; break;
-		case O_URLT: o.src.url_template = optarg; break;
-		case O_FILES: o.src.file_names = bf_cli_split_list(optarg, &o.src.nfile_names); break;
-		case O_RETRIES:
-			if (bf_opt_int("--retries", optarg, 0, 100, &o.src.retries))
-				return BF_EUSAGE;
-			break;
-		case O_TIMEOUT:
-			if (bf_opt_secs("--timeout", optarg, 1, 86400, &o.src.timeout))
+		case BF_OPT_SOURCE:
+			if (bf_source_option(&o.src, longopts[idx].name, optarg))
 				return BF_EUSAGE;
 			break;
 		case O_PROGRESS: o.progress = 1; break;
@@ -140,7 +112,7 @@ int main(int argc, char **argv)
 		bf_err_print(&err);
 	bf_datesel_free(&o.dates);
 	free(o.locations);
-	bf_cli_list_free(o.src.file_names, o.src.nfile_names);
+	bf_source_opts_free(&o.src);
 	free(args);
 	return rc;
 }

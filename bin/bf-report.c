@@ -63,19 +63,23 @@ static const struct option longopts[] = {
 static const char *const commands[] = { "summary", "dates", "closures", "metrics", "calendar" };
 enum { C_SUMMARY, C_DATES, C_CLOSURES, C_METRICS, C_CALENDAR, C_HTML, C_PROM };
 
-/* What one run writes, for bf_report_write_file. */
-static int g_cmd, g_json, g_color;
+/* What one run writes, and how. */
+struct what {
+	struct bf_report *r;
+	int cmd, json, color;
+};
 
-static int write_report(struct bf_report *r, FILE *out, struct bf_err *err)
+static int write_report(void *arg, FILE *out, struct bf_err *err)
 {
-	switch (g_cmd) {
-	case C_SUMMARY: return bf_report_summary(r, g_json, out, err);
-	case C_DATES: return bf_report_dates(r, g_json, out, err);
-	case C_CLOSURES: return bf_report_closures(r, g_json, out, err);
-	case C_METRICS: return bf_report_metrics(r, g_json, out, err);
-	case C_CALENDAR: return bf_report_calendar(r, g_json, g_color, out, err);
-	case C_HTML: return bf_report_html(r, out, err);
-	default: return bf_report_prometheus(r, out, err);
+	const struct what *w = arg;
+	switch (w->cmd) {
+	case C_SUMMARY: return bf_report_summary(w->r, w->json, out, err);
+	case C_DATES: return bf_report_dates(w->r, w->json, out, err);
+	case C_CLOSURES: return bf_report_closures(w->r, w->json, out, err);
+	case C_METRICS: return bf_report_metrics(w->r, w->json, out, err);
+	case C_CALENDAR: return bf_report_calendar(w->r, w->json, w->color, out, err);
+	case C_HTML: return bf_report_html(w->r, out, err);
+	default: return bf_report_prometheus(w->r, out, err);
 	}
 }
 
@@ -84,6 +88,7 @@ int main(int argc, char **argv)
 	struct bf_report_opts o = { 0 };
 	struct bf_datesel ds;
 	struct bf_err err = { 0 };
+	struct what w = { 0 };
 	const char *state = NULL, *html = NULL, *output = NULL, *color = "auto";
 	const char **locs = NULL;
 	size_t nlocs = 0;
@@ -101,7 +106,7 @@ int main(int argc, char **argv)
 				return bf_error(BF_EOS, NULL, "out of memory");
 			locs[nlocs++] = optarg;
 			break;
-		case O_JSON: g_json = 1; break;
+		case O_JSON: w.json = 1; break;
 		case O_HTML: html = optarg; break;
 		case O_PROM: prom = 1; break;
 		case 'o': output = optarg; break;
@@ -143,33 +148,32 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("%s", err.msg);
 	if ((html != NULL) + prom + (cmd >= 0) > 1)
 		return bf_cli_usage_error("give one of a subcommand, --html FILE or --prometheus");
-	if (g_json && (html || prom))
+	if (w.json && (html || prom))
 		return bf_cli_usage_error("--json goes with a subcommand");
 	if (html && output)
 		return bf_cli_usage_error("--html names its own file; --output is for the other reports");
 	if (html && !*html)
 		return bf_cli_usage_error("--html: needs a file name");
-	g_cmd = html ? C_HTML : prom ? C_PROM : cmd >= 0 ? cmd : C_SUMMARY;
+	w.cmd = html ? C_HTML : prom ? C_PROM : cmd >= 0 ? cmd : C_SUMMARY;
 	const char *nc = getenv("NO_COLOR");
-	g_color = !strcmp(color, "always") ||
+	w.color = !strcmp(color, "always") ||
 		  (!strcmp(color, "auto") && !output && isatty(STDOUT_FILENO) && !(nc && *nc));
 
 	o.state_path = bf_state_path(state);
 	o.locations = locs;
 	o.nlocations = nlocs;
 	o.dates = &ds;
-	struct bf_report *r = NULL;
-	rc = bf_report_open(&o, &r, &err);
+	rc = bf_report_open(&o, &w.r, &err);
 	if (!rc) {
 		const char *file = html ? html : output;
 		if (file && strcmp(file, "-"))
-			rc = bf_report_write_file(r, file, write_report, &err);
+			rc = bf_report_write_file(file, write_report, &w, &err);
 		else
-			rc = write_report(r, stdout, &err);
+			rc = write_report(&w, stdout, &err);
 	}
 	if (rc)
 		bf_err_print(&err);
-	bf_report_close(r);
+	bf_report_close(w.r);
 	bf_datesel_free(&ds);
 	free(locs);
 	return bf_cli_close_stdout(rc);

@@ -12,6 +12,7 @@
 #include "base/bf_log.h"
 #include "stages/run/bf_run.h"
 #include "base/bf_time.h"
+#include "sources/bf_source_cli.h"
 
 static const char usage[] =
 	"Usage: bf-run --source SRC (--target TARGET | --shell-pipeline S) (--all | --dates D... |\n"
@@ -30,6 +31,9 @@ static const char usage[] =
 	"      --force             redo dates already done (stages get --force)\n"
 	"  -n, --dry-run           print the plan and change nothing\n"
 	"      --json              the plan as JSON (with --dry-run)\n"
+	"Source (used to find the dates, and passed to every bf-extract):\n"
+	BF_SOURCE_USAGE
+	"      --source-retries N  retries of transient network faults (default 5)\n"
 	"Execution:\n"
 	"  -j, --max-workers N     pipelines at once (default 2)\n"
 	"      --batch-size N      dates per pipeline (default: a quarter of a worker's share,\n"
@@ -42,9 +46,8 @@ static const char usage[] =
 	"      --no-enrich, --no-closure  leave that stage out (also left out when not installed)\n"
 	"      --extract-arg A, --enrich-arg A, --closure-arg A, --load-arg A\n"
 	"                          one more argument for that stage (repeatable)\n"
-	"      --include G, --delimiter C, --strict, --known-hosts F, --accept-new-host-key,\n"
-	"      --identity F, --password-file F, --ca-file F, --url-template T, --files N,\n"
-	"      --timeout S         passed to bf-extract\n"
+	"      --include G, --delimiter C, --strict\n"
+	"                          passed to bf-extract\n"
 	"      --exec-path DIR     look for the stages in DIR first (also $BF_EXEC_PATH)\n"
 	"      --shell-pipeline S  run the pipeline string S with a shell for each batch instead\n"
 	"                          of the stages: its dates are in \"$@\" and $BF_DATES (D1,D2,...),\n"
@@ -65,14 +68,13 @@ static const char usage[] =
 	"  -V, --version           version\n"
 	"Exit status 1: some dates failed (see the log); 75: interrupted, run again to finish.\n";
 
-enum { O_LAYOUT = 0x100, O_LOCATION, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
+enum { O_LOCATION = 0x100, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
        O_RETRY_DELAY, O_GRACE, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
        O_CLOSURE_ARG, O_LOAD_ARG, O_PASS_ARG, O_PASS_FLAG, O_EXEC_PATH, O_STATE, O_LOG, O_NO_LOG,
        O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST, O_SHELL_PIPELINE, O_SHELL };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
-	{ "layout", required_argument, NULL, O_LAYOUT },
 	{ "location", required_argument, NULL, O_LOCATION },
 	{ "target", required_argument, NULL, 't' },
 	{ "shell-pipeline", required_argument, NULL, O_SHELL_PIPELINE },
@@ -96,15 +98,7 @@ static const struct option longopts[] = {
 	{ "load-arg", required_argument, NULL, O_LOAD_ARG },
 	{ "include", required_argument, NULL, O_PASS_ARG },
 	{ "delimiter", required_argument, NULL, O_PASS_ARG },
-	{ "known-hosts", required_argument, NULL, O_PASS_ARG },
-	{ "identity", required_argument, NULL, O_PASS_ARG },
-	{ "password-file", required_argument, NULL, O_PASS_ARG },
-	{ "ca-file", required_argument, NULL, O_PASS_ARG },
-	{ "url-template", required_argument, NULL, O_PASS_ARG },
-	{ "files", required_argument, NULL, O_PASS_ARG },
-	{ "timeout", required_argument, NULL, O_PASS_ARG },
 	{ "strict", no_argument, NULL, O_PASS_FLAG },
-	{ "accept-new-host-key", no_argument, NULL, O_PASS_FLAG },
 	{ "exec-path", required_argument, NULL, O_EXEC_PATH },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "log", required_argument, NULL, O_LOG },
@@ -118,6 +112,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	BF_DATESEL_LONGOPTS,
+	BF_SOURCE_LONGOPTS_RUN,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -158,7 +153,6 @@ int main(int argc, char **argv)
 		case 't': o.target = optarg; break;
 		case O_SHELL_PIPELINE: o.shell_pipeline = optarg; break;
 		case O_SHELL: o.shell = optarg; break;
-		case O_LAYOUT: o.layout = optarg; break;
 		case O_LOCATION: bf_strv_push(&o.locations, optarg); break;
 		case O_RETRY_FAILED: o.retry_failed = 1; break;
 		case O_NEWEST: o.newest_first = 1; break;
@@ -208,6 +202,10 @@ int main(int argc, char **argv)
 			bf_strv_push(&o.extract_args, bf_buf_detach(&b));
 			break;
 		}
+		case BF_OPT_SOURCE:
+			if (bf_source_option(&o.src, longopts[idx].name, optarg))
+				DONE(BF_EUSAGE);
+			break;
 		case O_EXEC_PATH: o.exec_path = optarg; break;
 		case O_STATE: o.state_path = optarg; break;
 		case O_LOG: o.log_path = optarg; break;
@@ -264,6 +262,7 @@ int main(int argc, char **argv)
 		rc = bf_cli_close_stdout(rc);
 out:
 	bf_datesel_free(&o.dates);
+	bf_source_opts_free(&o.src);
 	bf_strv_free(&o.locations);
 	bf_strv_free(&o.extract_args);
 	bf_strv_free(&o.enrich_args);

@@ -510,14 +510,12 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	bf_out_async(&c.out);      /* writes overlap parsing */
 	c.hasher = bf_hasher_new();  /* checksums overlap parsing */
 	bf_progress_init(&c.prog, o->progress);
-	if ((rc = bf_layout_parse(o->layout, &c.layout, err)))
+	if ((rc = bf_layout_parse(o->src.layout, &c.layout, err)))
 		goto done;
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
 		goto done;
-	struct bf_source_opts so = o->src;
-	so.layout = o->layout;
-	if ((rc = bf_source_open(o->source, &so, &c.src, err)))
+	if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
 		goto done;
 	if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
 		goto done;

@@ -12,7 +12,6 @@
 
 struct bf_extract_opts {
 	const char *source;
-	const char *layout;        /* NULL: BF_LAYOUT_DEFAULT */
 	struct bf_datesel dates;
 	char **locations;          /* only these locations (NULL: every one found) */
 	size_t nlocations;
@@ -22,7 +21,7 @@ struct bf_extract_opts {
 	int progress;              /* -1 quiet, 0 on a terminal, 1 always */
 	const char *state_path;
 	const char *args;          /* for the runs table */
-	struct bf_source_opts src;
+	struct bf_source_opts src;  /* src.layout NULL: BF_LAYOUT_DEFAULT */
 };
 
 /* Returns the exit code: 0; 1 when rows were quarantined or some partitions failed for

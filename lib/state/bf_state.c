@@ -115,6 +115,32 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 	return 0;
 }
 
+int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
+{
+	struct bf_buf uri = BF_BUF_INIT;
+	sqlite3 *db = NULL;
+	*out = NULL;
+	/* a file: URI with mode=ro, so that the file is never created or written */
+	bf_buf_adds(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%')
+			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			bf_buf_addc(&uri, *p);
+	}
+	bf_buf_adds(&uri, "?mode=ro");
+	int rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	bf_buf_free(&uri);
+	if (rc != SQLITE_OK) {
+		bf_fail(err, BF_EIO, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return BF_EIO;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	*out = db;
+	return 0;
+}
+
 static int user_version(sqlite3 *db, int *v)
 {
 	sqlite3_stmt *st;

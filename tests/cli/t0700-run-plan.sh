@@ -215,4 +215,13 @@ test_expect_success SQLITE3,JQ 'alerts: failure rate and error burst, with a com
 	: >fail-dates
 '
 
+test_expect_success SQLITE3 'a log that cannot be written: 74 and one message, the dates stay done' '
+	test -w /dev/full &&
+	test_expect_code 74 bf-run --source src --target w.db --dates 2024-01-02 --force --no-closure \
+		--log /dev/full 2>full.err &&
+	test "$(grep -c "/dev/full: cannot write the log: No space left on device" full.err)" = 1 &&
+	! grep -i "double free" full.err &&
+	test "$(sqlite3 state.db "select status from partitions where date = '\''2024-01-02'\'' and location = '\''101'\''")" = loaded
+'
+
 test_done

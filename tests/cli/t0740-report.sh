@@ -215,6 +215,20 @@ test_expect_success 'Prometheus --output FILE: written whole through a temporary
 	check_unchanged
 '
 
+test_expect_success '--output FILE writes what stdout would, with the subcommand'\''s own options' '
+	for sub in summary dates metrics calendar; do
+		bf-report --state "$S" $sub --json --output out.json &&
+		bf-report --state "$S" $sub --json >std.json &&
+		test_cmp std.json out.json || return 1
+	done &&
+	bf-report --state "$S" calendar --color always --output col.out &&
+	test_cmp col.txt col.out &&
+	bf-report --state "$S" dates -o dates.out &&
+	bf-report --state "$S" dates >dates.std &&
+	test_cmp dates.std dates.out &&
+	check_unchanged
+'
+
 test_expect_success 'missing state file: 66, and nothing is created' '
 	test_expect_code 66 bf-report --state nope.db summary 2>err &&
 	grep "nope.db: no such state file" err &&

@@ -186,6 +186,30 @@ int main(void)
 	ok(bf_state_run_end(st, 0) == 0 && q1(st->db, "SELECT exit_code FROM runs") == 0,
 	   "run row ends with its exit code");
 
+	/* read-only: never created, never written; odd characters in the path */
+	{
+		sqlite3 *ro = NULL;
+		struct stat sb2;
+		memset(&err, 0, sizeof err);
+		ok(bf_sqlite_open_readonly(path_of("none.db"), &ro, &err) == BF_EIO && !ro &&
+		   stat(path_of("none.db"), &sb2) != 0, "read-only: a missing file is an error and is not created (%s)",
+		   err.msg);
+		ok(bf_sqlite_open_readonly(path_of("a.db"), &ro, &err) == 0 && ro &&
+		   q1(ro, "SELECT count(*) FROM partitions") == 1, "read-only: an existing file reads");
+		ok(sqlite3_exec(ro, "DELETE FROM partitions", NULL, NULL, NULL) != SQLITE_OK &&
+		   q1(st->db, "SELECT count(*) FROM partitions") == 1, "read-only: a write is refused");
+		sqlite3_close(ro);
+		sqlite3 *odd;
+		sqlite3_open(path_of("odd?x=1#%41.db"), &odd);
+		sqlite3_exec(odd, "CREATE TABLE t(x); INSERT INTO t VALUES (42)", NULL, NULL, NULL);
+		sqlite3_close(odd);
+		ro = NULL;
+		ok(bf_sqlite_open_readonly(path_of("odd?x=1#%41.db"), &ro, &err) == 0 && q1(ro, "SELECT x FROM t") == 42,
+		   "read-only: ?, # and %% in the path are the file's name");
+		sqlite3_close(ro);
+		unlink(path_of("odd?x=1#%41.db"));
+	}
+
 	/* busy: another connection holds the write lock for a while, then lets go */
 	{
 		sqlite3 *other;

@@ -72,17 +72,10 @@ int bf_report_closures(struct bf_report *r, int json, FILE *out, struct bf_err *
 int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err);
 int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err);
 
-/* Writes path atomically: calls write(r, f) on path.tmp.<pid> then renames it over path.
- * Returns 0 or an exit code (BF_EIO, or what write returned). */
-int bf_report_write_file(struct bf_report *r, const char *path,
-			 int (*write)(struct bf_report *r, FILE *out, struct bf_err *err),
-			 struct bf_err *err);
-
-/* Used by the writers (bf_report.c, bf_report_html.c). */
-struct cJSON;
-/* The summary as a cJSON object (caller deletes). */
-struct cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err);
-/* The p-th percentile (0..100, nearest rank) of v[0..n), sorted in place; 0 when n is 0. */
-double bf_report_percentile(double *v, size_t n, double p);
+/* Writes path atomically: calls write(arg, f, err) on path.tmp.<pid>, then renames it over
+ * path (arg is the caller's, passed through). Returns 0 or an exit code (BF_EIO, or what
+ * write returned). */
+int bf_report_write_file(const char *path, int (*write)(void *arg, FILE *out, struct bf_err *err),
+			 void *arg, struct bf_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* bf-report --html: one self-contained page (inline CSS and SVG, no script, nothing
  * fetched) with the summary, a calendar heat map (one <rect> per selected date, its status
  * in class and data-status, a <title> tooltip) and a chart of the rows loaded per day. */
-#include "stages/report/bf_report.h"
+#include "stages/report/bf_report_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -18,8 +18,6 @@
 #define YEAR_H (30 + 7 * STEP + 10)
 
 static const char *const colors[5] = { "#d0d4da", "#2da44e", "#4a78c2", "#d1242f", "#e3a008" };
-static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 static void esc(FILE *out, const char *s)
 {
@@ -121,7 +119,7 @@ static void calendar_svg(struct bf_report *r, FILE *out)
 		for (int mm = 1; mm <= 12; mm++) {
 			int32_t first = bf_date_from_ymd(y, mm, 1);
 			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ml\">%s</text>", LEFT + (int)((first - mon0) / 7) * STEP,
-				top + 26, months[mm - 1]);
+				top + 26, report_months[mm - 1]);
 		}
 		static const char *const wd[] = { "Mon", "", "Wed", "", "Fri", "", "Sun" };
 		for (int k = 0; k < 7; k++)

@@ -11,6 +11,7 @@
 
 #include "base/bf_datesel.h"
 #include "base/bf_log.h"
+#include "sources/bf_source.h"
 
 struct bf_strv {
 	char **v;
@@ -21,7 +22,8 @@ void bf_strv_push(struct bf_strv *s, char *str);
 void bf_strv_free(struct bf_strv *s);
 
 struct bf_run_opts {
-	const char *source, *layout, *target;
+	const char *source, *target;
+	struct bf_source_opts src;  /* for discovery, and passed to every bf-extract */
 	struct bf_strv locations;
 	struct bf_datesel dates;
 	int retry_failed, newest_first, force;

@@ -1,0 +1,106 @@
+/* bf-run --dry-run: the plan, as text or JSON (--json), on stdout. */
+#include "stages/run/bf_run_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/bf_buf.h"
+
+static const char *const plan_names[] = { "new", "failed", "done", "pending" };
+
+static const char *action(const struct ctx *c, const struct item *t)
+{
+	if (t->st == RS_SKIP)
+		return t->plan == P_DONE ? "skip (done)" : c->o->retry_failed ? "skip (not failed)" : "skip";
+	if (t->busy)
+		return "wait (claimed by another run)";
+	return t->plan == P_DONE ? "redo (--force)" : t->plan == P_FAILED ? "retry" :
+	       t->plan == P_PENDING ? "resume" : "run";
+}
+
+static void print_cmdline(struct bf_buf *b, char *const *argv, const char *dates)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		if (i)
+			bf_buf_addc(b, ' ');
+		if (i == 0 && strrchr(a, '/'))
+			a = strrchr(a, '/') + 1;
+		bf_buf_adds(b, a);
+	}
+	if (dates)
+		bf_buf_addf(b, " --dates %s", dates);
+}
+
+int run_dry_run(struct ctx *c)
+{
+	size_t counts[4] = { 0 }, run = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		counts[c->it[i].plan]++;
+		run += c->it[i].st == RS_TODO;
+	}
+	size_t pipes = (run + c->batch - 1) / c->batch;
+	if (c->o->json) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "source", c->canon);
+		cJSON_AddStringToObject(r, "target", c->o->target ? c->o->target : "");
+		cJSON *p = cJSON_AddArrayToObject(r, "pipeline");
+		for (size_t s = 0; s < c->nstages; s++) {
+			cJSON *a = cJSON_CreateArray();
+			for (size_t k = 0; k < c->stages[s].argv.n; k++)
+				cJSON_AddItemToArray(a, cJSON_CreateString(k ? c->stages[s].argv.v[k] : c->stages[s].name));
+			cJSON_AddItemToArray(p, a);
+		}
+		cJSON_AddNumberToObject(r, "max_workers", c->o->max_workers);
+		cJSON_AddNumberToObject(r, "batch_size", (double)c->batch);
+		cJSON *cn = cJSON_AddObjectToObject(r, "counts");
+		for (int k = 0; k < 4; k++)
+			cJSON_AddNumberToObject(cn, plan_names[k], (double)counts[k]);
+		cJSON_AddNumberToObject(cn, "to_run", (double)run);
+		cJSON_AddNumberToObject(r, "pipelines", (double)pipes);
+		cJSON *ds = cJSON_AddArrayToObject(r, "dates");
+		for (size_t q = 0; q < c->n; q++) {
+			const struct item *t = &c->it[c->order[q]];
+			cJSON *d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "date", t->iso);
+			cJSON_AddStringToObject(d, "status", plan_names[t->plan]);
+			cJSON_AddStringToObject(d, "action", action(c, t));
+			cJSON_AddBoolToObject(d, "will_run", t->st == RS_TODO);
+			cJSON_AddNumberToObject(d, "attempts", (double)t->attempts);
+			if (t->last_error)
+				cJSON_AddStringToObject(d, "last_error", t->last_error);
+			cJSON_AddItemToArray(ds, d);
+		}
+		char *s = cJSON_Print(r);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(r);
+		return 0;
+	}
+	struct bf_buf b = BF_BUF_INIT;
+	for (size_t s = 0; s < c->nstages; s++) {
+		bf_buf_adds(&b, s ? " | " : "");
+		if (c->o->shell_pipeline)
+			bf_buf_addf(&b, "%s -c '%s' bf-run D...", c->stages[0].path, c->o->shell_pipeline);
+		else
+			print_cmdline(&b, c->stages[s].argv.v, s ? NULL : "D,...");
+	}
+	printf("plan: %zu dates from %s into %s: %zu new, %zu failed before, %zu done, %zu pending\n",
+	       c->n, c->canon, c->o->target ? c->o->target : "the shell pipeline's target", counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
+	printf("would run %zu dates in %zu pipelines of up to %zu dates, %d at once:\n  %s\n", run, pipes,
+	       c->batch, c->o->max_workers, b.p);
+	bf_buf_free(&b);
+	for (size_t q = 0; q < c->n; q++) {
+		const struct item *t = &c->it[c->order[q]];
+		printf("%s  %-8s %s", t->iso, plan_names[t->plan], action(c, t));
+		if (t->attempts)
+			printf(" (%lld attempts)", t->attempts);
+		if (t->plan == P_FAILED && t->last_error)
+			printf(": %s", t->last_error);
+		if (t->busy)
+			printf(" [%s]", t->holder);
+		putchar('\n');
+	}
+	return 0;
+}
