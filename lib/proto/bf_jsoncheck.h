@@ -18,34 +18,34 @@
 struct bf_jsoncheck_span { size_t start, len; };
 
 struct bf_jsoncheck {
-    /* out: on failure, byte offset of the error and a static message.
-       The offset is the first byte at which the input stops being a prefix
-       of valid JSON (len when it ends too early; the 513th bracket when
-       nesting is too deep), except for a bad escape or an unpaired
-       surrogate, where it is the backslash that starts the escape.
-       Messages include: "leading zero in number", "expected digit in number",
-       "control character in string", "invalid escape", "invalid \\u escape",
-       "unpaired surrogate", "invalid UTF-8", "invalid literal",
-       "unexpected character", "expected string key", "expected ':'",
-       "expected ',' or '}'", "expected ',' or ']'", "trailing comma",
-       "trailing characters after JSON value", "unexpected end of input",
-       "nesting too deep", "byte order mark".  NULL on success. */
-    size_t err_offset;
-    const char *err_msg;
-    /* in: NULL-terminated list of top-level keys to locate, or NULL.
-       Only the first BF_JSONCHECK_MAX_KEYS entries are used.  A key is
-       matched byte for byte against keys written without escapes. */
-    const char *const *keys;
-    /* out: spans[i] is the value of member keys[i] of the top-level object:
-       from '{' to the matching '}' inclusive for an object, '[' to ']' for
-       an array, quote to quote inclusive for a string, the whole token
-       otherwise.  start == len == 0 when absent.  If the key occurs more
-       than once, the first occurrence is kept.  Meaningful only when
-       bf_jsoncheck returned 0. */
-    struct bf_jsoncheck_span spans[BF_JSONCHECK_MAX_KEYS];
-    int top_is_object;      /* out: 1 if the text's value is an object */
-    int duplicate_key;      /* out: 1 if one of the asked keys occurred twice
-                               at top level */
+	/* out: on failure, byte offset of the error and a static message.
+	   The offset is the first byte at which the input stops being a prefix
+	   of valid JSON (len when it ends too early; the 513th bracket when
+	   nesting is too deep), except for a bad escape or an unpaired
+	   surrogate, where it is the backslash that starts the escape.
+	   Messages include: "leading zero in number", "expected digit in number",
+	   "control character in string", "invalid escape", "invalid \\u escape",
+	   "unpaired surrogate", "invalid UTF-8", "invalid literal",
+	   "unexpected character", "expected string key", "expected ':'",
+	   "expected ',' or '}'", "expected ',' or ']'", "trailing comma",
+	   "trailing characters after JSON value", "unexpected end of input",
+	   "nesting too deep", "byte order mark".  NULL on success. */
+	size_t err_offset;
+	const char *err_msg;
+	/* in: NULL-terminated list of top-level keys to locate, or NULL.
+	   Only the first BF_JSONCHECK_MAX_KEYS entries are used.  A key is
+	   matched byte for byte against keys written without escapes. */
+	const char *const *keys;
+	/* out: spans[i] is the value of member keys[i] of the top-level object:
+	   from '{' to the matching '}' inclusive for an object, '[' to ']' for
+	   an array, quote to quote inclusive for a string, the whole token
+	   otherwise.  start == len == 0 when absent.  If the key occurs more
+	   than once, the first occurrence is kept.  Meaningful only when
+	   bf_jsoncheck returned 0. */
+	struct bf_jsoncheck_span spans[BF_JSONCHECK_MAX_KEYS];
+	int top_is_object;      /* out: 1 if the text's value is an object */
+	int duplicate_key;      /* out: 1 if one of the asked keys occurred twice
+				   at top level */
 };
 
 /* Returns 0 when buf[0..len) is exactly one valid JSON value (surrounding
