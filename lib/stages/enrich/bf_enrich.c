@@ -10,6 +10,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "model/bf_embed_hash.h"
 
 static void add_prop(cJSON *props, const char *col, const char *suffix, const char *type, const char *format)
 {
@@ -184,7 +185,7 @@ int bf_enrich_run(struct bf_enrich_opts *o, int in_fd, int out_fd, struct bf_err
 		if (t->kind == BF_ET_HASH && !t->force_hash && (o->api_base || t->force_model))
 			t->kind = BF_ET_EMBED;
 		if (t->kind == BF_ET_HASH && !t->dim)
-			t->dim = 256;
+			t->dim = BF_EMBED_HASH_DIM;
 		if (t->kind == BF_ET_EMBED && !t->task_key)
 			t->task_key = bf_xstrdup("embed");
 		t->mt.kind = t->kind == BF_ET_EMBED ? BF_MODEL_EMBED

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/bf_buf.h"
+#include "model/bf_embed_hash.h"
 #include "stages/enrich/bf_derive.h"
 
 /* ------------------------------------------------------------------ JSON scanning */
@@ -366,22 +367,12 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 				c->vec = bf_xrealloc(c->vec, (size_t)task->dim * sizeof *c->vec);
 				c->vecdim = task->dim;
 			}
-			if (!bf_derive_hash_embed(c->scratch.p, c->scratch.len, task->dim, c->vec)) {
+			if (!bf_embed_hash(c->scratch.p, c->scratch.len, task->dim, c->vec)) {
 				res[t] = bf_xstrdup("null");
 				continue;
 			}
 			struct bf_buf e = BF_BUF_INIT;
-			bf_buf_grow(&e, (size_t)task->dim * 11 + 2);
-			bf_buf_addc(&e, '[');
-			for (int d = 0; d < task->dim; d++) {
-				if (d)
-					bf_buf_addc(&e, ',');
-				if (c->vec[d] == 0.0f)
-					bf_buf_addc(&e, '0');
-				else
-					bf_buf_addf(&e, "%.6g", (double)c->vec[d]);
-			}
-			bf_buf_addc(&e, ']');
+			bf_embed_json(c->vec, task->dim, &e);
 			res[t] = bf_buf_detach(&e);
 			continue;
 		}
