@@ -325,18 +325,12 @@ int bf_jsoncheck(const char *buf, size_t len, struct bf_jsoncheck *ck)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	unsigned char stack[BF_JSONCHECK_MAX_DEPTH];   /* 1: object, 0: array */
-	size_t depth = 0, p, kstart, vstart = 0;
-	size_t klen[BF_JSONCHECK_MAX_KEYS];
-	int nkeys = 0, want = -1, in_obj = 0, escaped;
+	size_t depth = 0, p, kstart, mkey = 0, mklen = 0, vstart = 0;
+	int offer = 0, kesc = 0, in_obj = 0, escaped;
 
 	ck->err_offset = 0;
 	ck->err_msg = NULL;
 	ck->top_is_object = 0;
-	ck->duplicate_key = 0;
-	memset(ck->spans, 0, sizeof ck->spans);
-	if (ck->keys)
-		for (; nkeys < BF_JSONCHECK_MAX_KEYS && ck->keys[nkeys]; nkeys++)
-			klen[nkeys] = strlen(ck->keys[nkeys]);
 
 	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
 		goto fail_bom;
@@ -390,10 +384,10 @@ closed:     /* s[p-1] closed the innermost container */
 	in_obj = depth && stack[depth - 1];
 
 after:      /* a value ended just before s[p] */
-	if (want >= 0 && depth == 1) {
-		ck->spans[want].start = vstart;
-		ck->spans[want].len = p - vstart;
-		want = -1;
+	if (offer && depth == 1) {
+		struct bf_json_kv kv = { buf + mkey, mklen, kesc, buf + vstart, p - vstart, 0 };
+		bf_json_pick_offer(ck->pick, buf, &kv);
+		offer = 0;
 	}
 	if (depth == 0)
 		goto done;
@@ -429,17 +423,11 @@ key:        /* expect a member name at s[p] (no whitespace) */
 	p = scan_string(s, p, len, ck, &escaped);
 	if (p == SCAN_FAIL)
 		goto fail;
-	if (depth == 1 && nkeys && !escaped) {
-		size_t n = p - 1 - kstart;
-		for (int i = 0; i < nkeys; i++) {
-			if (klen[i] == n && memcmp(s + kstart, ck->keys[i], n) == 0) {
-				if (ck->spans[i].len)
-					ck->duplicate_key = 1;
-				else
-					want = i;
-				break;
-			}
-		}
+	if (depth == 1 && ck->pick) {
+		mkey = kstart;
+		mklen = p - 1 - kstart;
+		kesc = escaped;
+		offer = 1;
 	}
 	p = skip_ws(s, p, len);
 	if (p >= len)

@@ -46,7 +46,7 @@ struct bf_msg {
 	char *line;                /* the raw line (borrowed), line[len] == '\0' */
 	size_t len;
 	long lineno;
-	struct bf_jsoncheck_span stream_span, record_span, value_span;
+	struct bf_json_span stream_span, record_span, value_span;
 	/* Only with a tree (want_tree): */
 	cJSON *root;
 	const char *stream;        /* SCHEMA, RECORD */

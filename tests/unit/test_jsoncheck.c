@@ -2,7 +2,8 @@
  * and n_ (invalid) files of the JSONTestSuite, with its i_ (implementation
  * defined) Unicode cases counted as invalid, as the project requires.
  * Build: cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib
- *        tests/unit/test_jsoncheck.c lib/proto/bf_jsoncheck.c -lcjson */
+ *        tests/unit/test_jsoncheck.c lib/proto/bf_jsoncheck.c
+ *        lib/proto/bf_jsonscan.c lib/base/bf_buf.c -lcjson */
 #include "proto/bf_jsoncheck.h"
 
 #include <cjson/cJSON.h>
@@ -635,7 +636,7 @@ static void test_digit_runs(void)
 
 /* ---- Spans of top-level members. ---- */
 
-static int span_is(const char *line, const struct bf_jsoncheck_span *sp,
+static int span_is(const char *line, const struct bf_json_span *sp,
 		   const char *want)
 {
 	if (!want)
@@ -649,106 +650,148 @@ static void test_spans(void)
 	const char *rec =
 		"{\"type\":\"RECORD\",\"stream\":\"s\",\"record\":{\"a\":1,\"b\":[1,{\"c\":\"}\"}]},"
 		"\"time_extracted\":\"2024-04-05T02:00:00Z\"}";
-	struct bf_jsoncheck ck = { .keys = rkeys };
+	struct bf_jsoncheck ck = { 0 };
+	struct bf_json_pick pk;
+	bf_json_pick_init(&pk, rkeys);
+	ck.pick = &pk;
 	int rc = bf_jsoncheck(rec, strlen(rec), &ck);
-	check(rc == 0 && ck.top_is_object && !ck.duplicate_key &&
-	      span_is(rec, &ck.spans[0], "\"RECORD\"") &&
-	      span_is(rec, &ck.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}]}") &&
-	      span_is(rec, &ck.spans[2], "\"s\""),
+	check(rc == 0 && ck.top_is_object && !pk.duplicate &&
+	      span_is(rec, &pk.spans[0], "\"RECORD\"") &&
+	      span_is(rec, &pk.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}]}") &&
+	      span_is(rec, &pk.spans[2], "\"s\""),
 	      "spans: type, record, stream of a RECORD line");
 
 	/* splice a member before the record's closing brace */
 	char out[512];
-	size_t end = ck.spans[1].start + ck.spans[1].len - 1;
+	size_t end = pk.spans[1].start + pk.spans[1].len - 1;
 	snprintf(out, sizeof out, "%.*s,\"_x\":1%s", (int)end, rec, rec + end);
-	struct bf_jsoncheck ck2 = { .keys = rkeys };
+	struct bf_jsoncheck ck2 = { 0 };
+	struct bf_json_pick pk2;
+	bf_json_pick_init(&pk2, rkeys);
+	ck2.pick = &pk2;
 	check(bf_jsoncheck(out, strlen(out), &ck2) == 0 &&
-	      span_is(out, &ck2.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}],\"_x\":1}"),
+	      span_is(out, &pk2.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}],\"_x\":1}"),
 	      "spans: splicing before the record's '}' gives valid JSON");
 
 	static const char *const absent[] = { "version", "type", NULL };
-	struct bf_jsoncheck ck3 = { .keys = absent };
+	struct bf_jsoncheck ck3 = { 0 };
+	struct bf_json_pick pk3;
+	bf_json_pick_init(&pk3, absent);
+	ck3.pick = &pk3;
 	rc = bf_jsoncheck(rec, strlen(rec), &ck3);
-	check(rc == 0 && span_is(rec, &ck3.spans[0], NULL) &&
-	      span_is(rec, &ck3.spans[1], "\"RECORD\""),
+	check(rc == 0 && span_is(rec, &pk3.spans[0], NULL) &&
+	      span_is(rec, &pk3.spans[1], "\"RECORD\""),
 	      "spans: absent key gives start == len == 0");
 
 	static const char *const tkeys[] = { "type", "stream", NULL };
 	const char *nested = "{\"record\":{\"type\":\"X\"},\"a\":[{\"type\":\"Y\"}],"
 			     "\"o\":{\"stream\":\"in\"},\"stream\":\"top\"}";
-	struct bf_jsoncheck ck4 = { .keys = tkeys };
+	struct bf_jsoncheck ck4 = { 0 };
+	struct bf_json_pick pk4;
+	bf_json_pick_init(&pk4, tkeys);
+	ck4.pick = &pk4;
 	rc = bf_jsoncheck(nested, strlen(nested), &ck4);
-	check(rc == 0 && span_is(nested, &ck4.spans[0], NULL) &&
-	      span_is(nested, &ck4.spans[1], "\"top\""),
+	check(rc == 0 && span_is(nested, &pk4.spans[0], NULL) &&
+	      span_is(nested, &pk4.spans[1], "\"top\""),
 	      "spans: a nested member with the same key is not matched");
 
 	const char *dup = "{\"type\":\"A\",\"x\":1,\"type\":\"B\"}";
-	struct bf_jsoncheck ck5 = { .keys = tkeys };
+	struct bf_jsoncheck ck5 = { 0 };
+	struct bf_json_pick pk5;
+	bf_json_pick_init(&pk5, tkeys);
+	ck5.pick = &pk5;
 	rc = bf_jsoncheck(dup, strlen(dup), &ck5);
-	check(rc == 0 && ck5.duplicate_key == 1 &&
-	      span_is(dup, &ck5.spans[0], "\"A\""),
+	check(rc == 0 && pk5.duplicate == 1 &&
+	      span_is(dup, &pk5.spans[0], "\"A\""),
 	      "spans: duplicate asked key flagged, first kept");
 
 	const char *dup2 = "{\"x\":1,\"x\":2,\"type\":\"T\"}";
-	struct bf_jsoncheck ck6 = { .keys = tkeys };
+	struct bf_jsoncheck ck6 = { 0 };
+	struct bf_json_pick pk6;
+	bf_json_pick_init(&pk6, tkeys);
+	ck6.pick = &pk6;
 	rc = bf_jsoncheck(dup2, strlen(dup2), &ck6);
-	check(rc == 0 && ck6.duplicate_key == 0 &&
-	      span_is(dup2, &ck6.spans[0], "\"T\""),
+	check(rc == 0 && pk6.duplicate == 0 &&
+	      span_is(dup2, &pk6.spans[0], "\"T\""),
 	      "spans: duplicate of a key not asked for is not flagged");
 
 	const char *esc = "{\"typ\\u0065\":\"X\",\"str\\u0065am\":1}";
-	struct bf_jsoncheck ck7 = { .keys = tkeys };
+	struct bf_jsoncheck ck7 = { 0 };
+	struct bf_json_pick pk7;
+	bf_json_pick_init(&pk7, tkeys);
+	ck7.pick = &pk7;
 	rc = bf_jsoncheck(esc, strlen(esc), &ck7);
-	check(rc == 0 && span_is(esc, &ck7.spans[0], NULL) &&
-	      span_is(esc, &ck7.spans[1], NULL),
-	      "spans: a key written with an escape is not matched");
+	check(rc == 0 && span_is(esc, &pk7.spans[0], "\"X\"") &&
+	      span_is(esc, &pk7.spans[1], "1"),
+	      "spans: a key written with escapes is matched by its text");
 
 	/* raw bytes equal to an asked key, but the decoded key is "xe" */
 	static const char *const rawkey[] = { "x\\u0065", NULL };
 	const char *esc2 = "{\"x\\u0065\":1}";
-	struct bf_jsoncheck ck7b = { .keys = rawkey };
+	struct bf_jsoncheck ck7b = { 0 };
+	struct bf_json_pick pk7b;
+	bf_json_pick_init(&pk7b, rawkey);
+	ck7b.pick = &pk7b;
 	rc = bf_jsoncheck(esc2, strlen(esc2), &ck7b);
-	check(rc == 0 && span_is(esc2, &ck7b.spans[0], NULL),
+	check(rc == 0 && span_is(esc2, &pk7b.spans[0], NULL),
 	      "spans: escaped key is not compared by its raw bytes");
 
 	const char *ws = "{ \"type\" :\t12.5e3 , \"stream\" : { } }";
-	struct bf_jsoncheck ck8 = { .keys = tkeys };
+	struct bf_jsoncheck ck8 = { 0 };
+	struct bf_json_pick pk8;
+	bf_json_pick_init(&pk8, tkeys);
+	ck8.pick = &pk8;
 	rc = bf_jsoncheck(ws, strlen(ws), &ck8);
-	check(rc == 0 && span_is(ws, &ck8.spans[0], "12.5e3") &&
-	      span_is(ws, &ck8.spans[1], "{ }"),
+	check(rc == 0 && span_is(ws, &pk8.spans[0], "12.5e3") &&
+	      span_is(ws, &pk8.spans[1], "{ }"),
 	      "spans: number and empty object values, whitespace excluded");
 
 	const char *lits = "{\"stream\":null,\"type\":[true,false]}";
-	struct bf_jsoncheck ck9 = { .keys = tkeys };
+	struct bf_jsoncheck ck9 = { 0 };
+	struct bf_json_pick pk9;
+	bf_json_pick_init(&pk9, tkeys);
+	ck9.pick = &pk9;
 	rc = bf_jsoncheck(lits, strlen(lits), &ck9);
-	check(rc == 0 && span_is(lits, &ck9.spans[0], "[true,false]") &&
-	      span_is(lits, &ck9.spans[1], "null"),
+	check(rc == 0 && span_is(lits, &pk9.spans[0], "[true,false]") &&
+	      span_is(lits, &pk9.spans[1], "null"),
 	      "spans: literal and array values");
 
 	const char *arr = "[{\"type\":\"x\"}]";
-	struct bf_jsoncheck ck10 = { .keys = tkeys };
+	struct bf_jsoncheck ck10 = { 0 };
+	struct bf_json_pick pk10;
+	bf_json_pick_init(&pk10, tkeys);
+	ck10.pick = &pk10;
 	rc = bf_jsoncheck(arr, strlen(arr), &ck10);
-	check(rc == 0 && !ck10.top_is_object && span_is(arr, &ck10.spans[0], NULL),
+	check(rc == 0 && !ck10.top_is_object && span_is(arr, &pk10.spans[0], NULL),
 	      "spans: top-level array has no members and top_is_object == 0");
 
-	struct bf_jsoncheck ck11 = {0};
+	struct bf_jsoncheck ck11 = { 0 };
+	struct bf_json_pick pk11;
+	bf_json_pick_init(&pk11, NULL);
+	ck11.pick = &pk11;
 	rc = bf_jsoncheck(rec, strlen(rec), &ck11);
-	check(rc == 0 && ck11.top_is_object && span_is(rec, &ck11.spans[0], NULL),
-	      "spans: keys == NULL locates nothing");
+	check(rc == 0 && ck11.top_is_object && span_is(rec, &pk11.spans[0], NULL),
+	      "spans: a pick of no keys locates nothing");
 
 	static const char *const many[] = { "a", "b", "c", "d", "e", "f", "g",
 					    "h", "i", NULL };
 	const char *nine = "{\"i\":9,\"h\":8,\"a\":1}";
-	struct bf_jsoncheck ck12 = { .keys = many };
+	struct bf_jsoncheck ck12 = { 0 };
+	struct bf_json_pick pk12;
+	bf_json_pick_init(&pk12, many);
+	ck12.pick = &pk12;
 	rc = bf_jsoncheck(nine, strlen(nine), &ck12);
-	check(rc == 0 && span_is(nine, &ck12.spans[7], "8") &&
-	      span_is(nine, &ck12.spans[0], "1"),
+	check(rc == 0 && span_is(nine, &pk12.spans[7], "8") &&
+	      span_is(nine, &pk12.spans[0], "1"),
 	      "spans: the eighth key is located, a ninth is ignored");
 
 	const char *prefix = "{\"typex\":1,\"typ\":2}";
-	struct bf_jsoncheck ck13 = { .keys = tkeys };
+	struct bf_jsoncheck ck13 = { 0 };
+	struct bf_json_pick pk13;
+	bf_json_pick_init(&pk13, tkeys);
+	ck13.pick = &pk13;
 	rc = bf_jsoncheck(prefix, strlen(prefix), &ck13);
-	check(rc == 0 && span_is(prefix, &ck13.spans[0], NULL),
+	check(rc == 0 && span_is(prefix, &pk13.spans[0], NULL),
 	      "spans: keys differing only in length are not matched");
 }
 

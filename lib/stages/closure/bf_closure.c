@@ -12,7 +12,7 @@
 #include "base/bf_time.h"
 #include "proto/bf_filter.h"
 #include "proto/bf_json.h"
-#include "proto/bf_jsoncheck.h"
+#include "proto/bf_jsonscan.h"
 #include "proto/bf_msg.h"
 #include "stages/closure/bf_closure_hold.h"
 #include "stages/closure/bf_closure_int.h"
@@ -29,7 +29,7 @@ struct cl {
 	int have_sales;
 	char **seen;               /* streams with a SCHEMA in this process */
 	size_t nseen;
-	struct bf_buf members;
+	struct bf_buf members, text;
 	struct bf_buf rec;
 	long long parts, closed, pending;
 };
@@ -111,57 +111,44 @@ static int on_schema(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf
 }
 
 /* A truthy flag value: true, "true", "t", "yes", "y", "1" (any case). */
-static int truthy(const char *v, size_t n)
+static int truthy(const char *v, size_t n, struct bf_buf *text)
 {
-	if (n == 4 && !memcmp(v, "true", 4))
-		return 1;
-	if (n >= 2 && *v == '"') {
-		v++;
-		n -= 2;
-	}
 	static const char *const yes[] = { "true", "t", "yes", "y", "1" };
+	bf_json_text(v, n, text);
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-		if (strlen(yes[i]) == n && !strncasecmp(v, yes[i], n))
+		if (strlen(yes[i]) == text->len && !strncasecmp(text->p, yes[i], text->len))
 			return 1;
 	return 0;
 }
 
-/* The amount of an activity record, found without building its tree. */
+/* The amount of an activity record, found without building its tree (and without checking
+ * it again: bf_msg did). */
 static void take_amount(struct cl *c, const struct bf_msg *m)
 {
 	const char *rec = m->line + m->record_span.start;
 	const char *vc = c->o->cfg.void_column;
 	const char *keys[3] = { c->o->cfg.amount_column, vc && *vc ? vc : NULL, NULL };
-	struct bf_jsoncheck ck;
-	memset(&ck, 0, sizeof ck);
-	ck.keys = keys;
-	if (bf_jsoncheck(rec, m->record_span.len, &ck) || !ck.spans[0].len)
+	struct bf_json_pick pk;
+	bf_json_pick_init(&pk, keys);
+	bf_json_pick(&pk, rec, m->record_span.len);
+	if (!pk.spans[0].len)
 		return;
-	const char *v = rec + ck.spans[0].start;
-	size_t n = ck.spans[0].len;
+	const char *v = rec + pk.spans[0].start;
+	size_t n = pk.spans[0].len;
 	double d;
 	if (n == 4 && !memcmp(v, "null", 4))
 		return;
 	c->have_sales = 1;
-	if (keys[1] && ck.spans[1].len && truthy(rec + ck.spans[1].start, ck.spans[1].len)) {
+	if (keys[1] && pk.spans[1].len && truthy(rec + pk.spans[1].start, pk.spans[1].len, &c->text)) {
 		c->voided++;
 		return;
 	}
 	if (*v == '"') {
-		v++;
-		n -= 2;
-		if (memchr(v, '\\', n)) {
-			cJSON *j = cJSON_ParseWithLength(v - 1, n + 2);
-			int good = cJSON_IsString(j) && !bf_closure_money(j->valuestring, strlen(j->valuestring), &d);
-			cJSON_Delete(j);
-			if (good)
-				c->sales += d;
-			else
-				c->bad_amounts++;
-			return;
-		}
-		if (n == 0)
-			return;
+		if (n == 2)
+			return;            /* "" is no amount */
+		bf_json_text(v, n, &c->text);
+		v = c->text.p;
+		n = c->text.len;
 	}
 	if (bf_closure_money(v, n, &d))
 		c->bad_amounts++;
@@ -374,6 +361,7 @@ done:
 		free(c.seen[i]);
 	free(c.seen);
 	bf_buf_free(&c.members);
+	bf_buf_free(&c.text);
 	bf_buf_free(&c.rec);
 	return rc;
 }

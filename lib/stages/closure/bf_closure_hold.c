@@ -83,7 +83,7 @@ static void replay_one(struct bf_filter *f, const struct bf_closure_held *hd, co
 		       const struct bf_buf *members)
 {
 	if (hd->type == BF_MSG_RECORD && members) {
-		struct bf_jsoncheck_span rs = { (size_t)hd->rs_start, (size_t)hd->rs_len };
+		struct bf_json_span rs = { (size_t)hd->rs_start, (size_t)hd->rs_len };
 		bf_filter_write_spliced(f, line, (size_t)hd->len, rs, members->p, members->len);
 		return;
 	}

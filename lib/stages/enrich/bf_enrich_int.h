@@ -11,6 +11,7 @@
 #include "base/bf_buf.h"
 #include "model/bf_model.h"
 #include "proto/bf_filter.h"
+#include "proto/bf_jsonscan.h"
 #include "stages/enrich/bf_derive.h"
 #include "stages/enrich/bf_enrich.h"
 #include "state/bf_state.h"
@@ -83,7 +84,7 @@ struct held {
 	int is_record;
 	char *line;                /* owned copy; a raw message when !is_record */
 	size_t len;
-	struct bf_jsoncheck_span rs;
+	struct bf_json_span rs;
 	struct plan *plan;
 	char *members;             /* derived members (offline) */
 	size_t mlen;
@@ -138,7 +139,12 @@ struct ctx {
 	int vecdim;
 };
 
-struct val { const char *p; size_t n; };  /* a raw JSON token; p NULL when absent */
+/* A value as written (a raw JSON token); p NULL when absent. */
+struct val {
+	const char *p;
+	size_t n;
+	int esc;                   /* a string holding an escape */
+};
 
 /* ---- partitions (bf_enrich_part.c) */
 

@@ -4,7 +4,6 @@
 #include "stages/enrich/bf_enrich_int.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,112 +11,10 @@
 #include "model/bf_embed_hash.h"
 #include "stages/enrich/bf_derive.h"
 
-/* ------------------------------------------------------------------ JSON scanning */
-
-/* The line was checked strictly: these only need to find the ends of tokens. */
-static const char *skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-/* The first '"' or '\\' at or after p (one is always there before end). */
-static inline const char *next_quote(const char *p, const char *end)
-{
-	while (p + 8 <= end) {
-		uint64_t w, q, b;
-		memcpy(&w, p, 8);
-		q = w ^ 0x2222222222222222ULL;
-		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-		q = (q - 0x0101010101010101ULL) & ~q;
-		b = (b - 0x0101010101010101ULL) & ~b;
-		uint64_t m = (q | b) & 0x8080808080808080ULL;
-		if (m) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return p + (__builtin_ctzll(m) >> 3);
-#else
-			break;
-#endif
-		}
-		p += 8;
-	}
-	while (*p != '"' && *p != '\\')
-		p++;
-	return p;
-}
-
-/* A string token ending before end; returns the position after its closing quote. */
-static inline const char *skip_string_to(const char *p, const char *end)
-{
-	p++;
-	for (;;) {
-		p = next_quote(p, end);
-		if (*p == '"')
-			return p + 1;
-		p += 2;
-	}
-}
-
-static const char *skip_string(const char *p)
-{
-	p++;
-	for (;;) {
-		while (*p != '"' && *p != '\\')
-			p++;
-		if (*p == '"')
-			return p + 1;
-		p += 2;                    /* the backslash and the escaped character */
-	}
-}
-
-static const char *skip_value(const char *p)
-{
-	if (*p == '"')
-		return skip_string(p);
-	if (*p == '{' || *p == '[') {
-		int depth = 0;
-		for (;;) {
-			if (*p == '"') {
-				p = skip_string(p);
-				continue;
-			}
-			if (*p == '{' || *p == '[')
-				depth++;
-			else if (*p == '}' || *p == ']') {
-				if (--depth == 0)
-					return p + 1;
-			}
-			p++;
-		}
-	}
-	while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
-	       *p != '\r' && *p != '\n')
-		p++;
-	return p;
-}
-
-
-
-/* The text of a token into c->scratch-like buffer b: 1 with text, 0 for null/absent. */
+/* The text of a token into b: 1 with text, 0 for null/absent. */
 static int token_text(struct val v, struct bf_buf *b)
 {
-	bf_buf_reset(b);
-	if (!v.p || (v.n == 4 && !memcmp(v.p, "null", 4)))
-		return 0;
-	if (v.p[0] != '"') {
-		bf_buf_add(b, v.p, v.n);
-		return 1;
-	}
-	if (!memchr(v.p + 1, '\\', v.n - 2)) {
-		bf_buf_add(b, v.p + 1, v.n - 2);
-		return 1;
-	}
-	cJSON *s = cJSON_ParseWithLength(v.p, v.n);
-	if (cJSON_IsString(s))
-		bf_buf_adds(b, s->valuestring);
-	cJSON_Delete(s);
-	return 1;
+	return bf_json_text(v.p, v.n, b);
 }
 
 static inline void put(struct bf_buf *m, const char *s, size_t n)
@@ -178,7 +75,7 @@ static int token_view(struct ctx *c, struct val v, const char **s, size_t *n)
 		*n = v.n;
 		return 1;
 	}
-	if (!memchr(v.p + 1, '\\', v.n - 2)) {
+	if (!v.esc) {
 		*s = v.p + 1;
 		*n = v.n - 2;
 		return 1;
@@ -296,18 +193,22 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 
 	/* find the columns and the lineage */
 	struct val stackv[32], *vals = pl->ncols <= 32 ? stackv : bf_xcalloc((size_t)pl->ncols, sizeof *vals);
-	struct val vloc = { NULL, 0 }, vdate = { NULL, 0 };
+	struct val vloc = { NULL, 0, 0 }, vdate = { NULL, 0, 0 };
 	memset(vals, 0, (size_t)pl->ncols * sizeof *vals);
-	const char *p = skip_ws(msg->line + msg->record_span.start + 1);
-	const char *end = msg->line + msg->record_span.start + msg->record_span.len;
+	const char *rec = msg->line + msg->record_span.start, *end = rec + msg->record_span.len;
+	struct bf_json_kv kv;
 	size_t pos = 0;
-	while (*p == '"') {
-		const char *ks = p + 1, *ke = skip_string_to(p, end) - 1;
-		p = skip_ws(skip_ws(ke + 1) + 1);
-		const char *vs = p;
-		p = *p == '"' ? skip_string_to(p, end) : skip_value(p);
-		size_t kn = (size_t)(ke - ks);
+	for (const char *p = bf_json_first(rec); bf_json_next(&p, end, &kv); pos++) {
+		const char *ks = kv.key;
+		size_t kn = kv.keylen;
 		int i;
+		if (kv.key_esc) {              /* the name's text */
+			int nul = 0;
+			bf_buf_reset(&c->text);
+			bf_buf_grow(&c->text, kn);
+			kn = bf_json_unescape(ks, kn, c->text.p, &nul);
+			ks = c->text.p;
+		}
 		if (pos < pl->nslots && pl->slots[pos].kn == kn && !memcmp(pl->slots[pos].key, ks, kn)) {
 			i = pl->slots[pos].idx;
 		} else {
@@ -325,16 +226,13 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 				pl->slots[pos] = (struct kslot){ bf_xstrndup(ks, kn), kn, i };
 			}
 		}
+		struct val v = { kv.val, kv.vallen, kv.val_esc };
 		if (i >= 0)
-			vals[i] = (struct val){ vs, (size_t)(p - vs) };
+			vals[i] = v;
 		else if (i == KS_DATE)
-			vdate = (struct val){ vs, (size_t)(p - vs) };
+			vdate = v;
 		else if (i == KS_LOC)
-			vloc = (struct val){ vs, (size_t)(p - vs) };
-		pos++;
-		p = skip_ws(p);
-		if (*p == ',')
-			p = skip_ws(p + 1);
+			vloc = v;
 	}
 	struct part *part;
 	if (vdate.p && vdate.p[0] == '"') {
