@@ -10,6 +10,7 @@
 
 #include "base/bf_buf.h"
 #include "model/bf_model.h"
+#include "proto/bf_colmap.h"
 #include "proto/bf_filter.h"
 #include "proto/bf_jsonscan.h"
 #include "stages/enrich/bf_derive.h"
@@ -27,13 +28,7 @@ struct pcol {
 	size_t mlen[4];
 };
 
-/* Where a record's member at a position was last found: records of a stream list their
- * members in the same order, so one comparison per member usually finds its column. */
-struct kslot {
-	char *key;
-	size_t kn;
-	int idx;                   /* column index, or KS_NONE, KS_DATE, KS_LOC */
-};
+/* What a member of a record is, besides a column of the plan (bf_colmap's col). */
 #define KS_NONE (-1)
 #define KS_DATE (-2)
 #define KS_LOC (-3)
@@ -47,8 +42,7 @@ struct plan {
 	int **tcols;               /* per task: its columns' indexes in cols */
 	int declared;              /* a SCHEMA declared the stream */
 	size_t slen;               /* strlen(stream) */
-	struct kslot *slots;
-	size_t nslots;
+	struct bf_colmap map;      /* member position -> column index, or KS_NONE, KS_DATE, KS_LOC */
 	struct plan *older;        /* plans replaced by a later SCHEMA (held records use them) */
 };
 

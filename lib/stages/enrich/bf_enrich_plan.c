@@ -113,9 +113,7 @@ void bf_enrich_plan_free(struct plan *p)
 				free(p->cols[i].mname[k]);
 		}
 		free(p->cols);
-		for (size_t i = 0; i < p->nslots; i++)
-			free(p->slots[i].key);
-		free(p->slots);
+		bf_colmap_free(&p->map);
 		for (int i = 0; i < p->ntasks; i++)
 			free(p->tcols[i]);
 		free(p->tcols);

@@ -209,22 +209,15 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 			kn = bf_json_unescape(ks, kn, c->text.p, &nul);
 			ks = c->text.p;
 		}
-		if (pos < pl->nslots && pl->slots[pos].kn == kn && !memcmp(pl->slots[pos].key, ks, kn)) {
-			i = pl->slots[pos].idx;
+		const struct bf_colmap_slot *sl = bf_colmap_get(&pl->map, pos, ks, kn);
+		if (sl) {
+			i = sl->col;
 		} else {
 			i = bf_enrich_plan_find_col(pl, ks, kn);
 			if (i < 0)
 				i = kn == 8 && !memcmp(ks, "_bf_date", 8) ? KS_DATE
 				  : kn == 12 && !memcmp(ks, "_bf_location", 12) ? KS_LOC : KS_NONE;
-			if (pos < 1024) {
-				if (pos >= pl->nslots) {
-					pl->slots = bf_xrealloc(pl->slots, (pos + 1) * sizeof *pl->slots);
-					while (pl->nslots <= pos)
-						pl->slots[pl->nslots++] = (struct kslot){ NULL, (size_t)-1, KS_NONE };
-				}
-				free(pl->slots[pos].key);
-				pl->slots[pos] = (struct kslot){ bf_xstrndup(ks, kn), kn, i };
-			}
+			bf_colmap_set(&pl->map, pos, ks, kn, i, 0);
 		}
 		struct val v = { kv.val, kv.vallen, kv.val_esc };
 		if (i >= 0)
