@@ -200,6 +200,15 @@ cJSON *bf_msg_state_bf(const struct bf_msg *m)
 	return cJSON_IsObject(bf) ? bf : NULL;
 }
 
+const char *bf_msg_stream_name(const struct bf_msg *m, struct bf_buf *buf)
+{
+	struct bf_json_span s = m->stream_span;
+	bf_buf_reset(buf);
+	if (s.len >= 2 && m->line[s.start] == '"')
+		bf_json_text(m->line + s.start, s.len, buf);
+	return buf->p ? buf->p : "";
+}
+
 void bf_out_init(struct bf_out *o, int fd, const char *name)
 {
 	o->fd = fd;

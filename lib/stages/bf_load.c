@@ -185,23 +185,6 @@ static int begin(struct loop *l, const char *loc, const char *date, struct bf_er
 	return 0;
 }
 
-/* The message's stream name (a JSON string span), unescaped into l->name. */
-static const char *stream_name(struct loop *l, const struct bf_msg *m)
-{
-	const char *p = m->line + m->stream_span.start;
-	size_t n = m->stream_span.len;
-	bf_buf_reset(&l->name);
-	if (!memchr(p, '\\', n)) {
-		bf_buf_add(&l->name, p + 1, n - 2);
-	} else {
-		cJSON *v = cJSON_ParseWithLength(p, n);
-		if (cJSON_IsString(v))
-			bf_buf_adds(&l->name, v->valuestring);
-		cJSON_Delete(v);
-	}
-	return l->name.p ? l->name.p : "";
-}
-
 /* s[0..n) (no NUL) equals the C string z */
 static int same_text(const char *s, size_t n, const char *z)
 {
@@ -215,7 +198,7 @@ static char *member_text(const struct bf_member *m)
 
 static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
-	const char *name = stream_name(l, m);
+	const char *name = bf_msg_stream_name(m, &l->name);
 	struct lstream *s = find_stream(l, name);
 	if (!s)
 		return bf_fail(err, BF_EDATA, where, "line %ld: RECORD of stream \"%s\" before its SCHEMA",

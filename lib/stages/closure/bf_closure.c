@@ -29,7 +29,7 @@ struct cl {
 	int have_sales;
 	char **seen;               /* streams with a SCHEMA in this process */
 	size_t nseen;
-	struct bf_buf members, text;
+	struct bf_buf members, text, sname;
 	struct bf_buf rec;
 	long long parts, closed, pending;
 };
@@ -160,9 +160,8 @@ static int on_record(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf
 {
 	struct cl *c = ctx;
 	(void)f;
-	const char *sname = m->line + m->stream_span.start + 1;
-	size_t slen = m->stream_span.len >= 2 ? m->stream_span.len - 2 : 0;
-	struct bf_closure_stream *s = part_stream(c, sname, slen);
+	const char *sname = bf_msg_stream_name(m, &c->sname);
+	struct bf_closure_stream *s = part_stream(c, sname, c->sname.len);
 	s->rows++;
 	if (!strcmp(s->name, c->o->cfg.activity_stream))
 		c->activity_rows++;
@@ -362,6 +361,7 @@ done:
 	free(c.seen);
 	bf_buf_free(&c.members);
 	bf_buf_free(&c.text);
+	bf_buf_free(&c.sname);
 	bf_buf_free(&c.rec);
 	return rc;
 }

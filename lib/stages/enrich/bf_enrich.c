@@ -291,5 +291,7 @@ out:
 	bf_buf_free(&c.scratch);
 	bf_buf_free(&c.text);
 	bf_buf_free(&c.mem);
+	bf_buf_free(&c.sname);
+	bf_buf_free(&c.lin);
 	return rc;
 }

@@ -129,6 +129,7 @@ struct ctx {
 	long long dispatched;      /* batches sent to bf_model */
 	long long total_records, total_unparsed, total_passed, total_cached, total_requests;
 	struct bf_buf scratch, text, mem;
+	struct bf_buf sname, lin;  /* a record's stream name; its location when escaped */
 	float *vec;
 	int vecdim;
 };

@@ -182,11 +182,8 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 {
 	struct ctx *c = ctx;
 	c->f = f;
-	const char *sp = msg->line + msg->stream_span.start;
-	size_t sn = msg->stream_span.len;
-	if (sn < 2 || memchr(sp + 1, '\\', sn - 2))
-		return bf_enrich_hold_raw(c, msg->line, msg->len);    /* an escaped stream name: not ours */
-	struct plan *pl = bf_enrich_plan_for(c, sp + 1, sn - 2);
+	const char *sname = bf_msg_stream_name(msg, &c->sname);
+	struct plan *pl = bf_enrich_plan_for(c, sname, c->sname.len);
 	if (!pl->ncols && !pl->ntasks)
 		return bf_enrich_hold_raw(c, msg->line, msg->len);
 	c->total_records++;
@@ -229,9 +226,24 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 	}
 	struct part *part;
 	if (vdate.p && vdate.p[0] == '"') {
-		const char *lp = vloc.p && vloc.p[0] == '"' ? vloc.p + 1 : "";
-		size_t ll = vloc.p && vloc.p[0] == '"' ? vloc.n - 2 : 0;
-		part = bf_enrich_part_get(c, lp, ll, vdate.p + 1, vdate.n - 2);
+		/* the lineage's text (escaped only in odd sources: then decoded, as the STATE's) */
+		const char *lp = "", *dp = vdate.p + 1;
+		size_t ll = 0, dl = vdate.n - 2;
+		if (vloc.p && vloc.p[0] == '"') {
+			lp = vloc.p + 1;
+			ll = vloc.n - 2;
+			if (vloc.esc) {
+				token_text(vloc, &c->lin);
+				lp = c->lin.p;
+				ll = c->lin.len;
+			}
+		}
+		if (vdate.esc) {
+			token_text(vdate, &c->text);
+			dp = c->text.p;
+			dl = c->text.len;
+		}
+		part = bf_enrich_part_get(c, lp, ll, dp, dl);
 	} else {
 		part = bf_enrich_part_get(c, NULL, 0, NULL, 0);
 	}
