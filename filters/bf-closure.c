@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (cl.report) {
 		struct bf_state *st = NULL;
-		rc = bf_state_open(bf_state_path(o.state_path), &st, &err);
+		rc = bf_state_open_readonly(bf_state_path(o.state_path), &st, &err);
 		if (!rc)
 			rc = bf_closure_report(st, cl.source, cl.json, stdout, &err);
 		bf_state_close(st);

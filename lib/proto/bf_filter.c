@@ -10,7 +10,7 @@ void bf_filter_write(struct bf_filter *f, const char *data, size_t len)
 }
 
 void bf_filter_write_spliced(struct bf_filter *f, const char *line, size_t len,
-			     struct bf_jsoncheck_span rs, const char *members, size_t mlen)
+			     struct bf_json_span rs, const char *members, size_t mlen)
 {
 	size_t close = rs.start + rs.len - 1;  /* the record's '}' */
 	int empty = 1;

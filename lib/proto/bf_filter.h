@@ -45,7 +45,7 @@ void bf_filter_write(struct bf_filter *f, const char *data, size_t len);
  * members is the text of JSON members without braces ("\"k\":1,\"j\":null").
  * line/len/record_span are those of a checked RECORD message. */
 void bf_filter_write_spliced(struct bf_filter *f, const char *line, size_t len,
-			     struct bf_jsoncheck_span record_span, const char *members, size_t mlen);
+			     struct bf_json_span record_span, const char *members, size_t mlen);
 /* Writes a cJSON message as one line. */
 void bf_filter_write_json(struct bf_filter *f, const cJSON *msg);
 /* Pushes what is buffered downstream (e.g. after a STATE); returns 0 or BF_EIO. */

@@ -92,39 +92,48 @@ int bf_lines_next(struct bf_lines *r, char **line, size_t *len, struct bf_err *e
 	}
 }
 
-static int span_is(const char *line, struct bf_jsoncheck_span s, const char *str)
+/* The span is a string that says str. */
+static int span_is(const char *line, struct bf_json_span s, const char *str)
 {
-	size_t n = strlen(str);
-	return s.len == n + 2 && line[s.start] == '"' && memcmp(line + s.start + 1, str, n) == 0;
+	const char *t = line + s.start + 1;
+	return s.len >= 2 && t[-1] == '"' &&
+	       bf_json_name_is(t, s.len - 2, memchr(t, '\\', s.len - 2) != NULL, str, strlen(str));
 }
 
 static const char *const msg_keys[] = { "type", "stream", "record", "value", "schema", NULL };
+/* bf_json_pick_init(msg_keys), done once */
+static const struct bf_json_pick msg_pick = {
+	msg_keys, { sizeof "type" - 1, sizeof "stream" - 1, sizeof "record" - 1, sizeof "value" - 1,
+		    sizeof "schema" - 1 }, 5, { { 0, 0 } }, 0
+};
 
 int bf_msg_parse(char *line, size_t len, long lineno, const char *where, int want_tree,
 		 struct bf_msg *m, struct bf_err *err)
 {
 	struct bf_jsoncheck ck;
+	struct bf_json_pick pk;
 	memset(m, 0, sizeof *m);
 	m->line = line;
 	m->len = len;
 	m->lineno = lineno;
 	memset(&ck, 0, sizeof ck);
-	ck.keys = msg_keys;
+	pk = msg_pick;
+	ck.pick = &pk;
 	if (bf_jsoncheck(line, len, &ck) != 0)
 		return bf_fail(err, BF_EDATA, where, "line %ld: invalid JSON at byte %zu: %s",
 			       lineno, ck.err_offset + 1, ck.err_msg);
 	if (!ck.top_is_object)
 		return bf_fail(err, BF_EDATA, where, "line %ld: message is not a JSON object", lineno);
-	if (ck.duplicate_key)
+	if (pk.duplicate)
 		return bf_fail(err, BF_EDATA, where, "line %ld: duplicate member in message", lineno);
-	struct bf_jsoncheck_span t = ck.spans[0];
+	struct bf_json_span t = pk.spans[0];
 	if (t.len == 0)
 		return bf_fail(err, BF_EDATA, where, "line %ld: message has no \"type\"", lineno);
 	if (line[t.start] != '"')
 		return bf_fail(err, BF_EDATA, where, "line %ld: \"type\" is not a string", lineno);
-	m->stream_span = ck.spans[1];
-	m->record_span = ck.spans[2];
-	m->value_span = ck.spans[3];
+	m->stream_span = pk.spans[1];
+	m->record_span = pk.spans[2];
+	m->value_span = pk.spans[3];
 	if (span_is(line, t, "RECORD")) {
 		m->type = BF_MSG_RECORD;
 		if (m->stream_span.len == 0 || line[m->stream_span.start] != '"')
@@ -135,7 +144,7 @@ int bf_msg_parse(char *line, size_t len, long lineno, const char *where, int wan
 		m->type = BF_MSG_SCHEMA;
 		if (m->stream_span.len == 0 || line[m->stream_span.start] != '"')
 			return bf_fail(err, BF_EDATA, where, "line %ld: SCHEMA without a \"stream\" string", lineno);
-		if (ck.spans[4].len == 0 || line[ck.spans[4].start] != '{')
+		if (pk.spans[4].len == 0 || line[pk.spans[4].start] != '{')
 			return bf_fail(err, BF_EDATA, where, "line %ld: SCHEMA without a \"schema\" object", lineno);
 	} else if (span_is(line, t, "STATE")) {
 		m->type = BF_MSG_STATE;
@@ -190,6 +199,15 @@ cJSON *bf_msg_state_bf(const struct bf_msg *m)
 {
 	cJSON *bf = m->value ? cJSON_GetObjectItemCaseSensitive(m->value, "bf") : NULL;
 	return cJSON_IsObject(bf) ? bf : NULL;
+}
+
+const char *bf_msg_stream_name(const struct bf_msg *m, struct bf_buf *buf)
+{
+	struct bf_json_span s = m->stream_span;
+	bf_buf_reset(buf);
+	if (s.len >= 2 && m->line[s.start] == '"')
+		bf_json_text(m->line + s.start, s.len, buf);
+	return buf->p ? buf->p : "";
 }
 
 void bf_out_init(struct bf_out *o, int fd, const char *name)

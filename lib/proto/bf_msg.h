@@ -46,7 +46,7 @@ struct bf_msg {
 	char *line;                /* the raw line (borrowed), line[len] == '\0' */
 	size_t len;
 	long lineno;
-	struct bf_jsoncheck_span stream_span, record_span, value_span;
+	struct bf_json_span stream_span, record_span, value_span;
 	/* Only with a tree (want_tree): */
 	cJSON *root;
 	const char *stream;        /* SCHEMA, RECORD */
@@ -67,6 +67,10 @@ void bf_msg_clear(struct bf_msg *m);
 
 /* The "bf" object of a STATE value (value.bf), or NULL for a foreign STATE. */
 cJSON *bf_msg_state_bf(const struct bf_msg *m);
+/* The stream of a SCHEMA or RECORD, with or without a tree: the text of its "stream"
+ * after escapes ("order\u005fdetails" is order_details), cut at a NUL as m->stream is,
+ * in buf (reset first). Returns buf's text ("" when there is none). */
+const char *bf_msg_stream_name(const struct bf_msg *m, struct bf_buf *buf);
 
 /* Buffered output to a descriptor. Errors are sticky; bf_out_close reports them. */
 struct bf_out_writer;

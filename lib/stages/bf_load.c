@@ -5,6 +5,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "proto/bf_colmap.h"
 #include "proto/bf_json.h"
 #include "base/bf_progress.h"
 #include "targets/bf_sql.h"
@@ -16,9 +17,7 @@ struct lstream {
 	struct bf_stream_def def;
 	struct bf_cell *cells;     /* one per column, reused row after row */
 	size_t ncells;
-	char **ckey;               /* member order of the previous record -> column index */
-	size_t *cklen, *cidx, ncache;
-	unsigned char *clin;       /* ... and which lineage column it is (LIN_*) */
+	struct bf_colmap map;      /* member position -> column index, tag: lineage (LIN_*) */
 };
 
 struct quar {                      /* a refused record, written at the partition's STATE */
@@ -140,12 +139,7 @@ static void free_stream(struct lstream *s)
 	}
 	free(s->def.cols);
 	free(s->cells);
-	for (size_t i = 0; i < s->ncache; i++)
-		free(s->ckey[i]);
-	free(s->ckey);
-	free(s->cklen);
-	free(s->cidx);
-	free(s->clin);
+	bf_colmap_free(&s->map);
 	free(s->def.name);
 	free(s);
 }
@@ -191,23 +185,6 @@ static int begin(struct loop *l, const char *loc, const char *date, struct bf_er
 	return 0;
 }
 
-/* The message's stream name (a JSON string span), unescaped into l->name. */
-static const char *stream_name(struct loop *l, const struct bf_msg *m)
-{
-	const char *p = m->line + m->stream_span.start;
-	size_t n = m->stream_span.len;
-	bf_buf_reset(&l->name);
-	if (!memchr(p, '\\', n)) {
-		bf_buf_add(&l->name, p + 1, n - 2);
-	} else {
-		cJSON *v = cJSON_ParseWithLength(p, n);
-		if (cJSON_IsString(v))
-			bf_buf_adds(&l->name, v->valuestring);
-		cJSON_Delete(v);
-	}
-	return l->name.p ? l->name.p : "";
-}
-
 /* s[0..n) (no NUL) equals the C string z */
 static int same_text(const char *s, size_t n, const char *z)
 {
@@ -221,7 +198,7 @@ static char *member_text(const struct bf_member *m)
 
 static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
-	const char *name = stream_name(l, m);
+	const char *name = bf_msg_stream_name(m, &l->name);
 	struct lstream *s = find_stream(l, name);
 	if (!s)
 		return bf_fail(err, BF_EDATA, where, "line %ld: RECORD of stream \"%s\" before its SCHEMA",
@@ -242,11 +219,12 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	int *idx = l->idx;
 	for (long i = 0; i < n; i++) {
 		const struct bf_member *mb = &l->mem[i];
-		int c = -1;
-		if ((size_t)i < s->ncache && s->cklen[i] == mb->keylen && s->ckey[i] &&
-		    !memcmp(s->ckey[i], mb->key, mb->keylen))
-			c = (int)s->cidx[i];
-		if (c < 0) {
+		const struct bf_colmap_slot *sl = bf_colmap_get(&s->map, (size_t)i, mb->key, mb->keylen);
+		int c, lin;
+		if (sl) {
+			c = sl->col;
+			lin = sl->tag;
+		} else {
 			if (memchr(mb->key, '\0', mb->keylen)) {
 				return bf_fail(err, BF_EDATA, where, "line %ld: a NUL character in a member name",
 					       m->lineno);
@@ -257,28 +235,13 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 				add_col(l, s, mb->key, mb->keylen, BF_T_STRING);
 				c = (int)s->def.ncols - 1;
 			}
-			if ((size_t)i >= s->ncache) {
-				s->ckey = bf_xrealloc(s->ckey, ((size_t)i + 1) * sizeof *s->ckey);
-				s->cklen = bf_xrealloc(s->cklen, ((size_t)i + 1) * sizeof *s->cklen);
-				s->cidx = bf_xrealloc(s->cidx, ((size_t)i + 1) * sizeof *s->cidx);
-				s->clin = bf_xrealloc(s->clin, ((size_t)i + 1) * sizeof *s->clin);
-				for (size_t k = s->ncache; k <= (size_t)i; k++) {
-					s->ckey[k] = NULL;
-					s->cklen[k] = 0;
-				}
-				s->ncache = (size_t)i + 1;
-			}
-			free(s->ckey[i]);
-			s->ckey[i] = bf_xstrndup(mb->key, mb->keylen);
-			s->cklen[i] = mb->keylen;
-			s->cidx[i] = (size_t)c;
 			const char *k = s->def.cols[c].name;
-			s->clin[i] = !strcmp(k, "_bf_location") ? LIN_LOC : !strcmp(k, "_bf_date") ? LIN_DATE :
-				     !strcmp(k, "_bf_source") ? LIN_SRC : !strcmp(k, "_bf_line") ? LIN_LINE :
-				     LIN_NONE;
+			lin = !strcmp(k, "_bf_location") ? LIN_LOC : !strcmp(k, "_bf_date") ? LIN_DATE :
+			      !strcmp(k, "_bf_source") ? LIN_SRC : !strcmp(k, "_bf_line") ? LIN_LINE : LIN_NONE;
+			bf_colmap_set(&s->map, (size_t)i, mb->key, mb->keylen, c, lin);
 		}
 		idx[i] = c;
-		switch (s->clin[i]) {
+		switch (lin) {
 		case LIN_LOC: mloc = mb; break;
 		case LIN_DATE: mdate = mb; break;
 		case LIN_SRC: msrc = mb; break;

@@ -83,6 +83,14 @@ int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_er
 	}
 }
 
+/* How long a busy file is waited for, and extended result codes. */
+static void wait_and_codes(sqlite3 *db)
+{
+	int64_t wait = lock_wait_ms();
+	sqlite3_busy_timeout(db, (int)(wait < BUSY_TIMEOUT_MS ? wait : BUSY_TIMEOUT_MS));
+	sqlite3_extended_result_codes(db, 1);
+}
+
 int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *err)
 {
 	*out = NULL;
@@ -103,9 +111,7 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 		sqlite3_close(db);
 		return code;
 	}
-	int64_t wait = lock_wait_ms();
-	sqlite3_busy_timeout(db, (int)(wait < BUSY_TIMEOUT_MS ? wait : BUSY_TIMEOUT_MS));
-	sqlite3_extended_result_codes(db, 1);
+	wait_and_codes(db);
 	if ((rc = bf_sqlite_exec(db, "PRAGMA journal_mode=WAL", path, err)) ||
 	    (rc = bf_sqlite_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", path, err))) {
 		sqlite3_close(db);
@@ -156,15 +162,24 @@ static int user_version(sqlite3 *db, int *v)
 	return rc;
 }
 
+/* The file's schema version into *v; BF_ECONFIG when it is newer than this bf. */
+static int schema_version(sqlite3 *db, const char *path, int *v, struct bf_err *err)
+{
+	int rc;
+	if ((rc = user_version(db, v)) != SQLITE_OK)
+		return bf_sqlite_fail(db, rc, path, err);
+	if (*v > bf_migrations_count)
+		return bf_fail(err, BF_ECONFIG, path,
+			       "state file schema version %d is newer than this bf knows (%d); upgrade bf",
+			       *v, bf_migrations_count);
+	return 0;
+}
+
 static int migrate(sqlite3 *db, const char *path, struct bf_err *err)
 {
 	int v = 0, rc;
-	if ((rc = user_version(db, &v)) != SQLITE_OK)
-		return bf_sqlite_fail(db, rc, path, err);
-	if (v > bf_migrations_count)
-		return bf_fail(err, BF_ECONFIG, path,
-			       "state file schema version %d is newer than this bf knows (%d); upgrade bf",
-			       v, bf_migrations_count);
+	if ((rc = schema_version(db, path, &v, err)))
+		return rc;
 	if (v == bf_migrations_count)
 		return 0;
 	if ((rc = bf_sqlite_exec(db, "BEGIN IMMEDIATE", path, err)))
@@ -193,6 +208,14 @@ static int migrate(sqlite3 *db, const char *path, struct bf_err *err)
 	return 0;
 }
 
+static struct bf_state *state_of(sqlite3 *db, const char *path)
+{
+	struct bf_state *st = bf_xcalloc(1, sizeof *st);
+	st->db = db;
+	st->path = bf_xstrdup(path);
+	return st;
+}
+
 int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err)
 {
 	sqlite3 *db;
@@ -204,10 +227,45 @@ int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err)
 		sqlite3_close(db);
 		return rc;
 	}
-	struct bf_state *st = bf_xcalloc(1, sizeof *st);
-	st->db = db;
-	st->path = bf_xstrdup(path);
-	*out = st;
+	*out = state_of(db, path);
+	return 0;
+}
+
+int bf_state_open_readonly(const char *path, struct bf_state **out, struct bf_err *err)
+{
+	struct bf_buf uri = BF_BUF_INIT;
+	sqlite3 *db = NULL;
+	int rc, v = 0;
+	*out = NULL;
+	if (access(path, F_OK))
+		return bf_fail(err, errno == ENOENT || errno == ENOTDIR ? BF_ENOINPUT : BF_EOS, path, "%s",
+			       errno == ENOENT ? "no such state file" : strerror(errno));
+	if (access(path, R_OK))
+		return bf_fail(err, BF_ENOPERM, path, "cannot read: %s", strerror(errno));
+	/* through a URI with mode=ro, so that nothing creates or writes the file */
+	bf_buf_adds(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%')
+			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			bf_buf_addc(&uri, *p);
+	}
+	bf_buf_adds(&uri, "?mode=ro");
+	rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	bf_buf_free(&uri);
+	if (rc != SQLITE_OK) {
+		rc = bf_fail(err, BF_EIO, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return rc;
+	}
+	wait_and_codes(db);
+	if (!(rc = schema_version(db, path, &v, err)) && v == 0)
+		rc = bf_fail(err, BF_EDATA, path, "not a bf state file (no schema version)");
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = state_of(db, path);
 	return 0;
 }
 

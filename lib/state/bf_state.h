@@ -31,6 +31,11 @@ struct bf_state {
 const char *bf_state_path(const char *opt);
 /* Opens (creating 0600 and migrating when needed). */
 int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err);
+/* Opens an existing state file to read it only (reports): it is never created, migrated or
+ * written (SQLite may add its -wal and -shm companions beside a file in WAL mode, as for
+ * any reader). BF_ENOINPUT when it does not exist, BF_ENOPERM when it cannot be read,
+ * BF_EDATA when it is not a state file, BF_ECONFIG when it is from a newer bf. */
+int bf_state_open_readonly(const char *path, struct bf_state **out, struct bf_err *err);
 void bf_state_close(struct bf_state *st);
 /* Opens any SQLite file with the same settings (WAL, busy timeout), creating it 0600. */
 int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *err);

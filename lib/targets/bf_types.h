@@ -3,11 +3,10 @@
  * read (DESIGN.md 2); a value that does not fit its type is refused with a reason and
  * the caller quarantines the row: it is never loaded as garbage or silently as null.
  *
- * Records are read without building a cJSON tree: bf_json_members() splits an already
- * validated JSON object into its members. Everything it returns points into the line or
- * into the caller's scratch buffer, valid until the next call with the same scratch.
- * bf_cast() writes converted text or floats into the cell's own storage (struct bf_cell
- * owns its buffer; bf_cell_free() releases it). */
+ * Records are read without building a cJSON tree: bf_json_members() (proto/bf_jsonscan)
+ * splits them into the members bf_cast() takes. bf_cast() writes converted text or floats
+ * into the cell's own storage (struct bf_cell owns its buffer; bf_cell_free() releases
+ * it). */
 #ifndef BF_TYPES_H
 #define BF_TYPES_H
 
@@ -15,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/bf_buf.h"
+#include "proto/bf_jsonscan.h"
 
 enum bf_type {
 	BF_T_STRING = 0, /* SQLite TEXT, PostgreSQL text */
@@ -39,24 +39,6 @@ int bf_type_parse(const char *name, enum bf_type *out);
 enum bf_type bf_type_of_schema(const cJSON *prop);
 const char *bf_type_sqlite(enum bf_type t);
 const char *bf_type_pg(enum bf_type t);
-
-/* One member of a record object. */
-enum bf_json_kind { BF_J_NULL, BF_J_FALSE, BF_J_TRUE, BF_J_NUMBER, BF_J_STRING, BF_J_ARRAY, BF_J_OBJECT };
-struct bf_member {
-	const char *key;
-	size_t keylen;
-	enum bf_json_kind kind;
-	const char *val;           /* string: unescaped text; others: the raw JSON token */
-	size_t len;
-	int no_nul;                /* val is known to hold no NUL (set by bf_json_members;
-				      0: bf_cast looks) */
-};
-
-/* Splits the object obj[0..len) (valid JSON, checked before) into members.
- * *out is grown as needed (*cap entries); returns the number of members, -1 if obj is
- * not an object. Unescaped keys and strings live in scratch (reset by the call). */
-long bf_json_members(const char *obj, size_t len, struct bf_member **out, size_t *cap,
-		     struct bf_buf *scratch);
 
 /* A typed value ready for a target. */
 enum bf_cell_kind { BF_C_NULL = 0, BF_C_TEXT, BF_C_INT, BF_C_VEC };

@@ -213,6 +213,23 @@ int main(void)
 	ok(parse("  {\"type\":\"STATE\",\"value\":1}\t", 1, 0, &m, &err) == 0, "whitespace around the object");
 	bf_msg_clear(&m);
 
+	/* names written with escapes mean their text */
+	struct bf_buf sn = BF_BUF_INIT;
+	ok(parse("{\"type\":\"RECORD\",\"stream\":\"order\\u005fdetails\",\"record\":{}}", 1, 0, &m, &err) == 0 &&
+	   !strcmp(bf_msg_stream_name(&m, &sn), "order_details"), "the stream name of a RECORD, without a tree, decoded");
+	ok(bf_msg_tree(&m, "stdin", &err) == 0 && !strcmp(m.stream, bf_msg_stream_name(&m, &sn)),
+	   "the same as its tree says");
+	bf_msg_clear(&m);
+	ok(parse("{\"type\":\"SCHEMA\",\"stream\":\"a\\u0000b\",\"schema\":{}}", 1, 1, &m, &err) == 0 &&
+	   !strcmp(bf_msg_stream_name(&m, &sn), "a") && sn.len == 1 && !strcmp(m.stream, "a"),
+	   "a stream name holding a NUL is cut there, as in the tree");
+	bf_msg_clear(&m);
+	ok(parse("{\"typ\\u0065\":\"RECO\\u0052D\",\"str\\u0065am\":\"s\",\"record\":{}}", 1, 0, &m, &err) == 0 &&
+	   m.type == BF_MSG_RECORD && !strcmp(bf_msg_stream_name(&m, &sn), "s"),
+	   "member names and the type written with escapes");
+	bf_msg_clear(&m);
+	bf_buf_free(&sn);
+
 	bad("not json", "invalid JSON at byte 2: invalid literal");
 	bad("hello", "invalid JSON at byte 1: unexpected character");
 	bad("{\"type\":\"RECORD\",\"stream\":\"s\",\"record\":{\"a\":01}}", "leading zero");

@@ -64,6 +64,18 @@ static cJSON *reason_counts(const long long *by)
 	return o;
 }
 
+static int has_closures(struct bf_state *st)
+{
+	sqlite3_stmt *q;
+	int yes = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master"
+			       " WHERE type = 'table' AND name = 'closures'", -1, &q, NULL) == SQLITE_OK) {
+		yes = bf_sqlite_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return yes;
+}
+
 static int load(struct bf_state *st, const char *source, struct row **rows, size_t *n,
 		struct bf_err *err)
 {
@@ -71,6 +83,8 @@ static int load(struct bf_state *st, const char *source, struct row **rows, size
 	int rc = sqlite3_prepare_v2(st->db,
 		"SELECT source, location, date, verdict, reason FROM closures"
 		" WHERE ?1 IS NULL OR source = ?1 ORDER BY source, location, date", -1, &q, NULL);
+	if (rc != SQLITE_OK && !has_closures(st))
+		return bf_fail(err, BF_EDATA, st->path, "no closures table");
 	if (rc != SQLITE_OK)
 		return bf_sqlite_fail(st->db, rc, "closures", err);
 	if (source)

@@ -1,8 +1,8 @@
 /* Offline derivations of bf-enrich: pure functions on one value, no allocation.
  * POS timestamps ("4/4/24 11:32 AM", "04/04/2024 11:32:05", "2024-04-04 11:32:05") to
  * ISO 8601 in a business time zone, weekday, hour and daypart; money strings to integer
- * cents; durations ("2 minutes and 52 seconds", "1:23", "1:23:05") to seconds; and a
- * deterministic feature-hashing text embedding. A parser returns 0 on success and -1
+ * cents; durations ("2 minutes and 52 seconds", "1:23", "1:23:05") to seconds (the
+ * hashing text embedding is model/bf_embed_hash). A parser returns 0 on success and -1
  * when the value is not of its kind: callers keep the value as it was and count it,
  * nothing is guessed. struct bf_tz is the caller's; a zone name sets TZ in the
  * environment of the process (one business time zone per process). */
@@ -46,9 +46,5 @@ int bf_derive_money_cents(const char *s, size_t n, long long *cents);
 /* "2 minutes and 52 seconds", "1 hour, 5 mins", "52s", "1:23" (m:ss), "1:23:05"
  * (h:mm:ss), "172" (seconds), "1.5 hours" -> whole seconds (rounded). */
 int bf_derive_duration_s(const char *s, size_t n, long long *secs);
-
-/* Feature hashing of text (lower-cased words and word pairs, FNV-1a, signed) into
- * out[dim], L2-normalised. Returns the number of features (0: no words, out all 0). */
-int bf_derive_hash_embed(const char *s, size_t n, int dim, float *out);
 
 #endif
