@@ -135,14 +135,15 @@ int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
 			bf_buf_addc(&uri, *p);
 	}
 	bf_buf_adds(&uri, "?mode=ro");
-	int rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	int rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+				 NULL);
 	bf_buf_free(&uri);
 	if (rc != SQLITE_OK) {
 		bf_fail(err, BF_EIO, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return BF_EIO;
 	}
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	wait_and_codes(db);
 	*out = db;
 	return 0;
 }
@@ -233,7 +234,6 @@ int bf_state_open(const char *path, struct bf_state **out, struct bf_err *err)
 
 int bf_state_open_readonly(const char *path, struct bf_state **out, struct bf_err *err)
 {
-	struct bf_buf uri = BF_BUF_INIT;
 	sqlite3 *db = NULL;
 	int rc, v = 0;
 	*out = NULL;
@@ -242,23 +242,8 @@ int bf_state_open_readonly(const char *path, struct bf_state **out, struct bf_er
 			       errno == ENOENT ? "no such state file" : strerror(errno));
 	if (access(path, R_OK))
 		return bf_fail(err, BF_ENOPERM, path, "cannot read: %s", strerror(errno));
-	/* through a URI with mode=ro, so that nothing creates or writes the file */
-	bf_buf_adds(&uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '?' || *p == '#' || *p == '%')
-			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			bf_buf_addc(&uri, *p);
-	}
-	bf_buf_adds(&uri, "?mode=ro");
-	rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-	bf_buf_free(&uri);
-	if (rc != SQLITE_OK) {
-		rc = bf_fail(err, BF_EIO, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+	if ((rc = bf_sqlite_open_readonly(path, &db, err)))
 		return rc;
-	}
-	wait_and_codes(db);
 	if (!(rc = schema_version(db, path, &v, err)) && v == 0)
 		rc = bf_fail(err, BF_EDATA, path, "not a bf state file (no schema version)");
 	if (rc) {
