@@ -99,6 +99,25 @@ static int span_is(const char *line, struct bf_jsoncheck_span s, const char *str
 
 static const char *const msg_keys[] = { "type", "stream", "record", "value", "schema", NULL };
 
+/* Whether one of msg_keys is a member twice when escapes are read too ("\u0074ype" is
+ * "type"): bf_jsoncheck matches keys as written. Only a \u escape can spell a letter, so
+ * only a line with one is read again, into a tree. */
+static int escaped_duplicate(const char *line, size_t len)
+{
+	if (!memmem(line, len, "\\u", 2))
+		return 0;
+	cJSON *root = cJSON_ParseWithLength(line, len);
+	int dup = 0;
+	for (int k = 0; msg_keys[k] && !dup; k++) {
+		int n = 0;
+		for (const cJSON *c = root ? root->child : NULL; c; c = c->next)
+			n += c->string && !strcmp(c->string, msg_keys[k]);
+		dup = n > 1;
+	}
+	cJSON_Delete(root);
+	return dup;
+}
+
 int bf_msg_parse(char *line, size_t len, long lineno, const char *where, int want_tree,
 		 struct bf_msg *m, struct bf_err *err)
 {
@@ -114,7 +133,7 @@ int bf_msg_parse(char *line, size_t len, long lineno, const char *where, int wan
 			       lineno, ck.err_offset + 1, ck.err_msg);
 	if (!ck.top_is_object)
 		return bf_fail(err, BF_EDATA, where, "line %ld: message is not a JSON object", lineno);
-	if (ck.duplicate_key)
+	if (ck.duplicate_key || escaped_duplicate(line, len))
 		return bf_fail(err, BF_EDATA, where, "line %ld: duplicate member in message", lineno);
 	struct bf_jsoncheck_span t = ck.spans[0];
 	if (t.len == 0)
