@@ -122,6 +122,59 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANS)))
 
+# ---- fuzz targets ---------------------------------------------------------------------
+# tests/fuzz/fuzz_*.c are libFuzzer targets. `make` builds them into $(BUILD)/fuzz/ when
+# $(FUZZ_CC) (clang, whatever CC is) can link -fsanitize=fuzzer, and says nothing when it
+# cannot; FUZZ=0 leaves them out. The library is compiled again for them, instrumented
+# (ASan, UBSan, coverage). `make fuzz` runs each for FUZZ_SECONDS from its seeds in
+# tests/fuzz/seeds/<name>/, keeping what it learns in $(BUILD)/fuzz/corpus/<name>/ and
+# what fails in $(BUILD)/fuzz/findings/; replay a finding with $(BUILD)/fuzz/<name> FILE.
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -g -O1
+FUZZ_SECONDS ?= 20
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+ifneq ($(FUZZ),0)
+ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
+FUZZ_PROBE := int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }
+FUZZ_OK := $(shell echo '$(FUZZ_PROBE)' | \
+	$(FUZZ_CC) -x c $(FUZZ_SAN) -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1 && echo yes)
+endif
+endif
+FUZZ_BINS    := $(if $(FUZZ_OK),$(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%))
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/gen/bf_migrations.o
+FUZZ_ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DBF_VERSION='"$(VERSION)"' -Ilib -I$(BUILD)/gen \
+                  $(PKG_CFLAGS) $(WARN) $(FUZZ_SAN) -MMD -MP $(FUZZ_CFLAGS)
+
+.PHONY: fuzz
+all: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/%.o: %.c
+	$(SAY) FUZZCC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/gen/bf_migrations.o: $(BUILD)/gen/bf_migrations.c
+	$(SAY) FUZZCC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/libbf.a: $(FUZZ_LIB_OBJ)
+	$(SAY) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libbf.a
+	$(SAY) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/fuzz/libbf.a $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@test -n "$(FUZZ_OK)" || { echo "make fuzz: $(FUZZ_CC) cannot link -fsanitize=fuzzer" \
+		"(scripts/install-deps.sh --build installs it)" >&2; exit 1; }
+	BF_BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		bash tests/fuzz/run.sh $(notdir $(FUZZ_BINS))
+# ---- end of the fuzz targets -----------------------------------------------------------
+
 clean:
 	rm -rf build build-san
 

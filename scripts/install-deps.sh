@@ -35,8 +35,10 @@ for arg in "$@"; do
 	esac
 done
 
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes, for the fuzz targets that
+# `make` builds when clang can link them.
 build_pkgs=(
-	gcc clang make pkg-config libc6-dev
+	gcc clang libclang-rt-dev make pkg-config libc6-dev
 	libsqlite3-dev libssh2-1-dev libcurl4-openssl-dev libssl-dev
 	libcsv-dev libcjson-dev zlib1g-dev libpq-dev
 )

@@ -25,10 +25,10 @@ static const char exit_table[] =
 	"  69  remote unavailable (retryable)\n"
 	"  70  internal error\n"
 	"  71  operating-system error\n"
-	"  74  I/O error (including a failed write to stdout)\n"
+	"  74  I/O error, including a failed write or close of stdout\n"
 	"  75  temporary failure, retry (state file locked, timeout)\n"
 	"  77  authentication or permission refused\n"
-	"  78  configuration error (including a state file newer than this bf)\n";
+	"  78  configuration error, including a state file newer than this bf\n";
 
 int bf_cli_version(void)
 {

@@ -1,5 +1,5 @@
 /* The message protocol on the pipe: newline-delimited JSON, Singer shapes
- * (SCHEMA, RECORD, STATE; other types pass through). DESIGN.md section 2.
+ * (SCHEMA, RECORD, STATE; other types pass through). docs/DESIGN.md section 2.
  *
  * bf_lines reads lines from a file descriptor with a hard length limit; the line it
  * returns is owned by the reader and valid until the next call. bf_msg_parse checks a

@@ -387,6 +387,14 @@ static void skip_bom(struct bf_csv *c, const char **l, size_t *n)
 	}
 }
 
+/* Adds s[0..n) to the raw bytes of a row over max_row, keeping its first max_row bytes:
+ * the same whatever the sizes of the reads were. */
+static void keep_cut(struct bf_csv *c, const char *s, size_t n)
+{
+	size_t room = c->o.max_row > c->rowraw.len ? c->o.max_row - c->rowraw.len : 0;
+	bf_buf_add(&c->rowraw, s, n < room ? n : room);
+}
+
 /* Reads input until at least one row completed (or a bad one, or EOF). */
 static int advance(struct bf_csv *c, struct bf_err *err)
 {
@@ -450,12 +458,16 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 		if (!nl) {
 			bf_buf_add(&c->line, s, avail);
 			c->dstart = c->dend;
-			if (c->line.len + c->rowraw.len > c->o.max_row) {
+			/* as if the line were whole: without the BOM, cut at max_row */
+			size_t bom = !c->bom_done && c->line.len >= 3 &&
+				     memcmp(c->line.p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+			if (c->line.len - bom + c->rowraw.len > c->o.max_row) {
 				if (c->rowraw.len == 0)
 					c->row_line = c->lineno + 1;
+				c->bom_done = 1;
 				c->parse_error = 3;
 				c->skip_line = 1;
-				bf_buf_add(&c->rowraw, c->line.p, c->line.len);
+				keep_cut(c, c->line.p + bom, c->line.len - bom);
 				bf_buf_reset(&c->line);
 				return 1;
 			}
@@ -477,7 +489,7 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			if (c->rowraw.len == 0)
 				c->row_line = c->lineno;
 			c->parse_error = 3;
-			bf_buf_add(&c->rowraw, l, n > c->o.max_row ? c->o.max_row : n);
+			keep_cut(c, l, n);
 			bf_buf_reset(&c->line);
 			return 1;
 		}

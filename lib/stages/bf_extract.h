@@ -1,5 +1,5 @@
 /* bf-extract's core: reads the drop of each requested (location, date) partition from a
- * source and writes SCHEMA, RECORD and STATE messages (DESIGN.md 2). Bad rows are
+ * source and writes SCHEMA, RECORD and STATE messages (docs/DESIGN.md 2). Bad rows are
  * quarantined in the state file and counted; --strict makes the first one fatal. */
 #ifndef BF_EXTRACT_H
 #define BF_EXTRACT_H

@@ -1,4 +1,4 @@
-/* The state file: one SQLite database shared by every stage and process (DESIGN.md 3).
+/* The state file: one SQLite database shared by every stage and process (docs/DESIGN.md 3).
  * WAL, busy timeout, foreign keys, created 0600, schema by numbered migrations compiled
  * in from the state directory; a file from a newer bf is refused with BF_ECONFIG.
  * Writes are short transactions retried while the file is busy (then BF_ETEMP).

@@ -1,7 +1,7 @@
 /* Column types shared by the load targets: what a SCHEMA property (or a --type override)
  * declares, and the loader's cast of a record value to it. Values arrive as strings as
- * read (DESIGN.md 2); a value that does not fit its type is refused with a reason and
- * the caller quarantines the row: it is never loaded as garbage or silently as null.
+ * read (docs/DESIGN.md 2.3); a value that does not fit its type is refused with a reason
+ * and the caller quarantines the row: it is never loaded as garbage or silently as null.
  *
  * Records are read without building a cJSON tree: bf_json_members() (proto/bf_jsonscan)
  * splits them into the members bf_cast() takes. bf_cast() writes converted text or floats

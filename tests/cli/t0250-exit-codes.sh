@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-test_description=every\ exit\ code\ bf-extract\ and\ bf-load\ can\ return\ \(DESIGN.md\ 4\)
+test_description=every\ exit\ code\ bf-extract\ and\ bf-load\ can\ return\ \(docs/DESIGN.md\ 4\)
 . "$(dirname "$0")/../lib/test-lib.sh"
 test_require_cmd jq sqlite3
 

@@ -419,6 +419,29 @@ int main(void)
 		ok(strstr(got, "B2 row too long") && strstr(got, "R3 3|4") && !strstr(got, "R2") &&
 		   !strstr(got, "|z\n"), "the tail of a line far over max_row is not taken for a row");
 		free(got);
+		/* found by tests/fuzz/fuzz_csv: the raw bytes kept of a row over max_row, and
+		 * whether a first line with a BOM is over it, depended on the sizes of the reads */
+		static const char *const long_rows[] = {
+			"a\n0123456789012345678901234567890123456789\nb\n",
+			"a\n\"0123456789\n0123456789\n0123456789\n0123\"\nb\n",
+			("\xef\xbb\xbf" "a0123456789012345678901234567\nb\n"),
+		};
+		int same = 1;
+		for (size_t k = 0; k < sizeof long_rows / sizeof *long_rows; k++) {
+			const char *s = long_rows[k];
+			char *whole = parse_all(s, strlen(s), 0, 30);
+			for (size_t chunk = 1; chunk < 12 && same; chunk++) {
+				char *part = parse_all(s, strlen(s), chunk, 30);
+				if (strcmp(whole, part)) {
+					same = 0;
+					diag("input %zu, reads of %zu bytes:\nwhole: %s\npieces: %s", k, chunk,
+					     whole, part);
+				}
+				free(part);
+			}
+			free(whole);
+		}
+		ok(same, "a row over max_row reads the same whatever the sizes of the reads");
 		bf_buf_free(&in);
 	}
 

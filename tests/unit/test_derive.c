@@ -110,6 +110,12 @@ int main(void)
 	money("", 0, 0);
 	money("1.2.3", 0, 0);
 	money("12.50x", 0, 0);
+	/* found by tests/fuzz/fuzz_derive: 17 digits whose cents overflowed a long long */
+	money("92233720368547757.99", 1, 9223372036854775799LL);
+	money("-92233720368547757.99", 1, -9223372036854775799LL);
+	money("92233720368547758", 0, 0);
+	money("92233720368547759", 0, 0);
+	money("99999999999999999", 0, 0);
 
 	dur("2 minutes and 52 seconds", 1, 172);
 	dur("1 hour, 2 minutes and 3 seconds", 1, 3723);

@@ -253,6 +253,11 @@ int main(void)
 	bad("{\"type\":1}", "\"type\" is not a string");
 	bad("{\"type\":null}", "\"type\" is not a string");
 	bad("{\"type\":\"RECORD\",\"type\":\"STATE\",\"value\":1}", "duplicate member");
+	/* found by tests/fuzz/fuzz_msg: a member written with an escape is the same member */
+	bad("{\"type\":\"STATE\",\"value\":1,\"\\u0074ype\":\"RECORD\"}", "duplicate member");
+	bad("{\"\\u0074ype\":\"STATE\",\"type\":\"RECORD\",\"stream\":\"s\",\"record\":{}}",
+	    "duplicate member");
+	bad("{\"type\":\"RECORD\",\"stream\":\"s\",\"record\":{},\"rec\\u006frd\":{}}", "duplicate member");
 	bad("{\"type\":\"RECORD\",\"record\":{}}", "RECORD without a \"stream\" string");
 	bad("{\"type\":\"RECORD\",\"stream\":5,\"record\":{}}", "RECORD without a \"stream\" string");
 	bad("{\"type\":\"RECORD\",\"stream\":\"s\"}", "RECORD without a \"record\" object");

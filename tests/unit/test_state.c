@@ -93,7 +93,7 @@ int main(void)
 	   "user_version is the number of migrations (%d)", bf_migrations_count);
 	ok(q1(st->db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 		      "('runs','partitions','files','quarantine','errors','closures','metrics')") == 7,
-	   "the tables of DESIGN.md 3 exist");
+	   "the tables of docs/DESIGN.md 3 exist");
 	bf_state_close(st);
 	st = NULL;
 	ok(bf_state_open(path_of("b.db"), &st, &err) == 0 &&

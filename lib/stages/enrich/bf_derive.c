@@ -272,7 +272,8 @@ int bf_derive_money_cents(const char *s, size_t n, long long *cents)
 	}
 	for (; p < e; p++) {
 		if (isdigit((unsigned char)*p)) {
-			if (whole > (LLONG_MAX - 9) / 1000)
+			/* the cents must fit: whole * 100 + 99 <= LLONG_MAX */
+			if (whole > ((LLONG_MAX - 99) / 100 - (*p - '0')) / 10)
 				return -1;
 			whole = whole * 10 + (*p - '0');
 			digits++;
