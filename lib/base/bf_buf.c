@@ -50,21 +50,25 @@ char *bf_xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* What every empty buffer points at; nothing ever writes into it. */
+char bf_buf_slop[1];
+
 void bf_buf_init(struct bf_buf *b)
 {
-	b->p = NULL;
+	b->p = bf_buf_slop;
 	b->len = b->cap = 0;
 }
 
 void bf_buf_free(struct bf_buf *b)
 {
-	free(b->p);
+	if (b->cap)
+		free(b->p);
 	bf_buf_init(b);
 }
 
 char *bf_buf_detach(struct bf_buf *b)
 {
-	char *p = b->p ? b->p : bf_xstrdup("");
+	char *p = b->cap ? b->p : bf_xstrdup("");
 	bf_buf_init(b);
 	return p;
 }
@@ -77,7 +81,9 @@ void bf_buf_grow(struct bf_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	b->p = bf_xrealloc(b->p, cap);
+	b->p = bf_xrealloc(b->cap ? b->p : NULL, cap);
+	if (!b->cap)
+		b->p[0] = '\0';
 	b->cap = cap;
 }
 

@@ -1,6 +1,9 @@
-/* A growable byte buffer, always NUL-terminated. BF_BUF_INIT or bf_buf_init() it,
- * bf_buf_free() it; bf_buf_detach() hands the bytes to the caller. Allocation failure
- * aborts (there is no sensible recovery from it in a streaming stage). */
+/* A growable byte buffer, always NUL-terminated and never NULL: an empty buffer (cap 0)
+ * points at a shared, read-only "" (git's strbuf_slopbuf), so b.p can always be read as
+ * a string. BF_BUF_INIT or bf_buf_init() it, bf_buf_free() it; bf_buf_detach() hands the
+ * bytes to the caller (a malloc'ed string, also when empty). The buffer owns p only when
+ * cap > 0. Allocation failure aborts (there is no sensible recovery from it in a
+ * streaming stage). */
 #ifndef BF_BUF_H
 #define BF_BUF_H
 
@@ -11,13 +14,14 @@ struct bf_buf {
 	char *p;
 	size_t len, cap;
 };
-#define BF_BUF_INIT { NULL, 0, 0 }
+extern char bf_buf_slop[1];
+#define BF_BUF_INIT { bf_buf_slop, 0, 0 }
 
 void bf_buf_init(struct bf_buf *b);
 void bf_buf_free(struct bf_buf *b);
 char *bf_buf_detach(struct bf_buf *b);
 void bf_buf_grow(struct bf_buf *b, size_t extra);
-static inline void bf_buf_reset(struct bf_buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+static inline void bf_buf_reset(struct bf_buf *b) { b->len = 0; if (b->cap) b->p[0] = '\0'; }
 void bf_buf_add(struct bf_buf *b, const void *data, size_t len);
 void bf_buf_adds(struct bf_buf *b, const char *s);
 void bf_buf_addc(struct bf_buf *b, char c);

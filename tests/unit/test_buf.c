@@ -23,10 +23,13 @@ static void roundtrip(const char *s, size_t len, const char *what)
 
 int main(void)
 {
-	struct bf_buf b = BF_BUF_INIT;
+	struct bf_buf b = BF_BUF_INIT, i2;
 
+	ok(b.p && b.p[0] == '\0' && b.len == 0, "an empty buffer is a string, not NULL");
+	bf_buf_init(&i2);
+	ok(i2.p == b.p && i2.cap == 0, "bf_buf_init and BF_BUF_INIT share the one empty string");
 	bf_buf_reset(&b);
-	ok(b.len == 0, "reset of an empty buffer is harmless");
+	ok(b.len == 0 && b.p[0] == '\0', "reset of an empty buffer is harmless");
 	bf_buf_adds(&b, "");
 	ok(b.p && b.p[0] == '\0' && b.len == 0, "adding nothing still gives a NUL-terminated string");
 	bf_buf_adds(&b, "abc");
@@ -55,14 +58,16 @@ int main(void)
 	is_int(b.len, 3, "truncate never lengthens");
 	char *d = bf_buf_detach(&b);
 	is_str(d, "abc", "detach hands over the bytes");
-	ok(b.p == NULL && b.len == 0 && b.cap == 0, "detach leaves an empty buffer");
+	ok(b.p && b.p[0] == '\0' && b.len == 0 && b.cap == 0, "detach leaves an empty buffer, still a string");
 	free(d);
 	d = bf_buf_detach(&b);
 	ok(d && d[0] == '\0', "detach of an empty buffer gives an empty string");
 	free(d);
 	bf_buf_free(&b);
 	bf_buf_free(&b);
-	ok(1, "free twice is harmless");
+	ok(b.p && b.p[0] == '\0' && b.cap == 0, "free twice is harmless and leaves an empty string");
+	bf_buf_addf(&b, "%s", "");
+	ok(b.p && b.p[0] == '\0' && b.len == 0, "formatting nothing keeps the empty string");
 
 	/* JSON strings */
 	bf_buf_add_json_str(&b, "a\"b\\c\nd\re\tf\bg\fh\x01i\x1f", 18);
