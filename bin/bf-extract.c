@@ -28,6 +28,9 @@ static const char usage[] =
 	"                          dates: YYYY-MM-DD or YYYYMMDD; --all = earliest to latest found\n"
 	"      --force             redo partitions already loaded or closed\n"
 	"      --strict            the first bad row is fatal (exit 65)\n"
+	"      --skip-unreadable   an entry that cannot be read (a link leading outside the\n"
+	"                          source, a FIFO, no permission) is quarantined and counted\n"
+	"                          instead of failing its date\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	"      --known-hosts FILE  sftp: known_hosts file (default ~/.ssh/known_hosts)\n"
 	"      --accept-new-host-key  sftp: trust and record an unknown host key (explicit opt-in)\n"
@@ -45,7 +48,8 @@ static const char usage[] =
 	"  -V, --version           version\n";
 
 enum { O_LAYOUT = 0x100, O_LOCATION, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_KNOWN,
-       O_ACCEPT, O_IDENTITY, O_PWFILE, O_CAFILE, O_URLT, O_FILES, O_RETRIES, O_TIMEOUT, O_PROGRESS };
+       O_ACCEPT, O_IDENTITY, O_PWFILE, O_CAFILE, O_URLT, O_FILES, O_RETRIES, O_TIMEOUT, O_PROGRESS,
+       O_SKIP_UNREADABLE };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -55,6 +59,7 @@ static const struct option longopts[] = {
 	{ "delimiter", required_argument, NULL, O_DELIM },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "strict", no_argument, NULL, O_STRICT },
+	{ "skip-unreadable", no_argument, NULL, O_SKIP_UNREADABLE },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "known-hosts", required_argument, NULL, O_KNOWN },
 	{ "accept-new-host-key", no_argument, NULL, O_ACCEPT },
@@ -101,6 +106,7 @@ int main(int argc, char **argv)
 			break;
 		case O_FORCE: o.force = 1; break;
 		case O_STRICT: o.strict = 1; break;
+		case O_SKIP_UNREADABLE: o.skip_unreadable = 1; break;
 		case O_STATE: o.state_path = optarg; break;
 		case O_KNOWN: o.src.known_hosts = optarg; break;
 		case O_ACCEPT: o.src.accept_new_host_key = 1; break;
