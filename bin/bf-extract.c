@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 		case O_RETRIES:
 			if (bf_opt_int("--retries", optarg, 0, 100, &o.src.retries))
 				return BF_EUSAGE;
+			o.src.retries_set = 1;
 			break;
 		case O_TIMEOUT:
 			if (bf_opt_secs("--timeout", optarg, 1, 86400, &o.src.timeout))

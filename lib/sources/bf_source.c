@@ -23,7 +23,7 @@ int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_s
 	int rc;
 	if (o)
 		s->opts = *o;
-	if (s->opts.retries <= 0)
+	if (!s->opts.retries_set || s->opts.retries < 0)
 		s->opts.retries = 5;
 	if (s->opts.timeout <= 0)
 		s->opts.timeout = 30;

@@ -22,6 +22,7 @@
  * partition fails (exit 1) or, when the caller was asked to, skips it and counts it. */
 #define BF_SOURCE_UNREADABLE BF_PARTIAL
 
+/* Zeroed, every field means its default. */
 struct bf_source_opts {
 	const char *known_hosts;   /* sftp: default ~/.ssh/known_hosts */
 	int accept_new_host_key;   /* sftp: add an unknown host's key (explicit opt-in) */
@@ -31,7 +32,8 @@ struct bf_source_opts {
 	const char *url_template;  /* https: "{location}/{yyyymmdd}/{file}" */
 	char **file_names;         /* https: names to fetch for each date */
 	size_t nfile_names;
-	int retries;               /* transient faults: attempts after the first (default 5) */
+	int retries;               /* transient faults: attempts after the first (0: none) */
+	int retries_set;           /* retries was given; else the default, 5 */
 	double timeout;            /* seconds per network operation (default 30) */
 	const char *layout;        /* https: the folder layout, to fill the URL template */
 };
