@@ -39,7 +39,7 @@ static const char usage[] =
 	"      --ca-file FILE      https: CA certificates to trust\n"
 	"      --url-template T    https: path of a file, default {location}/{yyyymmdd}/{file}\n"
 	"      --files NAMES       https: comma-separated file names to fetch for each date\n"
-	"      --retries N         retries of transient network faults (default 5)\n"
+	"      --retries N         retries of transient network faults (default 5; 0: none)\n"
 	"      --timeout S         seconds per network operation (default 30)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
 	"  -q, --quiet             no progress, no warnings\n"
