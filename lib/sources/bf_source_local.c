@@ -49,16 +49,19 @@ static int walk_fail(enum bf_beneath_result r, const char *why, int e, const cha
 }
 
 /* What a listed name is: its own kind, or for a link what the link leads to (walked
- * beneath the root, never outside); e->refused says why it cannot be read. */
-static void classify(struct local *l, int dfd, const char *dir, const char *name, struct bf_entry *e,
-		     struct bf_buf *rel)
+ * beneath the root, never outside); e->refused says why it cannot be read. 0, or -1 when
+ * the name went away since the listing. */
+static int classify(struct local *l, int dfd, const char *dir, const char *name, struct bf_entry *e,
+		    struct bf_buf *rel)
 {
 	struct stat sb;
 	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return -1;
 		struct bf_buf why = BF_BUF_INIT;
 		bf_buf_addf(&why, "cannot look at it: %s", strerror(errno));
 		e->refused = bf_buf_detach(&why);
-		return;
+		return 0;
 	}
 	if (S_ISLNK(sb.st_mode)) {
 		int fd;
@@ -74,7 +77,7 @@ static void classify(struct local *l, int dfd, const char *dir, const char *name
 			else
 				bf_buf_addf(&w, "a link that cannot be followed: %s", strerror(errno));
 			e->refused = bf_buf_detach(&w);
-			return;
+			return 0;
 		}
 	}
 	e->type = S_ISREG(sb.st_mode) ? BF_ENT_FILE : S_ISDIR(sb.st_mode) ? BF_ENT_DIR : BF_ENT_OTHER;
@@ -85,6 +88,7 @@ static void classify(struct local *l, int dfd, const char *dir, const char *name
 		bf_buf_addf(&w, "%s, neither a regular file nor a folder", bf_entry_kind(sb.st_mode));
 		e->refused = bf_buf_detach(&w);
 	}
+	return 0;
 }
 
 static int local_list(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
@@ -114,7 +118,8 @@ static int local_list(struct bf_source *s, const char *dir, struct bf_entry **en
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		struct bf_entry e = { NULL, BF_ENT_OTHER, -1, -1, NULL };
-		classify(l, dirfd(d), dir, de->d_name, &e, &rel);
+		if (classify(l, dirfd(d), dir, de->d_name, &e, &rel))
+			continue;
 		e.name = bf_xstrdup(de->d_name);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;

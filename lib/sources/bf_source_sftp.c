@@ -27,28 +27,15 @@
 #include "base/bf_exit.h"
 #include "base/bf_file.h"
 #include "base/bf_retry.h"
+#include "sources/bf_sftp_arena.h"
 
 #define READ_BUF (1024 * 1024)   /* one libssh2_sftp_read; libssh2 reads ahead 4x this */
 #define MIN_ASK (32 * 1024)
 #define TRANSIENT (-1)           /* internal: a network fault worth a reconnect */
 
-/* libssh2 gives no way to free a handle whose session died (closing it needs the
- * server), so every block a session allocates is kept on a list and what is left after
- * libssh2_session_free is freed with it. */
-union blk {
-	struct {
-		union blk *prev, *next;
-	} l;
-	max_align_t align;
-};
-
-struct arena {
-	union blk head;
-};
-
 struct sftp_src {
 	struct bf_source *s;
-	struct arena *arena;       /* the current session's allocations */
+	struct bf_sftp_arena *arena; /* the current session's allocations */
 	char *user, *host, *path;  /* path as the server resolves it (relative = home) */
 	int port;
 	char *root;                /* server's realpath of path */
@@ -73,8 +60,6 @@ struct sftp_file {
 };
 
 static int libssh2_ready;
-
-static void arena_drop(struct arena *a);
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -138,68 +123,11 @@ static void disconnect(struct sftp_src *c, int polite)
 		libssh2_session_free(c->sess);
 	}
 	c->sess = NULL;
-	arena_drop(c->arena);
+	bf_sftp_arena_drop(c->arena);
 	c->arena = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-}
-
-/* ---- the session's allocator ------------------------------------------------------- */
-
-static void *arena_alloc(size_t n, void **abstract)
-{
-	struct arena *a = *abstract;
-	union blk *b = malloc(sizeof *b + n);
-	if (!b)
-		return NULL;
-	b->l.prev = &a->head;
-	b->l.next = a->head.l.next;
-	a->head.l.next->l.prev = b;
-	a->head.l.next = b;
-	return b + 1;
-}
-
-static void arena_free(void *p, void **abstract)
-{
-	(void)abstract;
-	if (!p)
-		return;
-	union blk *b = (union blk *)p - 1;
-	b->l.prev->l.next = b->l.next;
-	b->l.next->l.prev = b->l.prev;
-	free(b);
-}
-
-static void *arena_realloc(void *p, size_t n, void **abstract)
-{
-	if (!p)
-		return arena_alloc(n, abstract);
-	union blk *b = (union blk *)p - 1, *prev = b->l.prev, *next = b->l.next;
-	union blk *nb = realloc(b, sizeof *nb + n);
-	if (!nb)
-		return NULL;
-	prev->l.next = nb;
-	next->l.prev = nb;
-	return nb + 1;
-}
-
-static struct arena *arena_new(void)
-{
-	struct arena *a = bf_xmalloc(sizeof *a);
-	a->head.l.prev = a->head.l.next = &a->head;
-	return a;
-}
-
-static void arena_drop(struct arena *a)
-{
-	if (!a)
-		return;
-	for (union blk *b = a->head.l.next, *next; b != &a->head; b = next) {
-		next = b->l.next;
-		free(b);
-	}
-	free(a);
 }
 
 /* ---- connecting -------------------------------------------------------------------- */
@@ -523,8 +451,9 @@ static int connect_once(struct sftp_src *c, struct bf_err *err)
 	int rc;
 	if ((rc = tcp_connect(c, err)))
 		return rc;
-	c->arena = arena_new();
-	c->sess = libssh2_session_init_ex(arena_alloc, arena_free, arena_realloc, c->arena);
+	c->arena = bf_sftp_arena_new();
+	c->sess = libssh2_session_init_ex(bf_sftp_arena_alloc, bf_sftp_arena_free, bf_sftp_arena_realloc,
+					  c->arena);
 	if (!c->sess)
 		return bf_fail(err, BF_EOS, c->host, "out of memory");
 	libssh2_session_set_blocking(c->sess, 1);
