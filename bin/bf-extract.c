@@ -29,16 +29,20 @@ static const char usage[] =
 	"                          dates: YYYY-MM-DD or YYYYMMDD; --all = earliest to latest found\n"
 	"      --force             redo partitions already loaded or closed\n"
 	"      --strict            the first bad row is fatal (exit 65)\n"
+	"      --skip-unreadable   an entry that cannot be read (a link leading outside the\n"
+	"                          source, a FIFO, no permission) is quarantined and counted\n"
+	"                          instead of failing its date\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	BF_SOURCE_USAGE
-	"      --retries N         retries of transient network faults (default 5)\n"
+	"      --retries N         retries of transient network faults (default 5; 0: none)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
 	"  -q, --quiet             no progress, no warnings\n"
 	"  -v, --verbose           notes too\n"
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n";
 
-enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS };
+enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS,
+       O_SKIP_UNREADABLE };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -47,6 +51,7 @@ static const struct option longopts[] = {
 	{ "delimiter", required_argument, NULL, O_DELIM },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "strict", no_argument, NULL, O_STRICT },
+	{ "skip-unreadable", no_argument, NULL, O_SKIP_UNREADABLE },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -84,6 +89,7 @@ int main(int argc, char **argv)
 			break;
 		case O_FORCE: o.force = 1; break;
 		case O_STRICT: o.strict = 1; break;
+		case O_SKIP_UNREADABLE: o.skip_unreadable = 1; break;
 		case O_STATE: o.state_path = optarg; break;
 		case BF_OPT_SOURCE:
 			if (bf_source_option(&o.src, longopts[idx].name, optarg))

@@ -33,7 +33,7 @@ static const char usage[] =
 	"      --json              the plan as JSON (with --dry-run)\n"
 	"Source (used to find the dates, and passed to every bf-extract):\n"
 	BF_SOURCE_USAGE
-	"      --source-retries N  retries of transient network faults (default 5)\n"
+	"      --source-retries N  retries of transient network faults (default 5; 0: none)\n"
 	"Execution:\n"
 	"  -j, --max-workers N     pipelines at once (default 2)\n"
 	"      --batch-size N      dates per pipeline (default: a quarter of a worker's share,\n"

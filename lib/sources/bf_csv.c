@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
@@ -32,7 +35,9 @@ struct bf_csv {
 	char *data;
 	size_t dstart, dend;
 	int data_eof, bom_done;
+	int data_cr;               /* the data holds a CR: lines may end with one */
 	int skip_line;             /* drop the rest of an over-long physical line */
+	int skip_cr;               /* ... whose last byte dropped was a CR */
 
 	struct bf_buf line;        /* a physical line spanning two data chunks */
 	struct bf_buf rowraw;      /* the lines of a row still open (quoted newline) */
@@ -278,7 +283,7 @@ static inline size_t scan(const struct bf_csv *c, const unsigned char *u, size_t
 	return e;
 }
 
-/* The fast path: a whole line that starts a row and holds no CR but its CRLF end, split
+/* The fast path: a whole line that starts a row and holds no CR but its line end, split
  * here as libcsv would split it (strict mode, no space trimming) without libcsv's
  * per-byte state machine. Quoted fields are taken when they close on this line and are
  * followed by a delimiter or the end; anything else (a quote inside an unquoted field,
@@ -395,6 +400,40 @@ static void keep_cut(struct bf_csv *c, const char *s, size_t n)
 	bf_buf_add(&c->rowraw, s, n < room ? n : room);
 }
 
+/* The first CR or LF of s[0, n), or NULL. */
+static const char *find_cr_lf(const char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+		if (m)
+			return s + i + __builtin_ctz(m);
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == '\r' || s[i] == '\n')
+			return s + i;
+	return NULL;
+}
+
+/* The byte that ends the first physical line of s[0, n): the LF of an LF or a CRLF, or
+ * a lone CR. NULL when there is none yet: a CR that is the last byte may be the first
+ * half of a CRLF. */
+static const char *line_end(const struct bf_csv *c, const char *s, size_t n)
+{
+	if (!c->data_cr)
+		return memchr(s, '\n', n);
+	const char *p = find_cr_lf(s, n);
+	if (!p || *p == '\n')
+		return p;
+	if (p + 1 == s + n)
+		return NULL;
+	return p[1] == '\n' ? p + 1 : p;
+}
+
 /* Reads input until at least one row completed (or a bad one, or EOF). */
 static int advance(struct bf_csv *c, struct bf_err *err)
 {
@@ -413,6 +452,7 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			if (rc)
 				return rc;
 			memset(c->data + c->dend, 0, BF_CSV_PAD);  /* padding read past fields: defined */
+			c->data_cr = memchr(c->data, '\r', c->dend) != NULL;
 			if (c->dstart == c->dend && c->data_eof) {
 				/* end of file: the unterminated last line, then the open row */
 				if (c->line.len) {
@@ -443,37 +483,55 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 		}
 		char *s = c->data + c->dstart;
 		size_t avail = c->dend - c->dstart;
-		char *nl = memchr(s, '\n', avail);
 		if (c->skip_line) {
-			/* the rest of a line already quarantined as too long is not a row */
-			if (!nl) {
+			/* the rest of a line already quarantined as too long is not a row; a CR
+			 * dropped last ended it unless an LF follows */
+			const char *end = c->skip_cr ? (*s == '\n' ? s : NULL) : line_end(c, s, avail);
+			if (!end && c->skip_cr) {
+				c->skip_cr = 0;
+				c->skip_line = 0;
+				c->lineno++;
+				continue;
+			}
+			if (!end) {
+				c->skip_cr = s[avail - 1] == '\r';
 				c->dstart = c->dend;
 				continue;
 			}
-			c->dstart += (size_t)(nl - s) + 1;
+			c->dstart += (size_t)(end - s) + 1;
 			c->lineno++;
-			c->skip_line = 0;
+			c->skip_line = c->skip_cr = 0;
 			continue;
 		}
-		if (!nl) {
-			bf_buf_add(&c->line, s, avail);
-			c->dstart = c->dend;
-			/* as if the line were whole: without the BOM, cut at max_row */
-			size_t bom = !c->bom_done && c->line.len >= 3 &&
-				     memcmp(c->line.p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-			if (c->line.len - bom + c->rowraw.len > c->o.max_row) {
-				if (c->rowraw.len == 0)
-					c->row_line = c->lineno + 1;
-				c->bom_done = 1;
-				c->parse_error = 3;
-				c->skip_line = 1;
-				keep_cut(c, c->line.p + bom, c->line.len - bom);
-				bf_buf_reset(&c->line);
-				return 1;
+		/* the bytes of s that end the line: none when a line held back ended with a CR
+		 * that no LF follows */
+		size_t used;
+		if (c->line.len && c->line.p[c->line.len - 1] == '\r' && *s != '\n') {
+			used = 0;
+		} else {
+			const char *nl = line_end(c, s, avail);
+			if (!nl) {
+				bf_buf_add(&c->line, s, avail);
+				c->dstart = c->dend;
+				/* as if the line were whole: without the BOM, cut at max_row */
+				size_t bom = !c->bom_done && c->line.len >= 3 &&
+					     memcmp(c->line.p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+				if (c->line.len - bom + c->rowraw.len > c->o.max_row) {
+					if (c->rowraw.len == 0)
+						c->row_line = c->lineno + 1;
+					c->bom_done = 1;
+					c->parse_error = 3;
+					c->skip_line = 1;
+					c->skip_cr = c->line.p[c->line.len - 1] == '\r';
+					keep_cut(c, c->line.p + bom, c->line.len - bom);
+					bf_buf_reset(&c->line);
+					return 1;
+				}
+				continue;
 			}
-			continue;
+			used = (size_t)(nl - s) + 1;
 		}
-		size_t n = (size_t)(nl - s) + 1;
+		size_t n = used;
 		const char *l = s;
 		if (c->line.len) {
 			bf_buf_add(&c->line, s, n);
@@ -482,7 +540,7 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			l = c->line.p;
 			n = c->line.len;
 		}
-		c->dstart += (size_t)(nl - s) + 1;
+		c->dstart += used;
 		c->lineno++;
 		skip_bom(c, &l, &n);
 		if (c->rowraw.len + n > c->o.max_row) {
@@ -498,10 +556,6 @@ static int advance(struct bf_csv *c, struct bf_err *err)
 			continue;
 		}
 		feed(c, l, n, 1);
-		if (!c->parse_error && c->nrows && c->p.pstate != 0)
-			/* libcsv ended a row at a bare CR, and the row it began after it goes on
-			 * past this line (pstate 0 is its ROW_NOT_BEGUN): the line is one bad row */
-			c->parse_error = 4;
 		if (c->parse_error || c->nrows == 0) {
 			/* inside a quoted field that goes on (or broken): keep the bytes */
 			bf_buf_add(&c->rowraw, l, n);
@@ -543,7 +597,6 @@ static int take(struct bf_csv *c, struct bf_csv_row *row)
 		row->rawlen = c->rowraw.len;
 		row->bad = c->parse_error == 1 ? "malformed quoting"
 			 : c->parse_error == 2 ? "truncated last line (unterminated quoted field)"
-			 : c->parse_error == 4 ? "a bare CR ends a row and the next goes on past the line"
 			 : "row too long (unterminated quoted field?)";
 		raw_trim(&row->raw, &row->rawlen);
 		return 1;

@@ -1,6 +1,11 @@
 /* Streaming CSV reading through libcsv, with gzip (zlib) decompression detected from the
  * bytes. Memory is bounded by the longest row, not the file. Blank lines are skipped,
- * CRLF and a UTF-8 BOM are handled, quoted fields may hold newlines; an empty cell is null.
+ * a UTF-8 BOM is dropped, quoted fields may hold line ends; an empty cell is null.
+ *
+ * Lines: a physical line ends at an LF, a CRLF or a lone CR, in any mix (as libcsv and
+ * Python's csv read them), inside quotes too. A row starts on a line and may span several
+ * (quoted line ends); its line number is the line it starts on, so no two rows of a file
+ * share one, and its raw bytes are its own lines only.
  *
  * Bad rows are not errors: bf_csv_next returns them with row->bad set to the reason and
  * row->raw holding their bytes, so the caller can quarantine them and go on. Reasons:

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int bf_name_safe(const char *name)
 {
@@ -15,7 +16,17 @@ int bf_name_safe(const char *name)
 
 void bf_entries_free(struct bf_entry *ents, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(ents[i].name);
+		free(ents[i].refused);
+	}
 	free(ents);
+}
+
+const char *bf_entry_kind(unsigned long mode)
+{
+	mode_t m = (mode_t)mode;
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a folder" : S_ISLNK(m) ? "a link"
+	     : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) || S_ISBLK(m) ? "a device"
+	     : "an unknown kind of file";
 }

@@ -23,7 +23,7 @@ int bf_source_open(const char *spec, const struct bf_source_opts *o, struct bf_s
 	int rc;
 	if (o)
 		s->opts = *o;
-	if (s->opts.retries <= 0)
+	if (!s->opts.retries_set || s->opts.retries < 0)
 		s->opts.retries = 5;
 	if (s->opts.timeout <= 0)
 		s->opts.timeout = 30;
@@ -74,19 +74,16 @@ int bf_source_list(struct bf_source *s, const char *dir, struct bf_entry **ents,
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++) {
 		struct bf_entry *e = &(*ents)[i];
-		if (!strcmp(e->name, ".") || !strcmp(e->name, ".."))
-			goto drop;
+		if (!strcmp(e->name, ".") || !strcmp(e->name, "..")) {
+			free(e->name);
+			free(e->refused);
+			continue;
+		}
 		if (!bf_name_safe(e->name)) {
-			struct bf_buf shown = BF_BUF_INIT;
-			bf_buf_add_json_str(&shown, e->name, strlen(e->name));
-			bf_warn(dir[0] ? dir : "/", "refused entry with an unsafe name %s", shown.p);
-			bf_buf_free(&shown);
-			goto drop;
+			free(e->refused);
+			e->refused = bf_xstrdup("an unsafe name (a control character, '/' or '\\')");
 		}
 		(*ents)[k++] = *e;
-		continue;
-drop:
-		free(e->name);
 	}
 	*n = k;
 	if (*n > 1)

@@ -58,6 +58,7 @@ int bf_source_option(struct bf_source_opts *o, const char *name, const char *arg
 	case COUNT:
 		if (bf_opt_int(opt, arg, 0, 100, FIELD(o, r, int)))
 			return BF_EUSAGE;
+		o->retries_set = 1;        /* the one count: an explicit 0 means none */
 		break;
 	case SECONDS:
 		if (bf_opt_secs(opt, arg, 1, 86400, FIELD(o, r, double)))
@@ -100,7 +101,7 @@ char **bf_source_args(const struct bf_source_opts *o, size_t *n)
 			}
 			break;
 		case COUNT:
-			if (*CFIELD(o, r, int) <= 0)
+			if (!o->retries_set)
 				continue;
 			bf_buf_addf(&b, "%d", *CFIELD(o, r, int));
 			break;

@@ -3,7 +3,8 @@
  * always verified (--ca-file adds the CA to trust). Bodies are streamed through one curl
  * multi handle (connections reused), never buffered whole; 5xx, 429, timeouts and resets
  * are retried with backoff and jitter, resuming with a Range request from the byte
- * reached, and Content-Length is checked. */
+ * reached, and Content-Length is checked. Redirects are not followed (CURLOPT_FOLLOWLOCATION
+ * off): a 3xx answer refuses the file, naming where it pointed. */
 #include "sources/bf_source_backend.h"
 
 #include <curl/curl.h>
@@ -85,7 +86,8 @@ static char *url_of(struct https_src *c, const char *rel)
 		ok = i < c->layout.n && bf_layout_match(&c->layout, i, seg, &caps);
 	}
 	free(dir);
-	if (!ok || i != c->layout.n || caps.y < 0 || caps.m < 0 || caps.d < 0)
+	if (!ok || i != c->layout.n || caps.y < 0 || caps.m < 0 || caps.d < 0 ||
+	    (c->layout.loc_seg >= 0 && !bf_name_safe(caps.location)) || !bf_name_safe(file))
 		return NULL;
 	char v[32];
 	struct bf_buf u = BF_BUF_INIT;
@@ -204,6 +206,8 @@ static int start(struct https_file *f, struct bf_err *err)
 #else
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
 #endif
+	/* a redirect is never followed: it could lead to another host or outside the base */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file)
@@ -297,6 +301,14 @@ static int verdict(struct https_file *f, struct bf_err *err)
 		return bf_fail(err, BF_ENOINPUT, f->rel, "not found (HTTP %ld)", st);
 	if (st == 401 || st == 403)
 		return bf_fail(err, BF_ENOPERM, f->url, "refused (HTTP %ld)", st);
+	if (st >= 300 && st < 400 && st != 304) {
+		char *to = NULL;
+		curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &to);
+		/* where it points, without a query (a signed URL's token stays out of logs) */
+		return bf_fail(err, BF_SOURCE_UNREADABLE, f->rel,
+			       "refused: HTTP %ld redirects to %.*s (bf follows no redirect)", st,
+			       to ? (int)strcspn(to, "?#") : 7, to ? to : "nowhere");
+	}
 	if (st >= 500 || st == 429 || st == 408) {
 		snprintf(f->last, sizeof f->last, "HTTP %ld", st);
 		return TRANSIENT;
@@ -413,7 +425,7 @@ static int https_list(struct bf_source *s, const char *dir, struct bf_entry **en
 	free(u);
 	*ents = bf_xcalloc(s->opts.nfile_names, sizeof **ents);
 	for (size_t i = 0; i < s->opts.nfile_names; i++) {
-		(*ents)[i] = (struct bf_entry){ bf_xstrdup(s->opts.file_names[i]), BF_ENT_FILE, -1, -1 };
+		(*ents)[i] = (struct bf_entry){ bf_xstrdup(s->opts.file_names[i]), BF_ENT_FILE, -1, -1, NULL };
 		(*n)++;
 	}
 	return 0;

@@ -1,4 +1,6 @@
-/* Local folder source. Symbolic links are followed only while they stay inside the root. */
+/* Local folder source. Every path is walked from the root's descriptor (sources/bf_beneath.h):
+ * symbolic links are followed only while they stay beneath the root, and what lies
+ * outside is never opened. */
 #include "sources/bf_source_backend.h"
 
 #include <dirent.h>
@@ -12,9 +14,11 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "sources/bf_beneath.h"
 
 struct local {
 	char *root;                /* realpath of the root */
+	int rootfd;                /* the root folder: every path is walked from here */
 };
 
 struct local_file {
@@ -22,60 +26,100 @@ struct local_file {
 	char *path;
 };
 
-static void join(struct bf_buf *b, const char *root, const char *rel)
+static void join(struct bf_buf *b, const char *dir, const char *name)
 {
 	bf_buf_reset(b);
-	bf_buf_adds(b, root);
-	if (rel && *rel) {
+	bf_buf_adds(b, dir);
+	if (*dir)
 		bf_buf_addc(b, '/');
-		bf_buf_adds(b, rel);
-	}
+	bf_buf_adds(b, name);
 }
 
-static int inside(const char *root, const char *path)
+/* A failed walk to rel as an error: BF_SOURCE_UNREADABLE for what the entry itself
+ * refuses (a link, its kind, its permissions), BF_EIO for the rest. */
+static int walk_fail(enum bf_beneath_result r, const char *why, int e, const char *rel,
+		     const char *what, struct bf_err *err)
 {
-	size_t n = strlen(root);
-	return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+	if (r == BF_BENEATH_REFUSED)
+		return bf_fail(err, BF_SOURCE_UNREADABLE, rel, "refused: %s", why);
+	if (r == BF_BENEATH_MISSING)
+		return bf_fail(err, BF_ENOINPUT, rel, "%s: no such file or folder", what);
+	return bf_fail(err, e == EACCES || e == EPERM ? BF_SOURCE_UNREADABLE : BF_EIO, rel, "%s: %s",
+		       what, strerror(e));
+}
+
+/* What a listed name is: its own kind, or for a link what the link leads to (walked
+ * beneath the root, never outside); e->refused says why it cannot be read. 0, or -1 when
+ * the name went away since the listing. */
+static int classify(struct local *l, int dfd, const char *dir, const char *name, struct bf_entry *e,
+		    struct bf_buf *rel)
+{
+	struct stat sb;
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return -1;
+		struct bf_buf why = BF_BUF_INIT;
+		bf_buf_addf(&why, "cannot look at it: %s", strerror(errno));
+		e->refused = bf_buf_detach(&why);
+		return 0;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		int fd;
+		const char *why;
+		join(rel, dir, name);
+		enum bf_beneath_result r = bf_beneath(l->rootfd, l->root, rel->p, BF_BENEATH_STAT, &fd, &sb, &why);
+		if (r != BF_BENEATH_OK) {
+			struct bf_buf w = BF_BUF_INIT;
+			if (r == BF_BENEATH_REFUSED)
+				bf_buf_adds(&w, why);
+			else if (r == BF_BENEATH_MISSING)
+				bf_buf_adds(&w, "a link that leads nowhere");
+			else
+				bf_buf_addf(&w, "a link that cannot be followed: %s", strerror(errno));
+			e->refused = bf_buf_detach(&w);
+			return 0;
+		}
+	}
+	e->type = S_ISREG(sb.st_mode) ? BF_ENT_FILE : S_ISDIR(sb.st_mode) ? BF_ENT_DIR : BF_ENT_OTHER;
+	e->size = (long long)sb.st_size;
+	e->mtime = (int64_t)sb.st_mtime;
+	if (e->type == BF_ENT_OTHER) {
+		struct bf_buf w = BF_BUF_INIT;
+		bf_buf_addf(&w, "%s, neither a regular file nor a folder", bf_entry_kind(sb.st_mode));
+		e->refused = bf_buf_detach(&w);
+	}
+	return 0;
 }
 
 static int local_list(struct bf_source *s, const char *dir, struct bf_entry **ents, size_t *n,
 		      int *missing, struct bf_err *err)
 {
 	struct local *l = s->impl;
-	struct bf_buf path = BF_BUF_INIT, child = BF_BUF_INIT;
+	struct bf_buf rel = BF_BUF_INIT;
+	const char *where = dir[0] ? dir : s->canon, *why;
 	size_t cap = 0;
-	join(&path, l->root, dir);
-	DIR *d = opendir(path.p);
+	struct stat st;
+	int fd;
+	enum bf_beneath_result r = bf_beneath(l->rootfd, l->root, dir, BF_BENEATH_DIR, &fd, &st, &why);
+	if (r == BF_BENEATH_MISSING) {
+		*missing = 1;
+		return 0;
+	}
+	if (r != BF_BENEATH_OK)
+		return walk_fail(r, why, errno, where, "cannot list", err);
+	DIR *d = fdopendir(fd);
 	if (!d) {
 		int e = errno;
-		bf_buf_free(&path);
-		if (e == ENOENT || e == ENOTDIR) {
-			*missing = 1;
-			return 0;
-		}
-		return bf_fail(err, e == EACCES ? BF_ENOPERM : BF_EIO, dir[0] ? dir : s->canon,
-			       "cannot list: %s", strerror(e));
+		close(fd);
+		return bf_fail(err, BF_EOS, where, "cannot list: %s", strerror(e));
 	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		struct stat sb;
-		struct bf_entry e = { NULL, BF_ENT_OTHER, -1, -1 };
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		struct bf_entry e = { NULL, BF_ENT_OTHER, -1, -1, NULL };
+		if (classify(l, dirfd(d), dir, de->d_name, &e, &rel))
 			continue;
-		if (S_ISLNK(sb.st_mode)) {
-			char real[PATH_MAX];
-			join(&child, path.p, de->d_name);
-			if (!realpath(child.p, real) || !inside(l->root, real) || stat(real, &sb) != 0) {
-				bf_warn(dir[0] ? dir : s->canon, "refused link %s (leads outside the source or nowhere)",
-					de->d_name);
-				continue;
-			}
-		}
-		e.type = S_ISREG(sb.st_mode) ? BF_ENT_FILE : S_ISDIR(sb.st_mode) ? BF_ENT_DIR : BF_ENT_OTHER;
-		e.size = (long long)sb.st_size;
-		e.mtime = (int64_t)sb.st_mtime;
 		e.name = bf_xstrdup(de->d_name);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -85,10 +129,10 @@ static int local_list(struct bf_source *s, const char *dir, struct bf_entry **en
 	}
 	int e = errno;
 	closedir(d);
-	bf_buf_free(&path);
-	bf_buf_free(&child);
+	bf_buf_free(&rel);
 	if (e)
-		return bf_fail(err, BF_EIO, dir[0] ? dir : s->canon, "cannot list: %s", strerror(e));
+		return bf_fail(err, e == EACCES ? BF_SOURCE_UNREADABLE : BF_EIO, where, "cannot list: %s",
+			       strerror(e));
 	return 0;
 }
 
@@ -96,20 +140,16 @@ static int local_open(struct bf_source *s, const char *rel, const struct bf_entr
 		      struct bf_err *err)
 {
 	struct local *l = s->impl;
-	struct bf_buf path = BF_BUF_INIT;
+	struct stat st;
+	const char *why;
+	int fd;
 	(void)ent;
-	join(&path, l->root, rel);
-	int fd = open(path.p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		bf_buf_free(&path);
-		return bf_fail(err, e == ENOENT ? BF_ENOINPUT : e == EACCES ? BF_ENOPERM : BF_EIO, rel,
-			       "cannot open: %s", strerror(e));
-	}
+	enum bf_beneath_result r = bf_beneath(l->rootfd, l->root, rel, BF_BENEATH_FILE, &fd, &st, &why);
+	if (r != BF_BENEATH_OK)
+		return walk_fail(r, why, errno, rel, "cannot open", err);
 	struct local_file *f = bf_xmalloc(sizeof *f);
 	f->fd = fd;
 	f->path = bf_xstrdup(rel);
-	bf_buf_free(&path);
 	*fh = f;
 	return 0;
 }
@@ -139,8 +179,10 @@ static int local_close(void *fh, struct bf_err *err)
 static void local_free(struct bf_source *s)
 {
 	struct local *l = s->impl;
-	if (l)
-		free(l->root);
+	if (!l)
+		return;
+	close(l->rootfd);
+	free(l->root);
 	free(l);
 }
 
@@ -156,8 +198,13 @@ int bf_source_local_open(const char *path, struct bf_source *s, struct bf_err *e
 		return bf_fail(err, BF_ENOINPUT, path, "source folder: %s", strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
 		return bf_fail(err, BF_ENOINPUT, path, "source is not a folder");
+	int fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bf_fail(err, errno == EACCES ? BF_ENOPERM : BF_ENOINPUT, path, "source folder: %s",
+			       strerror(errno));
 	struct local *l = bf_xcalloc(1, sizeof *l);
 	l->root = bf_xstrdup(real);
+	l->rootfd = fd;
 	s->impl = l;
 	s->ops = &local_ops;
 	s->canon = bf_xstrdup(real);

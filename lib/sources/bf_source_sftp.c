@@ -1,7 +1,9 @@
 /* sftp:// source through libssh2. One SSH session per source, reused across dates and
  * files; host keys checked against known_hosts; transient faults (refused, reset,
  * timeout, session refused) retried with backoff and jitter, reconnecting and resuming
- * a cut file from the byte reached. Links that lead outside the root are refused. */
+ * a cut file from the byte reached. Every folder and file is resolved by the server
+ * (realpath) and checked to be inside the root and of the right kind before it is listed
+ * or opened, by that resolved path: links that lead outside the root are refused. */
 #include "sources/bf_source_backend.h"
 
 #include <errno.h>
@@ -25,28 +27,15 @@
 #include "base/bf_exit.h"
 #include "base/bf_file.h"
 #include "base/bf_retry.h"
+#include "sources/bf_sftp_arena.h"
 
 #define READ_BUF (1024 * 1024)   /* one libssh2_sftp_read; libssh2 reads ahead 4x this */
 #define MIN_ASK (32 * 1024)
 #define TRANSIENT (-1)           /* internal: a network fault worth a reconnect */
 
-/* libssh2 gives no way to free a handle whose session died (closing it needs the
- * server), so every block a session allocates is kept on a list and what is left after
- * libssh2_session_free is freed with it. */
-union blk {
-	struct {
-		union blk *prev, *next;
-	} l;
-	max_align_t align;
-};
-
-struct arena {
-	union blk head;
-};
-
 struct sftp_src {
 	struct bf_source *s;
-	struct arena *arena;       /* the current session's allocations */
+	struct bf_sftp_arena *arena; /* the current session's allocations */
 	char *user, *host, *path;  /* path as the server resolves it (relative = home) */
 	int port;
 	char *root;                /* server's realpath of path */
@@ -71,8 +60,6 @@ struct sftp_file {
 };
 
 static int libssh2_ready;
-
-static void arena_drop(struct arena *a);
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -136,68 +123,11 @@ static void disconnect(struct sftp_src *c, int polite)
 		libssh2_session_free(c->sess);
 	}
 	c->sess = NULL;
-	arena_drop(c->arena);
+	bf_sftp_arena_drop(c->arena);
 	c->arena = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-}
-
-/* ---- the session's allocator ------------------------------------------------------- */
-
-static void *arena_alloc(size_t n, void **abstract)
-{
-	struct arena *a = *abstract;
-	union blk *b = malloc(sizeof *b + n);
-	if (!b)
-		return NULL;
-	b->l.prev = &a->head;
-	b->l.next = a->head.l.next;
-	a->head.l.next->l.prev = b;
-	a->head.l.next = b;
-	return b + 1;
-}
-
-static void arena_free(void *p, void **abstract)
-{
-	(void)abstract;
-	if (!p)
-		return;
-	union blk *b = (union blk *)p - 1;
-	b->l.prev->l.next = b->l.next;
-	b->l.next->l.prev = b->l.prev;
-	free(b);
-}
-
-static void *arena_realloc(void *p, size_t n, void **abstract)
-{
-	if (!p)
-		return arena_alloc(n, abstract);
-	union blk *b = (union blk *)p - 1, *prev = b->l.prev, *next = b->l.next;
-	union blk *nb = realloc(b, sizeof *nb + n);
-	if (!nb)
-		return NULL;
-	prev->l.next = nb;
-	next->l.prev = nb;
-	return nb + 1;
-}
-
-static struct arena *arena_new(void)
-{
-	struct arena *a = bf_xmalloc(sizeof *a);
-	a->head.l.prev = a->head.l.next = &a->head;
-	return a;
-}
-
-static void arena_drop(struct arena *a)
-{
-	if (!a)
-		return;
-	for (union blk *b = a->head.l.next, *next; b != &a->head; b = next) {
-		next = b->l.next;
-		free(b);
-	}
-	free(a);
 }
 
 /* ---- connecting -------------------------------------------------------------------- */
@@ -521,8 +451,9 @@ static int connect_once(struct sftp_src *c, struct bf_err *err)
 	int rc;
 	if ((rc = tcp_connect(c, err)))
 		return rc;
-	c->arena = arena_new();
-	c->sess = libssh2_session_init_ex(arena_alloc, arena_free, arena_realloc, c->arena);
+	c->arena = bf_sftp_arena_new();
+	c->sess = libssh2_session_init_ex(bf_sftp_arena_alloc, bf_sftp_arena_free, bf_sftp_arena_realloc,
+					  c->arena);
 	if (!c->sess)
 		return bf_fail(err, BF_EOS, c->host, "out of memory");
 	libssh2_session_set_blocking(c->sess, 1);
@@ -612,24 +543,61 @@ static int inside(const char *root, const char *path)
 	return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Server-side realpath of path inside the root: 1 inside, 0 outside or dangling,
- * TRANSIENT or an error code (<0 never except TRANSIENT). */
-static int resolves_inside(struct sftp_src *c, const char *path, struct bf_err *err)
+enum want { ANY, FOLDER, REGULAR };
+#define MISSING (-2)             /* resolve: nothing there */
+#define REFUSED (-3)             /* resolve: refused, why says why */
+
+/* Where path leads on the server, checked before anything there is listed or opened:
+ * the server's realpath (every link on the way resolved), inside the root, of the kind
+ * wanted. Returns 0 with real and *a filled; MISSING; REFUSED with why filled (a link
+ * leading outside or nowhere, the wrong kind); TRANSIENT; or an exit code in err. What
+ * the caller opens next is real, not path. */
+static int resolve(struct sftp_src *c, const char *path, const char *where, enum want want, char *real,
+		   size_t cap, LIBSSH2_SFTP_ATTRIBUTES *a, char *why, size_t whylen, struct bf_err *err)
 {
-	char real[4096];
-	int n = libssh2_sftp_realpath(c->sftp, path, real, sizeof real - 1);
+	int n = libssh2_sftp_realpath(c->sftp, path, real, (unsigned)cap - 1);
 	if (n < 0) {
 		int e = libssh2_session_last_errno(c->sess);
-		if (e == LIBSSH2_ERROR_SFTP_PROTOCOL) {
-			unsigned long fx = libssh2_sftp_last_error(c->sftp);
-			if (fx != LIBSSH2_FX_CONNECTION_LOST && fx != LIBSSH2_FX_NO_CONNECTION)
-				return 0;
+		unsigned long fx = e == LIBSSH2_ERROR_SFTP_PROTOCOL ? libssh2_sftp_last_error(c->sftp) : 0;
+		if (fx != LIBSSH2_FX_NO_SUCH_FILE && fx != LIBSSH2_FX_NO_SUCH_PATH)
+			return classify(c, where, "realpath", err);
+		/* nothing there, or a link to nothing */
+		if (libssh2_sftp_lstat(c->sftp, path, a) != 0) {
+			int rc = classify(c, where, "lstat", err);
+			return rc == BF_ENOINPUT ? MISSING : rc;
 		}
-		int rc = classify(c, path, "realpath", err);
-		return rc == TRANSIENT ? TRANSIENT : -rc;
+		snprintf(why, whylen, "a link that leads nowhere");
+		return REFUSED;
 	}
 	real[n] = '\0';
-	return inside(c->root, real);
+	if (!inside(c->root, real)) {
+		snprintf(why, whylen, "a link that leads outside the source");
+		return REFUSED;
+	}
+	if (libssh2_sftp_stat(c->sftp, real, a) != 0) {
+		int rc = classify(c, where, "stat", err);
+		return rc == BF_ENOINPUT ? MISSING : rc;
+	}
+	unsigned long m = a->flags & LIBSSH2_SFTP_ATTR_PERMISSIONS ? a->permissions : 0;
+	if (want == FOLDER && !LIBSSH2_SFTP_S_ISDIR(m)) {
+		if (LIBSSH2_SFTP_S_ISREG(m))
+			return MISSING;  /* a file where a folder should be: no folder */
+		snprintf(why, whylen, "%s, not a folder", bf_entry_kind(m));
+		return REFUSED;
+	}
+	if (want == REGULAR && !LIBSSH2_SFTP_S_ISREG(m)) {
+		snprintf(why, whylen, "%s, not a regular file", bf_entry_kind(m));
+		return REFUSED;
+	}
+	return 0;
+}
+
+/* A permission refused on one entry, once the session stands, is that entry's. */
+static int entry_code(int rc, struct bf_err *err)
+{
+	if (rc == BF_ENOPERM)
+		err->code = rc = BF_SOURCE_UNREADABLE;
+	return rc;
 }
 
 /* ---- operations ------------------------------------------------------------------- */
@@ -647,12 +615,24 @@ static int list_once(struct sftp_src *c, const char *dir, struct bf_entry **ents
 {
 	struct bf_buf path = BF_BUF_INIT, child = BF_BUF_INIT;
 	const char *where = dir[0] ? dir : c->s->canon;
+	char real[4096], why[96];
+	LIBSSH2_SFTP_ATTRIBUTES da;
 	size_t cap = 0;
-	int rc = 0;
+	int rc;
 	full_path(c, dir, &path);
-	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_opendir(c->sftp, path.p);
+	rc = resolve(c, path.p, where, FOLDER, real, sizeof real, &da, why, sizeof why, err);
+	if (rc == MISSING) {
+		*missing = 1;
+		rc = 0;
+		goto out;
+	}
+	if (rc == REFUSED)
+		rc = bf_fail(err, BF_SOURCE_UNREADABLE, where, "refused: %s", why);
+	if (rc)
+		goto out;
+	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_opendir(c->sftp, real);
 	if (!h) {
-		rc = classify(c, where, "cannot list", err);
+		rc = entry_code(classify(c, where, "cannot list", err), err);
 		if (rc == BF_ENOINPUT) {
 			*missing = 1;
 			rc = 0;
@@ -666,32 +646,46 @@ static int list_once(struct sftp_src *c, const char *dir, struct bf_entry **ents
 		if (r == 0)
 			break;
 		if (r < 0) {
-			rc = classify(c, where, "cannot list", err);
+			rc = entry_code(classify(c, where, "cannot list", err), err);
 			break;
 		}
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
-		struct bf_entry e = { NULL, type_of(&a), -1, -1 };
-		if ((a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && LIBSSH2_SFTP_S_ISLNK(a.permissions) &&
-		    bf_name_safe(name)) {
+		struct bf_entry e = { NULL, type_of(&a), -1, -1, NULL };
+		int perms = (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) != 0;
+		if ((!perms || LIBSSH2_SFTP_S_ISLNK(a.permissions)) && bf_name_safe(name)) {
+			/* where the link leads, asked of the server (never read from there) */
+			char target[4096];
 			full_path(c, dir, &child);
 			bf_buf_addc(&child, '/');
 			bf_buf_adds(&child, name);
-			int in = resolves_inside(c, child.p, err);
-			if (in == TRANSIENT || in < 0) {
-				rc = in == TRANSIENT ? TRANSIENT : -in;
+			struct bf_err lerr = { 0 };
+			int in = resolve(c, child.p, where, ANY, target, sizeof target, &a, why, sizeof why, &lerr);
+			if (in == TRANSIENT) {
+				rc = in;
 				break;
 			}
-			if (!in || libssh2_sftp_stat(c->sftp, child.p, &a) != 0) {
-				bf_warn(where, "refused link %s (leads outside the source or nowhere)", name);
-				continue;
-			}
-			e.type = type_of(&a);
+			if (in == MISSING)
+				e.refused = bf_xstrdup("a link that leads nowhere");
+			else if (in == REFUSED)
+				e.refused = bf_xstrdup(why);
+			else if (in)
+				e.refused = bf_xstrdup(lerr.msg);  /* it cannot be looked at */
+			else
+				e.type = type_of(&a);
 		}
-		if (a.flags & LIBSSH2_SFTP_ATTR_SIZE)
-			e.size = (long long)a.filesize;
-		if (a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME)
-			e.mtime = (int64_t)a.mtime;
+		if (e.type == BF_ENT_OTHER && !e.refused && bf_name_safe(name)) {
+			struct bf_buf w = BF_BUF_INIT;
+			bf_buf_addf(&w, "%s, neither a regular file nor a folder",
+				    bf_entry_kind(a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS ? a.permissions : 0));
+			e.refused = bf_buf_detach(&w);
+		}
+		if (!e.refused) {
+			if (a.flags & LIBSSH2_SFTP_ATTR_SIZE)
+				e.size = (long long)a.filesize;
+			if (a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME)
+				e.mtime = (int64_t)a.mtime;
+		}
 		e.name = bf_xstrdup(name);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -732,21 +726,24 @@ static int sftp_list(struct bf_source *s, const char *dir, struct bf_entry **ent
 	}
 }
 
-/* Opens f->full on the current session and seeks to f->off: 0, TRANSIENT or a code. */
+/* Opens f->full on the current session (by the real path the server resolved it to, once
+ * checked) and seeks to f->off: 0, TRANSIENT or a code. */
 static int open_once(struct sftp_file *f, struct bf_err *err)
 {
 	struct sftp_src *c = f->c;
-	int in = resolves_inside(c, f->full, err);
-	if (in == TRANSIENT)
-		return TRANSIENT;
-	if (in < 0)
-		return -in;
-	if (!in)
-		return bf_fail(err, BF_ENOPERM, f->rel, "refused: leads outside the source");
-	f->h = libssh2_sftp_open_ex(c->sftp, f->full, (unsigned)strlen(f->full), LIBSSH2_FXF_READ, 0,
+	char real[4096], why[96];
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	int rc = resolve(c, f->full, f->rel, REGULAR, real, sizeof real, &a, why, sizeof why, err);
+	if (rc == MISSING)
+		return bf_fail(err, BF_ENOINPUT, f->rel, "cannot open: no such file");
+	if (rc == REFUSED)
+		return bf_fail(err, BF_SOURCE_UNREADABLE, f->rel, "refused: %s", why);
+	if (rc)
+		return rc;
+	f->h = libssh2_sftp_open_ex(c->sftp, real, (unsigned)strlen(real), LIBSSH2_FXF_READ, 0,
 				    LIBSSH2_SFTP_OPENFILE);
 	if (!f->h)
-		return classify(c, f->rel, "cannot open", err);
+		return entry_code(classify(c, f->rel, "cannot open", err), err);
 	if (f->off)
 		libssh2_sftp_seek64(f->h, f->off);
 	f->gen = c->gen;

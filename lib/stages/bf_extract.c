@@ -40,7 +40,7 @@ struct ctx {
 	struct sent_schema *sent;
 	struct bf_hasher *hasher;
 	size_t nsent;
-	long long total_rows, total_bad, done_parts, skipped, failed;
+	long long total_rows, total_bad, total_unreadable, done_parts, skipped, failed;
 	int first_fail;            /* code of the first failed partition */
 	int mixed_fail;
 };
@@ -52,7 +52,9 @@ struct part {
 	const char *folder;        /* present, empty, missing */
 	cJSON *files;              /* STATE's file list */
 	cJSON *rows;               /* rows per stream */
-	long long nrows, nbad, nfiles;
+	cJSON *unreadable;         /* entries that could not be read: name, reason */
+	long long nrows, nbad, nfiles, nunreadable;
+	struct bf_err first;       /* the first unreadable entry's error */
 };
 
 /* Source reading with a running SHA-256 and byte count. */
@@ -403,6 +405,11 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 	cJSON_AddItemToObject(bf, "rows", p->rows);
 	cJSON_AddNumberToObject(bf, "total_rows", (double)p->nrows);
 	cJSON_AddNumberToObject(bf, "quarantined", (double)p->nbad);
+	if (p->nunreadable) {
+		cJSON_AddNumberToObject(bf, "unreadable", (double)p->nunreadable);
+		cJSON_AddItemToObject(bf, "unreadable_entries", p->unreadable);
+		p->unreadable = NULL;
+	}
 	if (code) {
 		cJSON_AddStringToObject(bf, "error", error);
 		cJSON_AddNumberToObject(bf, "exit_code", code);
@@ -411,6 +418,122 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 	cJSON *msg = bf_msg_new_state(v);
 	bf_out_json_line(&c->out, msg);
 	cJSON_Delete(msg);
+}
+
+/* The path of a listed entry as it may be shown: an unsafe name JSON-quoted. */
+static void shown_path(struct bf_buf *b, const char *dir, const char *name)
+{
+	bf_buf_reset(b);
+	bf_buf_adds(b, dir);
+	if (*dir)
+		bf_buf_addc(b, '/');
+	if (bf_name_safe(name))
+		bf_buf_adds(b, name);
+	else
+		bf_buf_add_json_str(b, name, strlen(name));
+}
+
+/* An entry of the partition that cannot or may not be read (where: its path as shown;
+ * what: why): reported, counted in the STATE, and recorded in the state file, in errors
+ * (its partition fails) or, with --skip-unreadable, in quarantine. Returns 0 or the code
+ * of a broken state file. */
+static int unreadable(struct ctx *c, struct part *p, const char *name, const char *where, const char *what,
+		      struct bf_err *err)
+{
+	const char *canon = bf_source_canon(c->src);
+	struct bf_buf msg = BF_BUF_INIT;
+	int rc = 0;
+	bf_buf_addf(&msg, "%s: %s", where, what);
+	if (!p->nunreadable)
+		bf_fail(&p->first, BF_SOURCE_UNREADABLE, where, "%s", what);
+	p->nunreadable++;
+	if (!p->unreadable)
+		p->unreadable = cJSON_CreateArray();
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "name", name);
+	cJSON_AddStringToObject(e, "reason", what);
+	cJSON_AddItemToArray(p->unreadable, e);
+	if (c->o->skip_unreadable) {
+		bf_warn(where, "%s (skipped: --skip-unreadable)", what);
+		rc = bf_state_quarantine(c->st, "extract", canon, p->location, p->date, where, 0, what, NULL, 0, err);
+	} else {
+		bf_error(BF_SOURCE_UNREADABLE, where, "%s", what);
+		bf_state_error(c->st, canon, p->location, p->date, BF_SOURCE_UNREADABLE, msg.p);
+	}
+	bf_buf_free(&msg);
+	return rc;
+}
+
+/* The reason in an error about path ("path: reason"). */
+static const char *reason_of(const struct bf_err *e, const char *path)
+{
+	size_t n = strlen(path);
+	return !strncmp(e->msg, path, n) && !strncmp(e->msg + n, ": ", 2) ? e->msg + n + 2 : e->msg;
+}
+
+/* The error that fails a partition over its unreadable entries: the first, and how many. */
+static void part_error(const struct part *p, struct bf_err *perr)
+{
+	*perr = p->first;
+	if (p->nunreadable > 1)
+		bf_fail(perr, BF_SOURCE_UNREADABLE, NULL, "%s (and %lld more entries that cannot be read)",
+			p->first.msg, p->nunreadable - 1);
+}
+
+/* The files of a listed date folder. The entries the listing refused come first, so that a
+ * partition failing over them reads nothing. Returns 0 or the code that fails it. */
+static int do_files(struct ctx *c, struct part *p, const char *dir, const struct bf_entry *ents, size_t n,
+		    struct bf_err *perr)
+{
+	struct bf_buf shown = BF_BUF_INIT;
+	size_t nmissing = 0, nfound = 0;
+	int rc = 0;
+	p->folder = "empty";
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct bf_entry *e = &ents[i];
+		if (!included(c->o->include, e->name))
+			continue;
+		p->folder = "present";
+		if (!e->refused && e->type == BF_ENT_FILE)
+			continue;
+		struct bf_buf what = BF_BUF_INIT;
+		bf_buf_addf(&what, "refused: %s",
+			    e->refused ? e->refused : e->type == BF_ENT_DIR ? "a folder, not a file" : "not a regular file");
+		shown_path(&shown, dir, e->name);
+		rc = unreadable(c, p, e->name, shown.p, what.p, perr);
+		bf_buf_free(&what);
+	}
+	if (!rc && p->nunreadable && !c->o->skip_unreadable)
+		rc = BF_SOURCE_UNREADABLE;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct bf_entry *e = &ents[i];
+		if (e->refused || e->type != BF_ENT_FILE || !included(c->o->include, e->name))
+			continue;
+		rc = do_file(c, p, dir, e, perr);
+		if (rc == FILE_MISSING) {
+			rc = 0;
+			nmissing++;
+			continue;
+		}
+		if (rc == BF_SOURCE_UNREADABLE) {
+			/* refused when opened, before any byte of it was read */
+			struct bf_err why = *perr;
+			shown_path(&shown, dir, e->name);
+			*perr = (struct bf_err){ 0 };
+			if (!(rc = unreadable(c, p, e->name, shown.p, reason_of(&why, shown.p), perr)) &&
+			    !c->o->skip_unreadable)
+				rc = BF_SOURCE_UNREADABLE;
+			continue;
+		}
+		nfound++;
+	}
+	/* a source that learns existence on open (https): no file at all = no folder */
+	if (!rc && nmissing && !nfound && !p->nunreadable)
+		p->folder = "missing";
+	if (rc == BF_SOURCE_UNREADABLE)
+		part_error(p, perr);
+	bf_buf_free(&shown);
+	return rc;
 }
 
 /* One (location, date). Returns 0, or a code that stops the whole run (output or state
@@ -444,24 +567,18 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	p.rows = cJSON_CreateObject();
 	bf_layout_render(&c->layout, location, date, &dir);
 	int prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
-	if (!prc && !missing) {
-		size_t nmissing = 0, nfound = 0;
-		p.folder = "empty";
-		for (size_t i = 0; i < n && !prc; i++) {
-			if (ents[i].type != BF_ENT_FILE || !included(c->o->include, ents[i].name))
-				continue;
-			prc = do_file(c, &p, dir.p, &ents[i], &perr);
-			if (prc == FILE_MISSING) {
-				prc = 0;
-				nmissing++;
-				continue;
-			}
-			nfound++;
-			p.folder = "present";
+	if (prc == BF_SOURCE_UNREADABLE) {
+		/* the date folder itself (or one on the way to it) may not be listed */
+		struct bf_err why = perr;
+		perr = (struct bf_err){ 0 };
+		p.folder = "unreadable";
+		prc = unreadable(c, &p, dir.p, dir.p, reason_of(&why, dir.p), &perr);
+		if (!prc && !c->o->skip_unreadable) {
+			prc = BF_SOURCE_UNREADABLE;
+			part_error(&p, &perr);
 		}
-		/* a source that learns existence on open (https): no file at all = no folder */
-		if (!prc && nmissing && !nfound)
-			p.folder = "missing";
+	} else if (!prc && !missing) {
+		prc = do_files(c, &p, dir.p, ents, n, &perr);
 	}
 	bf_entries_free(ents, n);
 	bf_buf_free(&dir);
@@ -471,6 +588,7 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	if (c->out.err) {
 		cJSON_Delete(p.files);
 		cJSON_Delete(p.rows);
+		cJSON_Delete(p.unreadable);
 		return bf_out_flush(&c->out, err);
 	}
 	if (prc == BF_EIO && c->out.err)
@@ -478,6 +596,7 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	emit_state(c, &p, prc, perr.msg);
 	c->total_rows += p.nrows;
 	c->total_bad += p.nbad;
+	c->total_unreadable += c->o->skip_unreadable ? p.nunreadable : 0;
 	c->done_parts++;
 	u = (struct bf_partition_update){ bf_source_canon(c->src), location, p.date, prc ? "failed" : "running",
 					  p.folder, p.nfiles, p.nrows, p.nbad, -1,
@@ -486,8 +605,11 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 		return rc;
 	bf_state_metric(c->st, bf_source_canon(c->src), location, p.date, "rows", (double)p.nrows);
 	if (prc) {
-		bf_err_print(&perr);
-		bf_state_error(c->st, bf_source_canon(c->src), location, p.date, prc, perr.msg);
+		/* unreadable entries were reported and recorded one by one */
+		if (!(prc == BF_SOURCE_UNREADABLE && p.nunreadable)) {
+			bf_err_print(&perr);
+			bf_state_error(c->st, bf_source_canon(c->src), location, p.date, prc, perr.msg);
+		}
 		if (!c->failed)
 			c->first_fail = prc;
 		else if (c->first_fail != prc)
@@ -538,10 +660,14 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	if (!rc && c.skipped)
 		bf_warn(NULL, "skipped %lld partitions already done (--force redoes them)", c.skipped);
 	if (!rc)
-		rc = c.failed ? (c.mixed_fail ? BF_PARTIAL : c.first_fail) : c.total_bad ? BF_PARTIAL : 0;
+		rc = c.failed ? (c.mixed_fail ? BF_PARTIAL : c.first_fail)
+		   : c.total_bad || c.total_unreadable ? BF_PARTIAL : 0;
 	if (rc && c.failed)
 		bf_fail(err, rc, NULL, "%lld of %zu partitions failed, %lld rows quarantined",
 			c.failed, ndates * nlocs, c.total_bad);
+	else if (rc == BF_PARTIAL && c.total_unreadable)
+		bf_fail(err, rc, NULL, "done, but %lld entries could not be read and %lld bad rows were "
+			"quarantined (see the quarantine table)", c.total_unreadable, c.total_bad);
 	else if (rc == BF_PARTIAL)
 		bf_fail(err, rc, NULL, "done, but %lld bad rows were quarantined (see the quarantine table)",
 			c.total_bad);

@@ -159,6 +159,17 @@ test_expect_success 'another layout and --include' '
 	test "$(jq -r "select(.type == \"RECORD\") | .stream" lout2)" = b
 '
 
+test_expect_success SQLITE3 'a lone CR ends a line: (_bf_source, _bf_line) stays a key, a bad row keeps only its own bytes' '
+	mkdir -p cr/L/20240101 &&
+	printf "a,b\n1,x\ry,w\n2,z\n" >cr/L/20240101/Lf.csv &&
+	printf "a,b\r1,2\r3,4,5\r6,7\r" >cr/L/20240101/Cr.csv &&
+	test_expect_code 1 bf-extract --source cr --all --state cr.db >crout 2>crerr &&
+	test "$(jq -r "select(.type == \"RECORD\") | \"\(.stream) \(.record._bf_line) \(.record.a)\"" crout | tr "\n" " ")" = \
+		"cr 2 1 cr 4 6 lf 2 1 lf 3 y lf 4 2 " &&
+	test "$(jq -r "select(.type == \"RECORD\") | \"\(.record._bf_source) \(.record._bf_line)\"" crout | sort | uniq -d | wc -l)" = 0 &&
+	test "$(sqlite3 cr.db "SELECT line, hex(raw) FROM quarantine")" = "3|$(printf "3,4,5" | od -An -tx1 | tr -d " \n" | tr a-f A-F)"
+'
+
 test_lazy_prereq BF_SAMPLE 'command -v bf-sample'
 
 test_expect_success BF_SAMPLE 'on a generated drop: one STATE per partition and row counts equal the manifest' '

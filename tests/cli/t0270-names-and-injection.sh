@@ -48,13 +48,16 @@ test_expect_success 'a hostile stream name in a foreign message is quoted too' '
 	test "$(sqlite3 w.db "SELECT count(*) FROM sqlite_master WHERE type = \"table\" AND name LIKE \"t%DROP%\"")" -le 1
 '
 
-test_expect_success 'file and folder names that are not safe are refused, not followed' '
+test_expect_success 'file and folder names that are not safe are refused, not followed: their date fails' '
 	mkdir -p drop2/1/20240101 &&
 	printf "a\n1\n" >drop2/1/20240101/ok.csv &&
 	printf "a\n2\n" >"drop2/1/20240101/bad$(printf "\001")name.csv" &&
 	ln -s /etc drop2/1/20240101/escape.csv &&
-	{ bf-extract --source drop2 --all --state s2.db >m2 2>e2 || true; } &&
-	test "$(jq -c "select(.type == \"RECORD\") | .record.a" m2 | tr -d "\n")" = "\"1\""
+	test_expect_code 1 bf-extract --source drop2 --all --state s2.db >m2 2>e2 &&
+	test "$(jq -c "select(.type == \"RECORD\") | .record.a" m2 | tr -d "\n")" = "" &&
+	test "$(jq -c "select(.type == \"STATE\") | [.value.bf.status, .value.bf.unreadable]" m2)" = "[\"failed\",2]" &&
+	test_expect_code 1 bf-extract --source drop2 --all --state s2.db --skip-unreadable >m3 2>e3 &&
+	test "$(jq -c "select(.type == \"RECORD\") | .record.a" m3 | tr -d "\n")" = "\"1\""
 '
 
 test_done

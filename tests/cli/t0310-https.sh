@@ -95,6 +95,23 @@ test_expect_success HTTPS 'a stalled answer times out and is retried' '
 	grep "\"total_rows\":3" slow.out
 '
 
+test_expect_success HTTPS '--retries 0 means no retry: one request, then 69; the default stays 5' '
+	: >"$HTTPS_LOG" &&
+	echo "503 9" >"$HTTPS_FAULTS" &&
+	test_expect_code 69 bf-extract --source "$BF_HTTPS_URL/" --ca-file "$HTTPS_CA" --files OrderDetails.csv \
+		--location 185129 --date 2024-04-04 --force --retries 0 >r0.out 2>err &&
+	grep "server unavailable after 0 retries: HTTP 503" err &&
+	! grep "retry 1 of" err &&
+	test_line_count = 1 "$HTTPS_LOG" &&
+	: >"$HTTPS_LOG" &&
+	echo "503 9" >"$HTTPS_FAULTS" &&
+	test_expect_code 69 bf-extract --source "$BF_HTTPS_URL/" --ca-file "$HTTPS_CA" \
+		--files OrderDetails.csv --location 185129 --date 2024-04-04 --force >r5.out 2>err &&
+	grep "retry 5 of 5" err &&
+	test_line_count = 6 "$HTTPS_LOG" &&
+	: >"$HTTPS_FAULTS"
+'
+
 test_expect_success HTTPS,SQLITE3 'server down for good: 69 after the retries and a failed date in the state file' '
 	"$BF_SERVERS/https.sh" stop "$HTTPS_DIR" &&
 	test_expect_code 69 bf-extract --source "$BF_HTTPS_URL/" --ca-file "$HTTPS_CA" \

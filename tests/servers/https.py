@@ -15,6 +15,7 @@ request and its COUNT is decreased (the file is rewritten). Kinds:
   reset COUNT      send the headers and half of the body, then reset the
                    connection (RST)
   drop COUNT       close the connection without answering
+  redirect COUNT L answer 302 with "Location: L" (a URL or a path)
 
 Lines starting with # and empty lines are ignored. /__health__ answers 200
 "ok", ignores faults and is not logged.
@@ -167,6 +168,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "drop":
             self.log_request_line("-", fault_name)
             self.reset_connection()
+            return
+        if kind == "redirect":
+            self.send_simple(302, "moved\n", head, {"Location": fault[1] or "/"}, fault=fault_name)
             return
         if kind == "slow":
             time.sleep(float(fault[1]) if fault[1] else 5.0)

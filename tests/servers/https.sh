@@ -17,7 +17,7 @@
 #   wrong-ca.pem  a CA that signed nothing here (verification must fail)
 #   server.pem server.key  certificate for 127.0.0.1 and localhost
 #   faults        write fault lines here (see https.py): "500 3", "slow 2 [SECS]",
-#                 "reset 1", "drop 1"
+#                 "reset 1", "drop 1", "redirect 1 LOCATION"
 #   requests.log  one line per request: METHOD PATH STATUS FAULT
 #   https.log     the server's own log;  https.pid  port  root
 set -euo pipefail

@@ -262,13 +262,35 @@ int main(void)
 	EXPECT("embedded newlines keep the row's first line number",
 	       "a,b\n\"line1\nline2\nline3\",z\n5,6\n",
 	       "H a|b\nR2 line1\nline2\nline3|z\nR5 5|6\n");
-	EXPECT("a bare CR ending a row inside a line whose next row goes on: the line is kept as one bad row",
-	       "a,b\n1,x\r\"y\nz\",2\n3,4\n",
-	       "H a|b\nB2 a bare CR ends a row and the next goes on past the line :: 1,x\r\"y\n"
-	       "B3 malformed quoting :: z\",2\nR4 3|4\n");
-	EXPECT("a bare CR between two whole rows of a line: two rows",
+	/* a line ends at an LF, a CRLF or a lone CR, in any mix: each row its own line */
+	EXPECT("a lone CR in an LF file ends a line: two rows, two line numbers (the key stays unique)",
+	       "a,b\n1,x\ry,w\n2,z\n",
+	       "H a|b\nR2 1|x\nR3 y|w\nR4 2|z\n");
+	EXPECT("a lone CR between two whole rows of a line: two rows on two lines",
 	       "a,b\n1,2\r3,4\n",
-	       "H a|b\nR2 1|2\nR2 3|4\n");
+	       "H a|b\nR2 1|2\nR3 3|4\n");
+	EXPECT("a lone CR before a quoted field that goes on: that row starts on the next line",
+	       "a,b\n1,x\r\"y\nz\",2\n3,4\n",
+	       "H a|b\nR2 1|x\nR3 y\nz|2\nR5 3|4\n");
+	EXPECT("a CR-only file: rows and line numbers as with LF",
+	       "a,b\r1,2\r3,4\r",
+	       "H a|b\nR2 1|2\nR3 3|4\n");
+	EXPECT("a CR-only file: a bad row's raw bytes are that row's, not the whole file",
+	       "a,b\r1,2\r3,4,5\r\"x\"y,1\r6,7\r",
+	       "H a|b\nR2 1|2\nB3 ragged row (3 fields, header has 2) :: 3,4,5\n"
+	       "B4 malformed quoting :: \"x\"y,1\nR5 6|7\n");
+	EXPECT("a CR-only file: a quoted CR is data and counts as a line",
+	       "a,b\r\"x\ry\",1\r2,3\r",
+	       "H a|b\nR2 x\ry|1\nR4 2|3\n");
+	EXPECT("a CR-only file: blank lines and an unterminated last line",
+	       "a,b\r\r\r1,2\r\r3,4",
+	       "H a|b\nR4 1|2\nR6 3|4\n");
+	EXPECT("LF, CRLF and lone CR mixed",
+	       "a,b\r\n1,2\r3,4\n5,6\r\n\r\r\n7,8\n",
+	       "H a|b\nR2 1|2\nR3 3|4\nR4 5|6\nR7 7|8\n");
+	EXPECT("a CR then CRLF: a blank line between",
+	       "a,b\n1,2\r\r\n3,4\n",
+	       "H a|b\nR2 1|2\nR4 3|4\n");
 	EXPECT("CRLF line ends",
 	       "a,b\r\n1,2\r\n\"x\r\ny\",3\r\n",
 	       "H a|b\nR2 1|2\nR3 x\r\ny|3\n");
@@ -442,6 +464,19 @@ int main(void)
 			free(whole);
 		}
 		ok(same, "a row over max_row reads the same whatever the sizes of the reads");
+		/* the same in a CR-only file: the lone CR ends the long line */
+		bf_buf_reset(&in);
+		bf_buf_adds(&in, "a,b\r1,2\r");
+		for (int i = 0; i < 70000; i++)
+			bf_buf_adds(&in, "yyyyyyyyyy");
+		bf_buf_adds(&in, ",z\r3,4\r5,6\r");
+		got = parse_all(in.p, in.len, 0, 100000);
+		ok(strstr(got, "R2 1|2\nB3 row too long") && strstr(got, "R4 3|4\nR5 5|6\n") && !strstr(got, "|z\n"),
+		   "a CR-only file: a line over max_row is bad at its own line, and the next lines are rows");
+		bad = strstr(got, "B3 row too long");
+		/* (max_row plus at most one read chunk of 256 KiB; the file is 700 KB) */
+		ok(bad && strlen(bad) < 100000 + (256 << 10), "and its raw bytes are bounded, not the rest of the file");
+		free(got);
 		bf_buf_free(&in);
 	}
 

@@ -110,9 +110,26 @@ int main(void)
 	money("", 0, 0);
 	money("1.2.3", 0, 0);
 	money("12.50x", 0, 0);
-	/* found by tests/fuzz/fuzz_derive: 17 digits whose cents overflowed a long long */
+	/* out of range: unparsed, never a wrapped-around amount */
+	money("92233720368547758.08", 0, 0);
+	money("-92233720368547758.08", 0, 0);
+	money("99999999999999999999", 0, 0);
 	money("92233720368547757.99", 1, 9223372036854775799LL);
 	money("-92233720368547757.99", 1, -9223372036854775799LL);
+	/* digit grouping: commas between groups of three, the first of one to three digits */
+	money("1,234.50", 1, 123450);
+	money("12,345,678", 1, 1234567800);
+	money("123,456", 1, 12345600);
+	money("(1,234.50)", 1, -123450);
+	money("1,2,3.00", 0, 0);
+	money("1,23", 0, 0);
+	money("1,2345", 0, 0);
+	money("1234,567", 0, 0);
+	money("12,34,567", 0, 0);
+	money("1,234,56", 0, 0);
+	money(",123", 0, 0);
+	money("1,,234", 0, 0);
+	money("1,234,", 0, 0);
 	money("92233720368547758", 0, 0);
 	money("92233720368547759", 0, 0);
 	money("99999999999999999", 0, 0);

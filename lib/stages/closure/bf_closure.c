@@ -233,7 +233,11 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	int32_t day;
 	int rc;
 
-	if (!date || bf_date_parse(date, &day) || (status && !strcmp(status, "failed"))) {
+	/* entries that could not be read (bf-extract --skip-unreadable): the day's data is not
+	 * all there, so it is never judged (never closed) */
+	const cJSON *unreadable = bf ? cJSON_GetObjectItemCaseSensitive(bf, "unreadable") : NULL;
+	int partial = cJSON_IsNumber(unreadable) && unreadable->valuedouble > 0;
+	if (!date || bf_date_parse(date, &day) || (status && !strcmp(status, "failed")) || partial) {
 		/* not a partition we can judge: everything as it came */
 		if ((rc = bf_closure_hold_replay(&c->hold, f, NULL, err)))
 			return rc;

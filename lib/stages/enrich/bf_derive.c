@@ -270,6 +270,8 @@ int bf_derive_money_cents(const char *s, size_t n, long long *cents)
 		neg = 1;
 		p++;
 	}
+	/* digits may be grouped by commas in threes: 1,234 and 12,345,678, not 1,2,3 */
+	int group = -1;             /* digits since the last comma; -1 before the first */
 	for (; p < e; p++) {
 		if (isdigit((unsigned char)*p)) {
 			/* the cents must fit: whole * 100 + 99 <= LLONG_MAX */
@@ -277,12 +279,17 @@ int bf_derive_money_cents(const char *s, size_t n, long long *cents)
 				return -1;
 			whole = whole * 10 + (*p - '0');
 			digits++;
+			group += group >= 0;
 		} else if (*p == ',' && digits && p + 1 < e && isdigit((unsigned char)p[1])) {
-			continue;
+			if (group >= 0 ? group != 3 : digits > 3)
+				return -1;
+			group = 0;
 		} else {
 			break;
 		}
 	}
+	if (group >= 0 && group != 3)
+		return -1;
 	if (p < e && *p == '.') {
 		int nf = 0;
 		for (p++; p < e && isdigit((unsigned char)*p); p++, nf++) {
