@@ -174,4 +174,21 @@ test_expect_success SQLITE3 'names bf does not know: files only for the first we
 	test "$(sqlite3 u.db "select count(*) from closures where verdict = '\''closed'\''")" = 1
 '
 
+test_expect_success SQLITE3 'a partition that failed upstream teaches nothing' '
+	bf-extract --source small --all >small.ndjson &&
+	{
+		echo "{\"type\":\"SCHEMA\",\"stream\":\"junk\",\"schema\":{\"properties\":{\"total\":{\"type\":\"string\"}}},\"key_properties\":[]}" &&
+		awk "BEGIN { for (i = 0; i < 500; i++) print \"{\\\"type\\\":\\\"RECORD\\\",\\\"stream\\\":\\\"junk\\\",\\\"record\\\":{\\\"total\\\":\\\"1.00\\\"}}\" }" &&
+		echo "{\"type\":\"STATE\",\"value\":{\"bf\":{\"source\":\"$PWD/small\",\"location\":\"2\",\"date\":\"2024-02-29\",\"status\":\"failed\",\"error\":\"unreadable entry\"}}}" &&
+		cat small.ndjson
+	} >failed.ndjson &&
+	bf-closure --state f.db --today 2024-06-01 <failed.ndjson >failed.out &&
+	test "$(sqlite3 f.db "select count(*) from closures where date = '\''2024-02-29'\''
+		or json_extract(evidence, '\''\$.learned.stream_days.junk'\'') is not null")" = 0 &&
+	verdicts f.db >actual &&
+	verdicts s.db >expect &&
+	test_cmp expect actual &&
+	test "$(grep -c "^{\"type\":\"RECORD\",\"stream\":\"junk\",\"record\":{\"total\":\"1.00\"}}$" failed.out)" = 500
+'
+
 test_done
