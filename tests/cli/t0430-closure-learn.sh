@@ -156,6 +156,15 @@ test_expect_success SQLITE3 'the same work orders as files: the same verdicts' '
 	test "$(sqlite3 wf.db "select distinct json_extract(evidence, '\''\$.thresholds.amount_column'\'') from closures")" = "work_orders.invoice_total"
 '
 
+test_expect_success SQLITE3 'a table source that counts its rows in the STATE without sending them: the same verdicts' '
+	grep -v "\"type\":\"RECORD\"" wo.ndjson >counts.ndjson &&
+	bf-closure --state wc.db --today 2023-06-01 <counts.ndjson >/dev/null &&
+	sqlite3 -separator " " wc.db "select date, verdict, coalesce(reason, '\''-'\'') from closures order by 1" >counts &&
+	test_cmp table counts &&
+	test "$(sqlite3 wc.db "select json_extract(evidence, '\''\$.observed.activity_rows'\'') from closures where date = '\''2023-03-02'\''")" = \
+		"$(grep -c "\"_bf_date\":\"2023-03-02\"" wo.ndjson)"
+'
+
 test_expect_success SQLITE3 'names bf does not know: files only for the first week, then the stream with rows on most days' '
 	vendor_drop unnamed unnamed 3 2024-05-01 21 30 40 "" 2:0,15:0 &&
 	bf-extract --source unnamed --all | bf-closure --state u.db --today 2024-06-01 >/dev/null 2>err &&

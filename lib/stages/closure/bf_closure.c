@@ -153,9 +153,54 @@ static void write_marker(struct cl *c, struct bf_filter *f, const char *stream, 
 	bf_filter_write(f, b->p, b->len);
 }
 
+/* What the STATE says: a table's partition or files (kind), the folder, the files read and
+ * their streams, and the rows it counted of each stream (value.bf.rows, files or table). */
+static void state_files(struct bf_closure_tally *t, const cJSON *bf, struct bf_closure_obs *obs)
+{
+	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(bf, "files");
+	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(bf, "file_count");
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(bf, "rows"), *fi;
+	obs->kind = bf_json_str(bf, "kind");
+	obs->folder = bf_json_str(bf, "folder");
+	obs->files = cJSON_IsNumber(fc) ? (long long)fc->valuedouble : cJSON_IsArray(fl) ? cJSON_GetArraySize(fl) : -1;
+	if (!cJSON_IsArray(fl))
+		fl = NULL;
+	if (!cJSON_IsObject(rows))
+		rows = NULL;
+	cJSON_ArrayForEach(fi, fl) {
+		const char *s = bf_json_str(fi, "stream");
+		if (s) {
+			size_t i = bf_closure_tally_stream(t, s, strlen(s));
+			t->streams[i].has_file = 1;
+		}
+	}
+	cJSON_ArrayForEach(fi, rows) {
+		if (!fi->string)
+			continue;
+		size_t i = bf_closure_tally_stream(t, fi->string, strlen(fi->string));
+		if (cJSON_IsNumber(fi) && fi->valuedouble >= 0)
+			t->more[i].state_rows = (long long)fi->valuedouble;
+	}
+}
+
+/* The partition's streams as the verdict sees them: a stream's rows are the records that
+ * passed, or what its STATE says when that is more (a source that counts rows without
+ * sending them all, records left out upstream). The names are the tally's. */
+static struct bf_closure_stream *day_streams(const struct bf_closure_tally *t)
+{
+	struct bf_closure_stream *s = bf_xmalloc((t->nstreams + 1) * sizeof *s);
+	for (size_t i = 0; i < t->nstreams; i++) {
+		s[i] = t->streams[i];
+		if (t->more[i].state_rows > s[i].rows)
+			s[i].rows = t->more[i].state_rows;
+	}
+	return s;
+}
+
 /* The measure of the day: learned from the judged days around it and from itself. */
 static int measure_day(struct cl *c, const char *source, const char *loc, int32_t day,
-		       struct bf_closure_measure *me, struct bf_err *err)
+		       const struct bf_closure_stream *streams, struct bf_closure_measure *me,
+		       struct bf_err *err)
 {
 	const struct bf_closure_tally *t = &c->tally;
 	struct bf_closure_catalogue cat = { 0 };
@@ -163,7 +208,7 @@ static int measure_day(struct cl *c, const char *source, const char *loc, int32_
 	if (!rc) {
 		cat.days += t->nstreams > 0;
 		for (size_t i = 0; i < t->nstreams; i++) {
-			const struct bf_closure_stream *s = &t->streams[i];
+			const struct bf_closure_stream *s = &streams[i];
 			bf_closure_catalogue_stream(&cat, s->name, 1, s->rows > 0, (double)s->rows);
 			for (size_t k = 0; k < t->more[i].nmoney; k++) {
 				const struct bf_closure_money *x = &t->more[i].money[k];
@@ -261,36 +306,19 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	if (!source)
 		source = "";
 
-	/* what the STATE says about the files, and the streams it counted rows of */
-	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(bf, "files");
-	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(bf, "file_count");
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(bf, "rows"), *fi;
 	struct bf_closure_obs obs = { 0 };
-	obs.kind = bf_json_str(bf, "kind");
-	obs.folder = bf_json_str(bf, "folder");
-	obs.files = cJSON_IsNumber(fc) ? (long long)fc->valuedouble : cJSON_IsArray(fl) ? cJSON_GetArraySize(fl) : -1;
-	const cJSON *fl_arr = cJSON_IsArray(fl) ? fl : NULL, *rows_obj = cJSON_IsObject(rows) ? rows : NULL;
-	cJSON_ArrayForEach(fi, fl_arr) {
-		const char *s = bf_json_str(fi, "stream");
-		if (s) {
-			size_t i = bf_closure_tally_stream(t, s, strlen(s));
-			t->streams[i].has_file = 1;
-		}
-	}
-	cJSON_ArrayForEach(fi, rows_obj)
-		if (fi->string)
-			bf_closure_tally_stream(t, fi->string, strlen(fi->string));
-
+	state_files(t, bf, &obs);
+	struct bf_closure_stream *streams = day_streams(t);
 	struct bf_closure_measure me = { 0 };
 	struct bf_closure_history h = { 0 };
 	struct bf_closure_verdict v = { 0 };
 	struct bf_buf amount = BF_BUF_INIT;
-	if ((rc = measure_day(c, source, loc, day, &me, err)))
+	if ((rc = measure_day(c, source, loc, day, streams, &me, err)))
 		goto out;
 	obs.measure = &me;
 	for (size_t i = 0; me.activity_stream && i < t->nstreams; i++)
-		if (!strcmp(t->streams[i].name, me.activity_stream))
-			obs.activity_rows = t->streams[i].rows;
+		if (!strcmp(streams[i].name, me.activity_stream))
+			obs.activity_rows = streams[i].rows;
 	const struct bf_closure_money *x = NULL;
 	if (me.amount_stream) {
 		bf_buf_addf(&amount, "%s.%s", me.amount_stream, me.amount_column);
@@ -302,7 +330,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 		obs.bad_amounts = x->bad;
 		obs.voided = x->voided;
 	}
-	obs.streams = t->streams;
+	obs.streams = streams;
 	obs.nstreams = t->nstreams;
 	obs.seen_streams = (const char *const *)c->seen;
 	obs.nseen = c->nseen;
@@ -352,6 +380,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	c->pending += !strcmp(v.verdict, "pending");
 	part_reset(c);
 out:
+	free(streams);
 	bf_closure_history_free(&h);
 	bf_closure_verdict_free(&v);
 	bf_closure_measure_free(&me);

@@ -122,6 +122,7 @@ size_t bf_closure_tally_stream(struct bf_closure_tally *t, const char *name, siz
 	s->rows = 0;
 	s->has_file = 0;
 	memset(m, 0, sizeof *m);
+	m->state_rows = -1;
 	m->watch = watch_of(t, s->name);
 	if (!m->watch && t->cfg->amount_stream && !strcmp(s->name, t->cfg->amount_stream))
 		m->watch = watch_given(t, s->name);   /* the given column, with or without a SCHEMA */

@@ -40,6 +40,7 @@ struct bf_closure_watch {
 
 /* A stream of the partition: its rows, and its watched columns' values. */
 struct bf_closure_tally_stream {
+	long long state_rows;      /* the rows its STATE says it had (-1: it does not say) */
 	struct bf_closure_watch *watch;     /* NULL: none watched */
 	struct bf_closure_money *money;
 	size_t nmoney;
