@@ -4,7 +4,6 @@
  * catalogue read back from a state file. Printed as TAP. */
 #include "stages/closure/bf_closure_learn.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,22 +11,7 @@
 #include <unistd.h>
 
 #include "base/bf_time.h"
-
-static int ntests, nfail;
-
-static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++ntests);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	if (!cond)
-		nfail++;
-	return cond;
-}
+#include "tap.h"
 
 static int32_t D(const char *s)
 {
@@ -77,8 +61,8 @@ static void expect(const struct bf_closure_cfg *cfg, const struct bf_closure_cat
 		   streq(learned_amount, amount);
 	if (!ok(good, "%s: %s (%s), %s", what, activity ? activity : "none", how, amount ? amount : "no amount")) {
 		char *s = cJSON_PrintUnformatted(m.learned);
-		printf("# got %s (%s), %s; learned %s\n", m.activity_stream ? m.activity_stream : "none",
-		       m.activity_how, got ? got : "no amount", s);
+		diag("got %s (%s), %s; learned %s", m.activity_stream ? m.activity_stream : "none",
+		     m.activity_how, got ? got : "no amount", s);
 		free(s);
 	}
 	free(got);
@@ -214,7 +198,7 @@ static void test_order(void)
 	bf_closure_learn(&cfg, &b, &mb);
 	char *sa = cJSON_PrintUnformatted(ma.learned), *sb = cJSON_PrintUnformatted(mb.learned);
 	ok(ma.activity_stream && !strcmp(sa, sb), "the days and streams in reverse order: the same measure and evidence");
-	printf("# %s\n", sa);
+	diag("%s", sa);
 	free(sa);
 	free(sb);
 	bf_closure_measure_free(&ma);
@@ -446,6 +430,5 @@ int main(void)
 	test_amount();
 	test_decide();
 	test_catalogue_load();
-	printf("1..%d\n", ntests);
-	return nfail ? 1 : 0;
+	return done_testing();
 }
