@@ -2,9 +2,10 @@
  * business was open, closed (with a reason) or cannot be judged yet (pending), from what
  * the day's data holds and from the location's own history in the state file.
  *
- * bf_closure_decide() is pure (no I/O): it takes the observations of one day, the history
- * of the previous weeks and the settings, and fills a verdict whose evidence tree the
- * caller owns (bf_closure_verdict_free). bf_closure_history_load() reads the history from
+ * bf_closure_decide() is pure (no I/O): it takes the observations of one day (with what
+ * the day is measured by: bf_closure_learn.h), the history of the previous weeks and the
+ * settings, and fills a verdict whose evidence tree the caller owns
+ * (bf_closure_verdict_free). bf_closure_history_load() reads the history from
  * the state file and bf_closure_store() writes a verdict there. bf_closure_run() is the
  * whole middle stage (bf-closure) on top of bf_filter. Strings in the verdict are static
  * except the evidence and the expected-stream list, which the verdict owns. */
