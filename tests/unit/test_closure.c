@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/bf_time.h"
+#include "stages/closure/bf_closure_learn.h"
 
 static int ntests, nfail;
 
@@ -99,6 +100,13 @@ struct obs_buf {
 	struct bf_closure_obs o;
 };
 
+/* A Toast-shaped day is measured by order_details and its amount. */
+static const struct bf_closure_measure toast = {
+	.activity_stream = (char *)"order_details", .activity_known = 1,
+	.amount_stream = (char *)"order_details", .amount_column = (char *)"amount",
+	.activity_how = "option", .amount_how = "option",
+};
+
 static struct bf_closure_obs *obs(struct obs_buf *b, const char *folder, long long files,
 				  long long orders, long long payments, double sales)
 {
@@ -109,6 +117,7 @@ static struct bf_closure_obs *obs(struct obs_buf *b, const char *folder, long lo
 	b->o.files = files;
 	b->o.streams = b->s;
 	b->o.nstreams = 2;
+	b->o.measure = &toast;
 	b->o.activity_rows = orders;
 	b->o.sales = sales;
 	b->o.have_sales = orders > 0;
@@ -251,7 +260,7 @@ static void test_state(void)
 	}
 	ok(rc == 0, "verdicts stored (%s)", err.msg);
 	struct bf_closure_history h;
-	rc = bf_closure_history_load(st, "src", "L1", day, 8, &h, &err);
+	rc = bf_closure_history_load(st, "src", "L1", day, 8, "order_details", "order_details.amount", &h, &err);
 	ok(rc == 0, "history loads");
 	size_t expect_n = 0;
 	for (int32_t d = day - 56; d < day; d++)
@@ -263,7 +272,19 @@ static void test_state(void)
 			  h.days[i].sales == h.days[i].rows * 10 && h.days[i].files == 2;
 	ok(all_in, "history: rows, sales and files of each day");
 	bf_closure_history_free(&h);
-	rc = bf_closure_history_load(st, "src", "L2", day, 8, &h, &err);
+	rc = bf_closure_history_load(st, "src", "L1", day, 8, "orders", "order_details.amount", &h, &err);
+	all_in = rc == 0 && h.n == expect_n;
+	for (size_t i = 0; all_in && i < h.n; i++)
+		all_in &= h.days[i].rows < 0 && h.days[i].sales >= 100 && h.days[i].files == 2;
+	ok(all_in, "history: no rows of days whose activity was another stream (sales still)");
+	bf_closure_history_free(&h);
+	rc = bf_closure_history_load(st, "src", "L1", day, 8, "order_details", NULL, &h, &err);
+	all_in = rc == 0 && h.n == expect_n;
+	for (size_t i = 0; all_in && i < h.n; i++)
+		all_in &= h.days[i].rows >= 100 && h.days[i].sales < 0;
+	ok(all_in, "history: no sales of days measured by another amount (none now)");
+	bf_closure_history_free(&h);
+	rc = bf_closure_history_load(st, "src", "L2", day, 8, "order_details", "order_details.amount", &h, &err);
 	ok(rc == 0 && h.n == 0, "history of another location is empty");
 	bf_closure_history_free(&h);
 	bf_state_close(st);

@@ -2,9 +2,10 @@
  * business was open, closed (with a reason) or cannot be judged yet (pending), from what
  * the day's data holds and from the location's own history in the state file.
  *
- * bf_closure_decide() is pure (no I/O): it takes the observations of one day, the history
- * of the previous weeks and the settings, and fills a verdict whose evidence tree the
- * caller owns (bf_closure_verdict_free). bf_closure_history_load() reads the history from
+ * bf_closure_decide() is pure (no I/O): it takes the observations of one day (with what
+ * the day is measured by: bf_closure_learn.h), the history of the previous weeks and the
+ * settings, and fills a verdict whose evidence tree the caller owns
+ * (bf_closure_verdict_free). bf_closure_history_load() reads the history from
  * the state file and bf_closure_store() writes a verdict there. bf_closure_run() is the
  * whole middle stage (bf-closure) on top of bf_filter. Strings in the verdict are static
  * except the evidence and the expected-stream list, which the verdict owns. */
@@ -33,9 +34,9 @@ struct bf_closure_cfg {
 	long long min_rows;
 	double min_sales;
 	int have_min_sales;
-	const char *activity_stream;   /* "order_details" */
-	const char *amount_stream;     /* "order_details" */
-	const char *amount_column;     /* "amount" */
+	const char *activity_stream;   /* --activity-stream; NULL: learned (bf_closure_learn) */
+	const char *amount_stream;     /* --amount-column's stream and column; NULL: learned */
+	const char *amount_column;
 	const char *void_column;       /* rows of the amount stream with a true value here are
 					* left out of sales ("voided"); NULL or "" for none */
 };
@@ -49,13 +50,19 @@ struct bf_closure_stream {
 	int has_file;              /* a file of the stream was read */
 };
 
+struct bf_closure_measure;
+
 struct bf_closure_obs {
+	const char *kind;          /* "table": a table's partition (no file rules); NULL: files */
 	const char *folder;        /* present, empty, missing; NULL when the STATE does not say */
 	long long files;           /* files read; < 0 when the STATE does not say */
 	const struct bf_closure_stream *streams;
 	size_t nstreams;
-	long long activity_rows;
-	double sales;              /* sum of the amount column over the activity stream */
+	/* what the day is measured by (bf_closure_learn): without an activity stream that is
+	 * in the export, low_activity is not judged; without an amount column, low_sales */
+	const struct bf_closure_measure *measure;
+	long long activity_rows;   /* rows of the measure's activity stream */
+	double sales;              /* sum of the measure's amount column */
 	int have_sales;            /* the amount column was found in at least one record */
 	long long bad_amounts;     /* amounts that were not numbers (left out of the sum) */
 	long long voided;          /* rows left out of the sum as voided */
@@ -84,6 +91,8 @@ struct bf_closure_verdict {
 	cJSON *evidence;           /* owned */
 	char **expected;           /* expected streams (for closure markers), owned */
 	size_t nexpected;
+	int activity_skipped;      /* low_activity would have been judged, but nothing measured it */
+	int sales_skipped;         /* low_sales likewise */
 };
 void bf_closure_verdict_free(struct bf_closure_verdict *v);
 
@@ -97,9 +106,12 @@ double bf_closure_median(double *v, size_t n);
 /* Parses a money string ("1,234.50", "$12.50", "-3", "(4.00)", "12.5 EUR"); 0 or -1. */
 int bf_closure_money(const char *s, size_t len, double *out);
 
-/* Reads the open days of (source, location) in [date - 7*weeks, date) from the state file. */
+/* Reads the open days of (source, location) in [date - 7*weeks, date) from the state file;
+ * their rows are known only where activity_stream was measured, their sales only where
+ * amount ("stream.column") was (NULL: where none was). */
 int bf_closure_history_load(struct bf_state *st, const char *source, const char *location,
-			    int32_t date, int weeks, struct bf_closure_history *h, struct bf_err *err);
+			    int32_t date, int weeks, const char *activity_stream, const char *amount,
+			    struct bf_closure_history *h, struct bf_err *err);
 /* Stores (replaces) the verdict of (source, location, date). */
 int bf_closure_store(struct bf_state *st, const char *source, const char *location,
 		     const char *date, const struct bf_closure_verdict *v, struct bf_err *err);

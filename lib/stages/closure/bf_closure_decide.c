@@ -6,6 +6,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_time.h"
+#include "stages/closure/bf_closure_learn.h"
 
 static const char *const weekday_names[] = { "", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
 
@@ -20,9 +21,6 @@ void bf_closure_cfg_init(struct bf_closure_cfg *c)
 	c->expect_files = -1;
 	c->min_files = -1;
 	c->min_rows = -1;
-	c->activity_stream = "order_details";
-	c->amount_stream = "order_details";
-	c->amount_column = "amount";
 	c->void_column = "voided";
 }
 
@@ -153,6 +151,10 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		       struct bf_closure_verdict *v)
 {
 	static const struct bf_closure_history none = { 0 };
+	static const struct bf_closure_measure nothing = { .activity_how = "none", .amount_how = "none" };
+	const struct bf_closure_measure *me = obs->measure ? obs->measure : &nothing;
+	int table = obs->kind && !strcmp(obs->kind, "table");
+	int measured = me->activity_stream && me->activity_known;
 	char iso[11];
 	if (!h)
 		h = &none;
@@ -161,6 +163,8 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 
 	/* observed */
 	cJSON *ob = cJSON_AddObjectToObject(ev, "observed");
+	if (obs->kind)
+		cJSON_AddStringToObject(ob, "kind", obs->kind);
 	if (obs->folder)
 		cJSON_AddStringToObject(ob, "folder", obs->folder);
 	else
@@ -175,8 +179,11 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		cJSON_AddNumberToObject(rows, obs->streams[i].name, (double)obs->streams[i].rows);
 		total += obs->streams[i].rows;
 	}
-	cJSON_AddNumberToObject(ob, "activity_rows", (double)obs->activity_rows);
-	if (obs->have_sales)
+	if (measured)
+		cJSON_AddNumberToObject(ob, "activity_rows", (double)obs->activity_rows);
+	else
+		cJSON_AddNullToObject(ob, "activity_rows");
+	if (obs->have_sales && me->amount_stream)
 		cJSON_AddNumberToObject(ob, "sales", round2(obs->sales));
 	else
 		cJSON_AddNullToObject(ob, "sales");
@@ -216,6 +223,8 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		bf_date_iso(due > date ? due : date + 1, iso);
 		cJSON_AddStringToObject(p, "due", iso);
 		cJSON_AddNumberToObject(p, "due_days", cfg->due_days);
+		if (me->learned)
+			cJSON_AddItemToObject(ev, "learned", cJSON_Duplicate(me->learned, 1));
 		v->verdict = "pending";
 		v->reason = NULL;
 		return;
@@ -258,7 +267,9 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 	cJSON *th = cJSON_AddObjectToObject(ev, "thresholds");
 	double t_files = -1, t_rows, t_sales = -1;
 	const char *files_basis = "none";
-	if (cfg->min_files >= 0) {
+	if (table) {
+		files_basis = "not_applicable";
+	} else if (cfg->min_files >= 0) {
 		t_files = (double)cfg->min_files;
 		files_basis = "min_files";
 	} else if (cfg->expect_files >= 0) {
@@ -272,7 +283,10 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		files_basis = "history";
 	}
 	const char *rows_basis, *sales_basis = "none";
-	if (cfg->min_rows >= 0) {
+	if (!measured) {
+		t_rows = -1;
+		rows_basis = "skipped";
+	} else if (cfg->min_rows >= 0) {
 		t_rows = (double)cfg->min_rows;
 		rows_basis = "min_rows";
 	} else if (!isnan(b.rows)) {
@@ -282,7 +296,9 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 		t_rows = 1;
 		rows_basis = "floor";
 	}
-	if (cfg->have_min_sales) {
+	if (!me->amount_stream) {
+		sales_basis = "skipped";
+	} else if (cfg->have_min_sales) {
 		t_sales = cfg->min_sales;
 		sales_basis = "min_sales";
 	} else if (!isnan(b.sales)) {
@@ -296,9 +312,15 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 	else
 		cJSON_AddNullToObject(th, "files");
 	cJSON_AddStringToObject(th, "files_basis", files_basis);
-	cJSON_AddNumberToObject(th, "activity_rows", round2(t_rows));
+	if (t_rows >= 0)
+		cJSON_AddNumberToObject(th, "activity_rows", round2(t_rows));
+	else
+		cJSON_AddNullToObject(th, "activity_rows");
 	cJSON_AddStringToObject(th, "activity_basis", rows_basis);
-	cJSON_AddStringToObject(th, "activity_stream", cfg->activity_stream);
+	if (me->activity_stream)
+		cJSON_AddStringToObject(th, "activity_stream", me->activity_stream);
+	else
+		cJSON_AddNullToObject(th, "activity_stream");
 	if (t_sales >= 0)
 		cJSON_AddNumberToObject(th, "sales", round2(t_sales));
 	else if (!strcmp(sales_basis, "floor"))
@@ -306,28 +328,36 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 	else
 		cJSON_AddNullToObject(th, "sales");
 	cJSON_AddStringToObject(th, "sales_basis", sales_basis);
-	{
+	if (me->amount_stream) {
 		struct bf_buf a = BF_BUF_INIT;
-		bf_buf_addf(&a, "%s.%s", cfg->amount_stream, cfg->amount_column);
+		bf_buf_addf(&a, "%s.%s", me->amount_stream, me->amount_column);
 		cJSON_AddStringToObject(th, "amount_column", a.p);
 		bf_buf_free(&a);
 		if (cfg->void_column && *cfg->void_column)
 			cJSON_AddStringToObject(th, "void_column", cfg->void_column);
+	} else {
+		cJSON_AddNullToObject(th, "amount_column");
 	}
 	cJSON_AddNumberToObject(th, "activity_fraction", cfg->activity_fraction);
 	cJSON_AddNumberToObject(th, "sales_fraction", cfg->sales_fraction);
+	if (me->learned)
+		cJSON_AddItemToObject(ev, "learned", cJSON_Duplicate(me->learned, 1));
 
-	/* the rules, in order */
+	/* the rules, in order; a table's partition has no files to count */
 	const char *reason = NULL;
-	int have_files = obs->files >= 0;
-	if ((obs->folder && strcmp(obs->folder, "present")) || (have_files && obs->files == 0) ||
-	    (!obs->folder && !have_files && total == 0))
+	int have_files = !table && obs->files >= 0;
+	if (!table && ((obs->folder && strcmp(obs->folder, "present")) || (have_files && obs->files == 0) ||
+		       (!obs->folder && !have_files && total == 0)))
 		reason = "no_files";
 	else if (have_files && t_files >= 0 && (double)obs->files < t_files)
 		reason = "insufficient_files";
-	else if ((double)obs->activity_rows < t_rows)
+	if (!reason && !measured)
+		v->activity_skipped = 1;
+	else if (!reason && (double)obs->activity_rows < t_rows)
 		reason = "low_activity";
-	else if (obs->have_sales &&
+	if (!reason && !me->amount_stream)
+		v->sales_skipped = 1;
+	else if (!reason && obs->have_sales &&
 		 ((t_sales >= 0 && obs->sales < t_sales) ||
 		  (!strcmp(sales_basis, "floor") && obs->sales <= 0)))
 		reason = "low_sales";

@@ -19,6 +19,7 @@ static const char *const wdays[] = { "", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat
  * judged days at the location were open. */
 #define NORMALLY_OPEN 0.5
 #define TOP_RUNS 10
+#define TOP_PROVISIONAL 10
 
 struct row {
 	char *source, *location;
@@ -26,6 +27,11 @@ struct row {
 	int32_t day;
 	int verdict;               /* 0 open, 1 closed, 2 pending */
 	int reason;                /* index in reasons, -1 none or unknown */
+	char *activity, *amount;   /* what the day was measured by; NULL none */
+	char *how;                 /* how the activity stream was chosen; NULL unknown */
+	int files_only, no_sales;  /* low_activity / low_sales were not judged */
+	int weeks;                 /* its baseline window, 0 unknown */
+	long long open_then;       /* open days in that window when judged, -1 unknown */
 };
 
 struct month {
@@ -76,13 +82,31 @@ static int has_closures(struct bf_state *st)
 	return yes;
 }
 
+static char *col_dup(sqlite3_stmt *q, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	return s ? bf_xstrdup(s) : NULL;
+}
+
+static int col_is(sqlite3_stmt *q, int i, const char *v)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	return s && !strcmp(s, v);
+}
+
 static int load(struct bf_state *st, const char *source, struct row **rows, size_t *n,
 		struct bf_err *err)
 {
 	sqlite3_stmt *q;
 	int rc = sqlite3_prepare_v2(st->db,
-		"SELECT source, location, date, verdict, reason FROM closures"
-		" WHERE ?1 IS NULL OR source = ?1 ORDER BY source, location, date", -1, &q, NULL);
+		"SELECT source, location, date, verdict, reason,"
+		" json_extract(evidence, '$.thresholds.activity_stream'),"
+		" json_extract(evidence, '$.thresholds.amount_column'),"
+		" json_extract(evidence, '$.learned.activity_how'),"
+		" json_extract(evidence, '$.thresholds.activity_basis'),"
+		" json_extract(evidence, '$.thresholds.sales_basis'),"
+		" json_extract(evidence, '$.baseline.weeks'), json_extract(evidence, '$.baseline.open_days')"
+		" FROM closures WHERE ?1 IS NULL OR source = ?1 ORDER BY source, location, date", -1, &q, NULL);
 	if (rc != SQLITE_OK && !has_closures(st))
 		return bf_fail(err, BF_EDATA, st->path, "no closures table");
 	if (rc != SQLITE_OK)
@@ -107,9 +131,114 @@ static int load(struct bf_state *st, const char *source, struct row **rows, size
 		for (int k = 0; r && k < NREASONS; k++)
 			if (!strcmp(r, reasons[k]))
 				x->reason = k;
+		x->activity = col_dup(q, 5);
+		x->amount = col_dup(q, 6);
+		x->how = col_dup(q, 7);
+		x->files_only = col_is(q, 8, "skipped");
+		x->no_sales = col_is(q, 9, "skipped");
+		x->weeks = sqlite3_column_type(q, 10) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 10);
+		x->open_then = sqlite3_column_type(q, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 11);
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : bf_sqlite_fail(st->db, rc, "closures", err);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+/* What the verdicts were measured by: one entry per location, activity stream, amount
+ * column and how the stream was chosen, with its verdicts and dates; and how many days
+ * judged open (or closed by a later rule) had no activity stream (judged on files only)
+ * or no amount column. */
+static void add_measures(cJSON *root, const struct row *rows, size_t n)
+{
+	cJSON *ms = cJSON_AddArrayToObject(root, "measures");
+	const struct row **first = bf_xmalloc((n + 1) * sizeof *first);
+	size_t nm = 0;
+	long long files_only = 0, no_sales = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		/* the rule was reached: open, or closed by a later rule */
+		files_only += r->files_only && (r->verdict == 0 || (r->verdict == 1 && r->reason == 3));
+		no_sales += r->no_sales && r->verdict == 0;
+		cJSON *m = NULL;
+		for (size_t k = 0; k < nm && !m; k++)
+			if (same_loc(first[k], r) && same_str(first[k]->activity, r->activity) &&
+			    same_str(first[k]->amount, r->amount) && same_str(first[k]->how, r->how))
+				m = cJSON_GetArrayItem(ms, (int)k);
+		if (m) {
+			cJSON_SetNumberHelper(cJSON_GetObjectItemCaseSensitive(m, "verdicts"),
+					      bf_json_num(m, "verdicts") + 1);
+			cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(m, "last"), r->date);
+			continue;
+		}
+		first[nm++] = r;
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "source", r->source);
+		cJSON_AddStringToObject(m, "location", r->location);
+		add_str_or_null(m, "activity_stream", r->activity);
+		add_str_or_null(m, "activity_how", r->how);
+		add_str_or_null(m, "amount_column", r->amount);
+		cJSON_AddNumberToObject(m, "verdicts", 1);
+		cJSON_AddStringToObject(m, "first", r->date);
+		cJSON_AddStringToObject(m, "last", r->date);
+		cJSON_AddItemToArray(ms, m);
+	}
+	free(first);
+	cJSON *nj = cJSON_AddObjectToObject(root, "not_judged");
+	cJSON_AddNumberToObject(nj, "activity", (double)files_only);
+	cJSON_AddNumberToObject(nj, "sales", (double)no_sales);
+}
+
+/* Verdicts judged before open days of their baseline window were (bf-run with several
+ * workers, --newest-first): their window holds another number of open days now than
+ * when they were judged, so judging them again may give another verdict. The others are
+ * final. Judging every date from the first provisional one on again, in date order, makes
+ * them all final (a window looks back only). rows are sorted by location and date. */
+static void add_provisional(cJSON *root, const struct row *rows, size_t n)
+{
+	cJSON *pv = cJSON_AddObjectToObject(root, "provisional");
+	cJSON *list = cJSON_CreateArray();
+	const char *from = NULL, *to = NULL;
+	long long count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		if (r->verdict != 2 && (!to || strcmp(r->date, to) > 0))
+			to = r->date;
+		if (r->verdict == 2 || r->open_then < 0 || r->weeks <= 0)
+			continue;
+		long long now = 0;
+		for (size_t j = i; j-- > 0 && same_loc(&rows[j], r) && rows[j].day >= r->day - 7 * r->weeks;)
+			now += rows[j].verdict == 0;
+		if (now == r->open_then)
+			continue;
+		count++;
+		if (!from || strcmp(r->date, from) < 0)
+			from = r->date;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "source", r->source);
+		cJSON_AddStringToObject(o, "location", r->location);
+		cJSON_AddStringToObject(o, "date", r->date);
+		cJSON_AddStringToObject(o, "verdict", r->verdict ? "closed" : "open");
+		add_str_or_null(o, "reason", r->reason >= 0 ? reasons[r->reason] : NULL);
+		cJSON_AddNumberToObject(o, "open_days_then", (double)r->open_then);
+		cJSON_AddNumberToObject(o, "open_days_now", (double)now);
+		cJSON_AddItemToArray(list, o);
+	}
+	cJSON_AddNumberToObject(pv, "count", (double)count);
+	add_str_or_null(pv, "rejudge_from", from);
+	add_str_or_null(pv, "rejudge_to", count ? to : NULL);
+	cJSON_AddItemToObject(pv, "verdicts", list);
 }
 
 static cJSON *analyse(const struct row *rows, size_t n, const char *source)
@@ -296,6 +425,8 @@ static cJSON *analyse(const struct row *rows, size_t n, const char *source)
 		}
 		i = j;
 	}
+	add_measures(root, rows, n);
+	add_provisional(root, rows, n);
 	return root;
 }
 
@@ -318,6 +449,48 @@ static void text_runs(FILE *out, const cJSON *arr)
 				fprintf(out, " %s=%.0f", r->string, r->valuedouble);
 		fputc('\n', out);
 	}
+}
+
+static const char *str_or(const cJSON *o, const char *k, const char *none)
+{
+	const char *s = bf_json_str(o, k);
+	return s && *s ? s : none;
+}
+
+/* What the verdicts were measured by, what was not judged, which verdicts are provisional. */
+static void text_measures(FILE *out, const cJSON *root)
+{
+	const cJSON *o, *nj = cJSON_GetObjectItemCaseSensitive(root, "not_judged");
+	const cJSON *pv = cJSON_GetObjectItemCaseSensitive(root, "provisional");
+	fprintf(out, "\nMeasured by (activity stream and amount column, learned or given):\n");
+	fprintf(out, "  %-12s %-22s %-16s %-28s %8s  %-10s  %s\n", "location", "activity stream", "how",
+		"amount column", "verdicts", "from", "to");
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "measures"))
+		fprintf(out, "  %-12s %-22s %-16s %-28s %8.0f  %-10s  %s\n", str_or(o, "location", "-"),
+			str_or(o, "activity_stream", "none"), str_or(o, "activity_how", "-"),
+			str_or(o, "amount_column", "none"), bf_json_num(o, "verdicts"), str(o, "first"), str(o, "last"));
+	fprintf(out, "Judged on files only (no activity stream): %.0f; without sales (no amount column): %.0f\n",
+		bf_json_num(nj, "activity"), bf_json_num(nj, "sales"));
+
+	fprintf(out, "\nProvisional (judged before open days of their baseline window were): %.0f\n",
+		bf_json_num(pv, "count"));
+	if (!bf_json_num(pv, "count"))
+		return;
+	fprintf(out, "  %-12s %-10s  %-26s %10s %10s\n", "location", "date", "verdict", "open then", "open now");
+	int k = 0;
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(pv, "verdicts")) {
+		if (k++ == TOP_PROVISIONAL) {
+			fprintf(out, "  ... and %.0f more (--json lists them all)\n", bf_json_num(pv, "count") - TOP_PROVISIONAL);
+			break;
+		}
+		char v[40];
+		snprintf(v, sizeof v, "%s%s%s", str(o, "verdict"), bf_json_str(o, "reason") ? " " : "", str(o, "reason"));
+		fprintf(out, "  %-12s %-10s  %-26s %10.0f %10.0f\n", str_or(o, "location", "-"), str(o, "date"), v,
+			bf_json_num(o, "open_days_then"), bf_json_num(o, "open_days_now"));
+	}
+	fprintf(out, "  Judged again in date order from %s to %s, every verdict is final\n"
+		"  (bf-run --force --max-workers 1 --start-date %s --end-date %s).\n",
+		str(pv, "rejudge_from"), str(pv, "rejudge_to"), str(pv, "rejudge_from"), str(pv, "rejudge_to"));
 }
 
 static void text(FILE *out, const cJSON *root)
@@ -361,6 +534,7 @@ static void text(FILE *out, const cJSON *root)
 		fprintf(out, "  %-10s %-3s  %-12s %-20s %.0f%%\n", str(o, "date"), str(o, "weekday"),
 			str(o, "location")[0] ? str(o, "location") : "-", str(o, "reason"),
 			100 * bf_json_num(o, "weekday_open_share"));
+	text_measures(out, root);
 }
 
 int bf_closure_report(struct bf_state *st, const char *source, int json, FILE *out,
@@ -386,6 +560,9 @@ int bf_closure_report(struct bf_state *st, const char *source, int json, FILE *o
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].source);
 		free(rows[i].location);
+		free(rows[i].activity);
+		free(rows[i].amount);
+		free(rows[i].how);
 	}
 	free(rows);
 	return rc;

@@ -1,10 +1,13 @@
 /* bf-closure's rows in the state file: the history of open days a verdict is relative
- * to, and the verdicts themselves (the closures table). */
+ * to, what the days around it showed (to learn the measure from), and the verdicts
+ * themselves (the closures table). */
 #include "stages/closure/bf_closure_int.h"
 
 #include <string.h>
 
 #include "base/bf_time.h"
+#include "proto/bf_json.h"
+#include "stages/closure/bf_closure_learn.h"
 
 /* A query of the open days of one location in [?3, ?4), its four parameters bound. */
 static int prepare_window(struct bf_state *st, const char *sql, const char *const win[4],
@@ -19,7 +22,8 @@ static int prepare_window(struct bf_state *st, const char *sql, const char *cons
 }
 
 int bf_closure_history_load(struct bf_state *st, const char *source, const char *location,
-			    int32_t date, int weeks, struct bf_closure_history *h, struct bf_err *err)
+			    int32_t date, int weeks, const char *activity_stream, const char *amount,
+			    struct bf_closure_history *h, struct bf_err *err)
 {
 	char lo[11], hi[11];
 	sqlite3_stmt *q = NULL;
@@ -28,12 +32,21 @@ int bf_closure_history_load(struct bf_state *st, const char *source, const char 
 	bf_date_iso(date - 7 * weeks, lo);
 	bf_date_iso(date, hi);
 	const char *win[4] = { source, location, lo, hi };
+	/* rows and sales only of the days measured the same way */
 	if ((rc = prepare_window(st,
-		"SELECT date, json_extract(evidence, '$.observed.activity_rows'),"
-		" json_extract(evidence, '$.observed.sales'), json_extract(evidence, '$.observed.files')"
+		"SELECT date,"
+		" CASE WHEN json_extract(evidence, '$.thresholds.activity_stream') IS ?5"
+		" THEN json_extract(evidence, '$.observed.activity_rows') END,"
+		" CASE WHEN json_extract(evidence, '$.thresholds.amount_column') IS ?6"
+		" THEN json_extract(evidence, '$.observed.sales') END,"
+		" json_extract(evidence, '$.observed.files')"
 		" FROM closures WHERE source = ?1 AND location = ?2 AND verdict = 'open'"
 		" AND date >= ?3 AND date < ?4 ORDER BY date", win, &q, err)))
 		return rc;
+	if (activity_stream)
+		sqlite3_bind_text(q, 5, activity_stream, -1, SQLITE_STATIC);
+	if (amount)
+		sqlite3_bind_text(q, 6, amount, -1, SQLITE_STATIC);
 	while ((rc = bf_sqlite_step(q)) == SQLITE_ROW) {
 		int32_t d;
 		const char *ds = (const char *)sqlite3_column_text(q, 0);
@@ -63,6 +76,55 @@ int bf_closure_history_load(struct bf_state *st, const char *source, const char 
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return bf_sqlite_fail(st->db, rc, "closure history", err);
+	return 0;
+}
+
+/* Adds one day's observed rows and money columns (JSON text, NULL when absent). */
+static void catalogue_day(struct bf_closure_catalogue *cat, const char *rows, const char *money)
+{
+	cJSON *r = rows ? cJSON_Parse(rows) : NULL, *m = money ? cJSON_Parse(money) : NULL, *s, *k;
+	if (cJSON_IsObject(r) && r->child)
+		cat->days++;
+	cJSON_ArrayForEach(s, r)
+		if (cJSON_IsNumber(s) && s->string)
+			bf_closure_catalogue_stream(cat, s->string, 1, s->valuedouble > 0, s->valuedouble);
+	cJSON_ArrayForEach(s, m)
+		cJSON_ArrayForEach(k, s)
+			if (s->string && k->string)
+				bf_closure_catalogue_money(cat, s->string, k->string,
+							   (long long)bf_json_num(k, "values"),
+							   (long long)bf_json_num(k, "parsed"));
+	cJSON_Delete(r);
+	cJSON_Delete(m);
+}
+
+int bf_closure_catalogue_load(struct bf_state *st, const char *source, const char *location,
+			      int32_t date, int weeks, struct bf_closure_catalogue *cat,
+			      struct bf_err *err)
+{
+	char lo[11], hi[11], day[11];
+	sqlite3_stmt *q = NULL;
+	int rc;
+	bf_date_iso(date - 7 * weeks, lo);
+	bf_date_iso(date + 7 * weeks, hi);
+	bf_date_iso(date, day);
+	const char *win[4] = { source, location, lo, hi };
+	/* the judged days of the window but this one, leaving out those that failed since
+	 * (their rows may be partial) */
+	if ((rc = prepare_window(st,
+		"SELECT json_extract(c.evidence, '$.observed.rows'),"
+		" json_extract(c.evidence, '$.observed.money_columns')"
+		" FROM closures c WHERE c.source = ?1 AND c.location = ?2 AND c.date >= ?3 AND c.date < ?4"
+		" AND c.date <> ?5 AND c.verdict <> 'pending' AND NOT EXISTS (SELECT 1 FROM partitions p"
+		" WHERE p.source = c.source AND p.location = c.location AND p.date = c.date"
+		" AND p.status = 'failed')", win, &q, err)))
+		return rc;
+	sqlite3_bind_text(q, 5, day, -1, SQLITE_STATIC);
+	while ((rc = bf_sqlite_step(q)) == SQLITE_ROW)
+		catalogue_day(cat, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return bf_sqlite_fail(st->db, rc, "closure catalogue", err);
 	return 0;
 }
 
