@@ -1,6 +1,7 @@
 /* A small TAP producer for the unit tests: ok(cond, fmt, ...) prints "ok N - ..." or
- * "not ok N - ...", diag() a "# ..." line, done_testing() the plan (its result is the exit
- * status); is_str / is_int compare and explain a mismatch. One per test program. */
+ * "not ok N - ...", diag() a "# ..." line, skip() tests that cannot run here,
+ * done_testing() the plan (its result is the exit status); is_str / is_int compare and
+ * explain a mismatch. Every unit test program prints its TAP through this one header. */
 #ifndef BF_TAP_H
 #define BF_TAP_H
 
@@ -32,6 +33,12 @@ __attribute__((unused)) static void diag(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+/* n tests skipped, with the reason. */
+__attribute__((unused)) static void skip(int n, const char *why)
+{
+	while (n-- > 0)
+		printf("ok %d # SKIP %s\n", ++t_n, why);
 }
 __attribute__((unused)) static int done_testing(void)
 {

@@ -3,7 +3,6 @@
 #include "stages/closure/bf_closure.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +11,7 @@
 #include "base/bf_time.h"
 #include "stages/closure/bf_closure_learn.h"
 
-static int ntests, nfail;
-
-static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++ntests);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	if (!cond)
-		nfail++;
-	return cond;
-}
+#include "tap.h"
 
 static int32_t D(const char *s)
 {
@@ -134,7 +119,7 @@ static void expect(const struct bf_closure_cfg *cfg, int32_t date, const struct 
 		   ((!reason && !v.reason) || (reason && v.reason && !strcmp(reason, v.reason)));
 	if (!ok(good, "%s: %s %s", what, verdict, reason ? reason : "")) {
 		char *s = cJSON_PrintUnformatted(v.evidence);
-		printf("# got %s %s; evidence %s\n", v.verdict, v.reason ? v.reason : "-", s);
+		diag("got %s %s; evidence %s", v.verdict, v.reason ? v.reason : "-", s);
 		free(s);
 	}
 	bf_closure_verdict_free(&v);
@@ -302,6 +287,5 @@ int main(void)
 	test_median();
 	test_rules();
 	test_state();
-	printf("1..%d\n", ntests);
-	return nfail ? 1 : 0;
+	return done_testing();
 }

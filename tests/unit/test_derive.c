@@ -6,14 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int n, failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
-	if (!cond)
-		failed++;
-}
+#include "tap.h"
 
 static void iso(struct bf_tz *tz, const char *in, const char *want)
 {
@@ -24,11 +17,11 @@ static void iso(struct bf_tz *tz, const char *in, const char *want)
 		bf_derive_ts_iso(tz, &t, out);
 	snprintf(desc, sizeof desc, "timestamp \"%s\" -> %s", in, want ? want : "refused");
 	if (!want)
-		ok(rc == -1, desc);
+		ok(rc == -1, "%s", desc);
 	else {
-		ok(rc == 0 && !strcmp(out, want), desc);
+		ok(rc == 0 && !strcmp(out, want), "%s", desc);
 		if (rc == 0 && strcmp(out, want))
-			printf("#   got %s\n", out);
+			diag("  got %s", out);
 	}
 }
 
@@ -38,9 +31,9 @@ static void money(const char *in, int good, long long want)
 	char desc[160];
 	int rc = bf_derive_money_cents(in, strlen(in), &c);
 	snprintf(desc, sizeof desc, "money \"%s\" -> %s%lld", in, good ? "" : "refused ", want);
-	ok(good ? rc == 0 && c == want : rc == -1, desc);
+	ok(good ? rc == 0 && c == want : rc == -1, "%s", desc);
 	if (good && c != want)
-		printf("#   got %lld (rc %d)\n", c, rc);
+		diag("  got %lld (rc %d)", c, rc);
 }
 
 static void dur(const char *in, int good, long long want)
@@ -49,9 +42,9 @@ static void dur(const char *in, int good, long long want)
 	char desc[160];
 	int rc = bf_derive_duration_s(in, strlen(in), &c);
 	snprintf(desc, sizeof desc, "duration \"%s\" -> %s%lld", in, good ? "" : "refused ", want);
-	ok(good ? rc == 0 && c == want : rc == -1, desc);
+	ok(good ? rc == 0 && c == want : rc == -1, "%s", desc);
 	if (good && c != want)
-		printf("#   got %lld (rc %d)\n", c, rc);
+		diag("  got %lld (rc %d)", c, rc);
 }
 
 int main(void)
@@ -85,8 +78,7 @@ int main(void)
 		iso(&zone, "1/15/24 6:00 PM", "2024-01-15T18:00:00-05:00");
 		iso(&zone, "3/10/24 3:30 AM", "2024-03-10T03:30:00-04:00");
 	} else {
-		for (int i = 0; i < 3; i++)
-			printf("ok %d # SKIP no zoneinfo for America/New_York\n", ++n);
+		skip(3, "no zoneinfo for America/New_York");
 	}
 	bf_derive_parse_ts("4/4/24 11:32 AM", 15, &t);
 	ok(!strcmp(bf_derive_weekday(&t), "Thursday"), "4/4/24 is a Thursday");
@@ -149,6 +141,5 @@ int main(void)
 	dur("5 fortnights", 0, 0);
 	dur("", 0, 0);
 
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return done_testing();
 }

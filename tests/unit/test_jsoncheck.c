@@ -13,37 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- TAP: results are collected, then printed after the plan. ---- */
+#include "tap.h"
 
-#define MAX_TESTS 1024
-static struct { int ok; char desc[120]; } results[MAX_TESTS];
-static int ntests;
 
-__attribute__((format(printf, 2, 3)))
-static int check(int cond, const char *fmt, ...)
-{
-	if (ntests == MAX_TESTS) {
-		fprintf(stderr, "too many tests\n");
-		exit(2);
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(results[ntests].desc, sizeof results[ntests].desc, fmt, ap);
-	va_end(ap);
-	results[ntests++].ok = cond != 0;
-	return cond;
-}
-
-__attribute__((format(printf, 1, 2)))
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("# ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 /* Printable, truncated rendering of an input for diagnostics. */
 static const char *show(const char *s, size_t n)
@@ -438,7 +410,7 @@ static void test_table(void)
 		else
 			good = rc == -1 && ck.err_msg && strstr(ck.err_msg, t->msg) &&
 				   ck.err_offset <= t->len;
-		if (!check(good, "%s", t->name))
+		if (!ok(good, "%s", t->name))
 			diag("%s: input '%s' rc=%d msg=%s off=%zu", t->name,
 			     show(t->in, t->len), rc, ck.err_msg ? ck.err_msg : "(null)",
 			     ck.err_offset);
@@ -474,14 +446,14 @@ static void test_nesting(void)
 	for (int k = 0; k < 3; k++) {
 		struct bf_jsoncheck ck = {0};
 		size_t n = nest(BF_JSONCHECK_MAX_DEPTH, kinds[k]);
-		check(bf_jsoncheck(big, n, &ck) == 0, "nesting %c: 512 levels valid",
+		ok(bf_jsoncheck(big, n, &ck) == 0, "nesting %c: 512 levels valid",
 		      kinds[k]);
 		n = nest(BF_JSONCHECK_MAX_DEPTH + 1, kinds[k]);
 		int rc = bf_jsoncheck(big, n, &ck);
 		/* the 513th opening bracket is the error */
 		size_t want_off = kinds[k] == 'a' ? 512 : kinds[k] == 'o' ? 512 * 5
 									  : 256 * 6;
-		if (!check(rc == -1 && ck.err_msg &&
+		if (!ok(rc == -1 && ck.err_msg &&
 			   strcmp(ck.err_msg, "nesting too deep") == 0 &&
 			   ck.err_offset == want_off,
 			   "nesting %c: 513 levels -> nesting too deep at %zu",
@@ -494,7 +466,7 @@ static void test_nesting(void)
 		exit(2);
 	memset(deep, '[', 100000);
 	struct bf_jsoncheck ck = {0};
-	check(bf_jsoncheck(deep, 100000, &ck) == -1 && ck.err_offset == 512 &&
+	ok(bf_jsoncheck(deep, 100000, &ck) == -1 && ck.err_offset == 512 &&
 	      strcmp(ck.err_msg, "nesting too deep") == 0,
 	      "n_structure_100000_opening_arrays");
 	free(deep);
@@ -533,7 +505,7 @@ static void test_offsets(void)
 		const struct ocase *t = &ocases[i];
 		struct bf_jsoncheck ck = {0};
 		int rc = bf_jsoncheck(t->in, t->len, &ck);
-		if (!check(rc == -1 && ck.err_offset == t->off && ck.err_msg &&
+		if (!ok(rc == -1 && ck.err_offset == t->off && ck.err_msg &&
 			   strcmp(ck.err_msg, t->msg) == 0,
 			   "err_offset %zu (%s) for '%s'", t->off, t->msg,
 			   show(t->in, t->len)))
@@ -578,7 +550,7 @@ static void test_alignment(void)
 				all = 0;
 			}
 		}
-		check(all, "string of 0..40 plain bytes then '%s'",
+		ok(all, "string of 0..40 plain bytes then '%s'",
 		      show(tails[t].tail, tails[t].tlen));
 	}
 }
@@ -629,7 +601,7 @@ static void test_digit_runs(void)
 				all = 0;
 			}
 		}
-		check(all, "number of 1..41 digits then '%s'",
+		ok(all, "number of 1..41 digits then '%s'",
 		      show(tails[t].tail, strlen(tails[t].tail)));
 	}
 }
@@ -655,7 +627,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk, rkeys);
 	ck.pick = &pk;
 	int rc = bf_jsoncheck(rec, strlen(rec), &ck);
-	check(rc == 0 && ck.top_is_object && !pk.duplicate &&
+	ok(rc == 0 && ck.top_is_object && !pk.duplicate &&
 	      span_is(rec, &pk.spans[0], "\"RECORD\"") &&
 	      span_is(rec, &pk.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}]}") &&
 	      span_is(rec, &pk.spans[2], "\"s\""),
@@ -669,7 +641,7 @@ static void test_spans(void)
 	struct bf_json_pick pk2;
 	bf_json_pick_init(&pk2, rkeys);
 	ck2.pick = &pk2;
-	check(bf_jsoncheck(out, strlen(out), &ck2) == 0 &&
+	ok(bf_jsoncheck(out, strlen(out), &ck2) == 0 &&
 	      span_is(out, &pk2.spans[1], "{\"a\":1,\"b\":[1,{\"c\":\"}\"}],\"_x\":1}"),
 	      "spans: splicing before the record's '}' gives valid JSON");
 
@@ -679,7 +651,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk3, absent);
 	ck3.pick = &pk3;
 	rc = bf_jsoncheck(rec, strlen(rec), &ck3);
-	check(rc == 0 && span_is(rec, &pk3.spans[0], NULL) &&
+	ok(rc == 0 && span_is(rec, &pk3.spans[0], NULL) &&
 	      span_is(rec, &pk3.spans[1], "\"RECORD\""),
 	      "spans: absent key gives start == len == 0");
 
@@ -691,7 +663,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk4, tkeys);
 	ck4.pick = &pk4;
 	rc = bf_jsoncheck(nested, strlen(nested), &ck4);
-	check(rc == 0 && span_is(nested, &pk4.spans[0], NULL) &&
+	ok(rc == 0 && span_is(nested, &pk4.spans[0], NULL) &&
 	      span_is(nested, &pk4.spans[1], "\"top\""),
 	      "spans: a nested member with the same key is not matched");
 
@@ -701,7 +673,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk5, tkeys);
 	ck5.pick = &pk5;
 	rc = bf_jsoncheck(dup, strlen(dup), &ck5);
-	check(rc == 0 && pk5.duplicate == 1 &&
+	ok(rc == 0 && pk5.duplicate == 1 &&
 	      span_is(dup, &pk5.spans[0], "\"A\""),
 	      "spans: duplicate asked key flagged, first kept");
 
@@ -711,7 +683,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk6, tkeys);
 	ck6.pick = &pk6;
 	rc = bf_jsoncheck(dup2, strlen(dup2), &ck6);
-	check(rc == 0 && pk6.duplicate == 0 &&
+	ok(rc == 0 && pk6.duplicate == 0 &&
 	      span_is(dup2, &pk6.spans[0], "\"T\""),
 	      "spans: duplicate of a key not asked for is not flagged");
 
@@ -721,7 +693,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk7, tkeys);
 	ck7.pick = &pk7;
 	rc = bf_jsoncheck(esc, strlen(esc), &ck7);
-	check(rc == 0 && span_is(esc, &pk7.spans[0], "\"X\"") &&
+	ok(rc == 0 && span_is(esc, &pk7.spans[0], "\"X\"") &&
 	      span_is(esc, &pk7.spans[1], "1"),
 	      "spans: a key written with escapes is matched by its text");
 
@@ -733,7 +705,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk7b, rawkey);
 	ck7b.pick = &pk7b;
 	rc = bf_jsoncheck(esc2, strlen(esc2), &ck7b);
-	check(rc == 0 && span_is(esc2, &pk7b.spans[0], NULL),
+	ok(rc == 0 && span_is(esc2, &pk7b.spans[0], NULL),
 	      "spans: escaped key is not compared by its raw bytes");
 
 	const char *ws = "{ \"type\" :\t12.5e3 , \"stream\" : { } }";
@@ -742,7 +714,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk8, tkeys);
 	ck8.pick = &pk8;
 	rc = bf_jsoncheck(ws, strlen(ws), &ck8);
-	check(rc == 0 && span_is(ws, &pk8.spans[0], "12.5e3") &&
+	ok(rc == 0 && span_is(ws, &pk8.spans[0], "12.5e3") &&
 	      span_is(ws, &pk8.spans[1], "{ }"),
 	      "spans: number and empty object values, whitespace excluded");
 
@@ -752,7 +724,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk9, tkeys);
 	ck9.pick = &pk9;
 	rc = bf_jsoncheck(lits, strlen(lits), &ck9);
-	check(rc == 0 && span_is(lits, &pk9.spans[0], "[true,false]") &&
+	ok(rc == 0 && span_is(lits, &pk9.spans[0], "[true,false]") &&
 	      span_is(lits, &pk9.spans[1], "null"),
 	      "spans: literal and array values");
 
@@ -762,7 +734,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk10, tkeys);
 	ck10.pick = &pk10;
 	rc = bf_jsoncheck(arr, strlen(arr), &ck10);
-	check(rc == 0 && !ck10.top_is_object && span_is(arr, &pk10.spans[0], NULL),
+	ok(rc == 0 && !ck10.top_is_object && span_is(arr, &pk10.spans[0], NULL),
 	      "spans: top-level array has no members and top_is_object == 0");
 
 	struct bf_jsoncheck ck11 = { 0 };
@@ -770,7 +742,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk11, NULL);
 	ck11.pick = &pk11;
 	rc = bf_jsoncheck(rec, strlen(rec), &ck11);
-	check(rc == 0 && ck11.top_is_object && span_is(rec, &pk11.spans[0], NULL),
+	ok(rc == 0 && ck11.top_is_object && span_is(rec, &pk11.spans[0], NULL),
 	      "spans: a pick of no keys locates nothing");
 
 	static const char *const many[] = { "a", "b", "c", "d", "e", "f", "g",
@@ -781,7 +753,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk12, many);
 	ck12.pick = &pk12;
 	rc = bf_jsoncheck(nine, strlen(nine), &ck12);
-	check(rc == 0 && span_is(nine, &pk12.spans[7], "8") &&
+	ok(rc == 0 && span_is(nine, &pk12.spans[7], "8") &&
 	      span_is(nine, &pk12.spans[0], "1"),
 	      "spans: the eighth key is located, a ninth is ignored");
 
@@ -791,7 +763,7 @@ static void test_spans(void)
 	bf_json_pick_init(&pk13, tkeys);
 	ck13.pick = &pk13;
 	rc = bf_jsoncheck(prefix, strlen(prefix), &ck13);
-	check(rc == 0 && span_is(prefix, &pk13.spans[0], NULL),
+	ok(rc == 0 && span_is(prefix, &pk13.spans[0], NULL),
 	      "spans: keys differing only in length are not matched");
 }
 
@@ -935,7 +907,7 @@ static void test_cjson_crosscheck(void)
 	for (size_t i = 0; i < nseeds; i++) {
 		size_t slen = strlen(seeds[i]);
 		struct bf_jsoncheck ck = {0};
-		check(bf_jsoncheck(seeds[i], slen, &ck) == 0 &&
+		ok(bf_jsoncheck(seeds[i], slen, &ck) == 0 &&
 		      cjson_parses_fully(seeds[i], slen),
 		      "cJSON cross-check: seed %zu is valid for both", i);
 		int agree = 1;
@@ -958,13 +930,13 @@ static void test_cjson_crosscheck(void)
 				}
 			}
 		}
-		check(agree, "cJSON cross-check: accepted mutants of seed %zu parse "
+		ok(agree, "cJSON cross-check: accepted mutants of seed %zu parse "
 		      "fully with cJSON", i);
 	}
 	diag("mutants accepted %ld, rejected %ld", accepted, rejected);
-	check(accepted >= 1000 && rejected >= 1000,
+	ok(accepted >= 1000 && rejected >= 1000,
 	      "cJSON cross-check: mutants include >= 1000 accepted and rejected");
-	check(offsets_ok, "rejected mutants: text cut at err_offset is valid or "
+	ok(offsets_ok, "rejected mutants: text cut at err_offset is valid or "
 	      "unfinished");
 }
 
@@ -978,12 +950,5 @@ int main(void)
 	test_spans();
 	test_cjson_crosscheck();
 
-	int failed = 0;
-	printf("1..%d\n", ntests);
-	for (int i = 0; i < ntests; i++) {
-		printf("%sok %d - %s\n", results[i].ok ? "" : "not ", i + 1,
-		       results[i].desc);
-		failed += !results[i].ok;
-	}
-	return failed ? 1 : 0;
+	return done_testing();
 }
