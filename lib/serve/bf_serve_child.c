@@ -43,6 +43,14 @@ void serve_child_fini(struct serve_child *c)
 	pthread_mutex_destroy(&c->mu);
 }
 
+unsigned serve_child_gen(struct serve *sv)
+{
+	pthread_mutex_lock(&sv->child.mu);
+	unsigned g = sv->child.gen;
+	pthread_mutex_unlock(&sv->child.mu);
+	return g;
+}
+
 void serve_child_get(struct serve *sv, pid_t *pid, int64_t *run_id, long long *total)
 {
 	struct serve_child *c = &sv->child;
@@ -283,8 +291,10 @@ static int64_t await_row(struct serve *sv, pid_t pid, int *ended, int *status)
 			}
 			if (id) {
 				pthread_mutex_lock(&c->mu);
-				if (c->pid == pid)
+				if (c->pid == pid) {
 					c->run_id = id;
+					c->gen++;
+				}
 				pthread_mutex_unlock(&c->mu);
 				return id;
 			}
@@ -369,6 +379,7 @@ void serve_child_start(struct serve *sv, const cJSON *body, struct serve_reply *
 	c->ours = 1;
 	c->run_id = 0;
 	c->total = total;
+	c->gen++;
 	pthread_mutex_unlock(&c->mu);
 	bf_warn(NULL, "started bf-run (pid %ld): %lld dates to run, log %s", (long)pid, total, path);
 
@@ -411,9 +422,11 @@ void serve_child_reap(struct serve *sv)
 		c->last_pid = c->pid;
 		c->last_status = status;
 		c->pid = 0;
+		c->gen++;
 	} else if (c->pid && !c->ours && !serve_pid_alive(c->pid)) {
 		c->last_pid = c->pid;
 		c->pid = 0;
+		c->gen++;
 	}
 	pthread_mutex_unlock(&c->mu);
 }
@@ -444,6 +457,7 @@ void serve_child_adopt(struct serve *sv)
 		c->ours = 0;
 		c->run_id = sqlite3_column_int64(s, 0);
 		c->total = -1;
+		c->gen++;
 		pthread_mutex_unlock(&c->mu);
 		bf_warn(NULL, "bf-run run %lld (pid %lld) is still going: watching it", (long long)c->run_id, pid);
 		break;

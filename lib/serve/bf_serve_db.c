@@ -1,5 +1,6 @@
 /* bf-serve's read-only connections: each worker thread keeps its own to the state file
- * and to a SQLite warehouse, opened on first use and closed when the thread ends. They
+ * and to a SQLite warehouse, opened on first use and closed when the thread ends, and
+ * its last reply of GET /api/backfill. They
  * only read, in WAL mode, one short statement at a time: writers are never blocked. */
 #include "serve/bf_serve_int.h"
 
@@ -14,6 +15,7 @@
 
 struct serve_conns {
 	sqlite3 *state, *wh;
+	struct serve_cache cache;
 };
 
 static void conns_free(void *p)
@@ -23,6 +25,7 @@ static void conns_free(void *p)
 		return;
 	sqlite3_close(c->state);
 	sqlite3_close(c->wh);
+	free(c->cache.body);
 	free(c);
 }
 
@@ -85,4 +88,22 @@ void serve_db_drop(struct serve *sv)
 	sqlite3_close(c->state);
 	sqlite3_close(c->wh);
 	c->state = c->wh = NULL;
+	c->cache.valid = 0;
+}
+
+struct serve_cache *serve_db_cache(struct serve *sv)
+{
+	return &mine(sv)->cache;
+}
+
+long long serve_db_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+	if (db && sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	return v;
 }

@@ -36,6 +36,7 @@ struct serve_child {
 	int ours;                  /* started by this process (we reap it) */
 	int64_t run_id;            /* its runs row, 0 until seen */
 	long long total;           /* dates it had to do (its plan's to_run), -1 unknown */
+	unsigned gen;              /* grows with every change of the above */
 	char log_name[96];         /* the last --log name given, to keep names unique */
 	pid_t last_pid;            /* the last one reaped ... */
 	int last_status;           /* ... and its wait status */
@@ -118,6 +119,17 @@ sqlite3 *serve_state_db(struct serve *sv, struct bf_err *err);
 sqlite3 *serve_wh_db(struct serve *sv, struct bf_err *err);
 /* Drops this thread's connections (after an error that may have been theirs). */
 void serve_db_drop(struct serve *sv);
+/* A reply kept by a thread, valid while what it was made from is the same (key). */
+struct serve_cache {
+	int valid;
+	long long key[3];
+	char *body;
+	size_t len;
+};
+struct serve_cache *serve_db_cache(struct serve *sv);
+/* PRAGMA data_version: changes when another connection committed to the file; -1 when
+ * it cannot be read. */
+long long serve_db_version(sqlite3 *db);
 
 /* bf_serve_progress.c */
 struct serve_progress {
@@ -140,6 +152,7 @@ void serve_child_init(struct serve_child *c);
 void serve_child_fini(struct serve_child *c);
 /* What the supervisor knows of its run (a copy, under the lock). */
 void serve_child_get(struct serve *sv, pid_t *pid, int64_t *run_id, long long *total);
+unsigned serve_child_gen(struct serve *sv);
 /* Starts bf-run with the selection of body (already parsed); fills r (202, 400, 409, 500). */
 void serve_child_start(struct serve *sv, const cJSON *body, struct serve_reply *r);
 /* Reaps our bf-run if it ended (called on SIGCHLD and now and then). */
