@@ -115,7 +115,7 @@ int bf_serve_run(const struct bf_serve_opts *o, struct bf_err *err)
 		struct timespec tick = { 1, 0 };
 		int sig = sigtimedwait(&set, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-			fprintf(stderr, "%s: %s: stopping\n", bf_prog(), strsignal(sig));
+			bf_warn(NULL, "%s: stopping", strsignal(sig));
 			break;
 		}
 		/* SIGCHLD, or a second gone by: an adopted run is only seen to end this way */

@@ -226,7 +226,7 @@ int serve_http_start(struct serve *sv, struct bf_err *err)
 	if (!is_loopback(&sa))
 		bf_warn(NULL, "listening on %s, which is not a loopback address: every client that can reach it may try",
 			host);
-	fprintf(stderr, "%s: listening on http://%s:%u/\n", bf_prog(), host, pi ? (unsigned)pi->port : 0);
+	bf_warn(NULL, "listening on http://%s:%u/", host, pi ? (unsigned)pi->port : 0);
 	return 0;
 }
 
