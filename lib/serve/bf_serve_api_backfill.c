@@ -174,7 +174,11 @@ void serve_api_backfill(struct serve_req *q, struct serve_reply *r)
 		serve_reply_take(r, 200, "application/json", copy, c->len);
 		return;
 	}
-	if (serve_progress_read(sv, db, &p, &err)) {
+	pid_t mypid;
+	int64_t myrun;
+	long long mytotal;
+	serve_child_get(sv, &mypid, &myrun, &mytotal);
+	if (serve_progress_read(db, mypid, mytotal, &p, &err)) {
 		serve_db_drop(sv);
 		serve_reply_err(r, &err);
 		return;

@@ -142,8 +142,10 @@ struct serve_progress {
 	double secs, rows_per_s, pct;
 	double eta_s;              /* -1: unknown */
 };
-/* The run going on now, if any, from the state file (db may be NULL: no file yet). */
-int serve_progress_read(struct serve *sv, sqlite3 *db, struct serve_progress *p, struct bf_err *err);
+/* The run going on now, if any, from the state file (db may be NULL: no file yet);
+ * mypid and mytotal: the supervisor's bf-run (0 when none) and its plan's total. */
+int serve_progress_read(sqlite3 *db, pid_t mypid, long long mytotal, struct serve_progress *p,
+			struct bf_err *err);
 /* Whether pid is a live process. */
 int serve_pid_alive(long long pid);
 

@@ -3,7 +3,7 @@
  * file: the newest bf-run row (runs, stage 'run') without an end whose process lives,
  * and what it recorded per date (run_dates). bf-run does not record its plan in the
  * state file: the total is what the supervisor learnt from bf-run's own dry run when it
- * started the run, unknown (-1) for a run it did not start. */
+ * started the run (its caller passes it), unknown (-1) for a run it did not start. */
 #include "serve/bf_serve_int.h"
 
 #include <errno.h>
@@ -36,18 +36,15 @@ static int fail(sqlite3 *db, int rc, struct bf_err *err)
 	return bf_sqlite_fail(db, rc, "runs", err);
 }
 
-int serve_progress_read(struct serve *sv, sqlite3 *db, struct serve_progress *p, struct bf_err *err)
+int serve_progress_read(sqlite3 *db, pid_t mypid, long long mytotal, struct serve_progress *p,
+			struct bf_err *err)
 {
 	sqlite3_stmt *s;
-	pid_t mypid;
-	int64_t myrun;
-	long long mytotal;
 	int rc;
 
 	memset(p, 0, sizeof *p);
 	p->total = -1;
 	p->eta_s = -1;
-	serve_child_get(sv, &mypid, &myrun, &mytotal);
 	if (db) {
 		rc = sqlite3_prepare_v2(db, "SELECT run_id, pid, started_at FROM runs WHERE stage = 'run'"
 					" AND finished_at IS NULL ORDER BY run_id DESC LIMIT 8", -1, &s, NULL);

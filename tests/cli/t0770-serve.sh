@@ -249,4 +249,25 @@ test_expect_success SQLITE3,JQ 'a restarted server finds the run it started in t
 	test "$(api $URL_F GET /api/backfill/runs/$id)" = 200 && test "$(jq .exit_code out.json)" = 0
 '
 
+test_lazy_prereq NOSAN 'test "${BF_TEST_SANITIZE:-0}" != 1'
+test_expect_success VALGRIND,NOSAN,JQ 'valgrind: a short session (every endpoint, a run, SIGTERM) leaks nothing' '
+	rm -rf logs6 && mkdir logs6 &&
+	port=$(free_port) &&
+	test_bg valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+		--log-file=vg.log bf-serve --listen 127.0.0.1:$port --token-file token --source drop2 \
+		--target w6.db --state s6.db --log-dir logs6 --threads 2 &&
+	vg=$TEST_BG_PID && U=http://127.0.0.1:$port &&
+	wait_for_port 127.0.0.1 $port 60 &&
+	printf "{\"dates\":[\"2024-01-01\",\"2024-01-02\"]}" >two.json &&
+	test "$(api $U POST /api/backfill/run two.json)" = 202 &&
+	wait_until "idle $U" 120 &&
+	for p in /api/backfill /api/backfill/runs/1 /api/analytics/closure-summary /api/analytics/daily-trends /metrics / /nope; do
+		api $U GET $p >/dev/null || return 1
+	done &&
+	test "$(api $U POST /api/backfill/run bad.json)" = 400 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" $U/api/backfill)" = 401 &&
+	kill -TERM $vg && wait_until "! kill -0 $vg 2>/dev/null" 60 &&
+	{ wait $vg; code=$?; } ; cat vg.log >&2; test $code = 0 && ! grep -q "definitely lost" vg.log
+'
+
 test_done
