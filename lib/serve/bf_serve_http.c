@@ -131,6 +131,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
 	*con_cls = NULL;
 }
 
+static void logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void logger(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

@@ -249,12 +249,18 @@ test_expect_success SQLITE3,JQ 'a restarted server finds the run it started in t
 	test "$(api $URL_F GET /api/backfill/runs/$id)" = 200 && test "$(jq .exit_code out.json)" = 0
 '
 
-test_lazy_prereq NOSAN 'test "${BF_TEST_SANITIZE:-0}" != 1'
-test_expect_success VALGRIND,NOSAN,JQ 'valgrind: a short session (every endpoint, a run, SIGTERM) leaks nothing' '
+# valgrind cannot run a sanitizer build: then the plain build's bf-serve (as t0260 does)
+SERVE_VG=$(command -v bf-serve)
+if ldd "$SERVE_VG" 2>/dev/null | grep libasan >/dev/null; then
+	SERVE_VG=$BF_SRC/build/bf-serve
+fi
+test_lazy_prereq PLAIN_SERVE '[ -x "$SERVE_VG" ] && ! ldd "$SERVE_VG" | grep libasan >/dev/null'
+test_expect_success VALGRIND,PLAIN_SERVE,JQ 'valgrind: a short session (every endpoint, a run, SIGTERM) leaks nothing' '
 	rm -rf logs6 && mkdir logs6 &&
 	port=$(free_port) &&
-	test_bg valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-		--log-file=vg.log bf-serve --listen 127.0.0.1:$port --token-file token --source drop2 \
+	test_bg valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		--log-file=vg.log "$SERVE_VG" --listen 127.0.0.1:$port --token-file token --source drop2 \
 		--target w6.db --state s6.db --log-dir logs6 --threads 2 &&
 	vg=$TEST_BG_PID && U=http://127.0.0.1:$port &&
 	wait_for_port 127.0.0.1 $port 60 &&
@@ -267,7 +273,7 @@ test_expect_success VALGRIND,NOSAN,JQ 'valgrind: a short session (every endpoint
 	test "$(api $U POST /api/backfill/run bad.json)" = 400 &&
 	test "$(curl -s -o /dev/null -w "%{http_code}" $U/api/backfill)" = 401 &&
 	kill -TERM $vg && wait_until "! kill -0 $vg 2>/dev/null" 60 &&
-	{ wait $vg; code=$?; } ; cat vg.log >&2; test $code = 0 && ! grep -q "definitely lost" vg.log
+	{ wait $vg; code=$?; } ; cat vg.log >&2; test $code = 0 && ! grep -q "lost" vg.log
 '
 
 test_done
