@@ -178,7 +178,7 @@ void serve_api_backfill(struct serve_req *q, struct serve_reply *r)
 	int64_t myrun;
 	long long mytotal;
 	serve_child_get(sv, &mypid, &myrun, &mytotal);
-	if (serve_progress_read(db, mypid, mytotal, &p, &err)) {
+	if (serve_progress_read(db, mypid, myrun, mytotal, &p, &err)) {
 		serve_db_drop(sv);
 		serve_reply_err(r, &err);
 		return;

@@ -1,6 +1,7 @@
 /* GET /api/backfill/runs/{id}: the JSON log of bf-run run id, as bf-run --log wrote it.
  * The log is found in the log folder (where the runs this server starts write theirs):
- * the bf-run-*.json file whose run_id and started_at are those of the run's row. */
+ * the bf-run-*.json file with the run's id, started within a minute of the run's row (bf-run
+ * takes its start time before it finds its dates, and writes its row after). */
 #include "serve/bf_serve_int.h"
 
 #include <dirent.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/bf_buf.h"
@@ -44,6 +46,16 @@ static char *slurp(int dfd, const char *name, size_t *len)
 	return buf;
 }
 
+/* Unix seconds of an RFC 3339 UTC time, -1 when unreadable. */
+static long long unix_time(const char *t)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return -1;
+	return (long long)timegm(&tm);
+}
+
 /* The log of run id started at started, or NULL. */
 static char *find_log(const char *dir, long long id, const char *started, size_t *len)
 {
@@ -59,8 +71,8 @@ static char *find_log(const char *dir, long long id, const char *started, size_t
 		size_t blen = 0;
 		char *buf = slurp(dirfd(d), e->d_name, &blen);
 		cJSON *log = buf ? cJSON_ParseWithLength(buf, blen) : NULL;
-		const char *st = bf_json_str(log, "started_at");
-		if (log && (long long)bf_json_num(log, "run_id") == id && st && !strcmp(st, started)) {
+		long long t = unix_time(bf_json_str(log, "started_at")), want = unix_time(started);
+		if (log && (long long)bf_json_num(log, "run_id") == id && t >= 0 && want >= 0 && llabs(t - want) <= 60) {
 			found = buf;
 			*len = blen;
 			buf = NULL;

@@ -337,7 +337,7 @@ void serve_child_start(struct serve *sv, const cJSON *body, struct serve_reply *
 	int64_t myrun;
 	long long mytotal;
 	serve_child_get(sv, &mypid, &myrun, &mytotal);
-	if (serve_progress_read(db, mypid, mytotal, &pr, &err)) {
+	if (serve_progress_read(db, mypid, myrun, mytotal, &pr, &err)) {
 		serve_db_drop(sv);
 		serve_reply_err(r, &err);
 		return;

@@ -58,6 +58,14 @@ static enum MHD_Result first_call(struct serve *sv, struct creq *cr, struct MHD_
 	struct serve_reply r = { 0 };
 	const char *allow;
 	int k = serve_route_find(method, url, &cr->route, &cr->arg, &allow);
+	/* the token first: without it nothing under /api or /metrics, not even whether a
+	 * path exists, is told */
+	int needs = (k == ROUTE_FOUND && cr->route->auth) || !strncmp(url, "/api", 4) || !strncmp(url, "/metrics", 8);
+	if (needs &&
+	    !serve_token_ok(sv, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
+		serve_reply_error(&r, 401, "missing or wrong bearer token (Authorization: Bearer ...)");
+		return early(cr, conn, &r);
+	}
 	if (k == ROUTE_NOT_FOUND) {
 		serve_reply_error(&r, 404, "no such path: %s", url);
 		return early(cr, conn, &r);
@@ -65,11 +73,6 @@ static enum MHD_Result first_call(struct serve *sv, struct creq *cr, struct MHD_
 	if (k == ROUTE_BAD_METHOD) {
 		serve_reply_error(&r, 405, "%s is not allowed here (allowed: %s)", method, allow);
 		r.allow = allow;
-		return early(cr, conn, &r);
-	}
-	if (cr->route->auth &&
-	    !serve_token_ok(sv, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
-		serve_reply_error(&r, 401, "missing or wrong bearer token (Authorization: Bearer ...)");
 		return early(cr, conn, &r);
 	}
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -143,10 +143,11 @@ struct serve_progress {
 	double eta_s;              /* -1: unknown */
 };
 /* The run going on now, if any, from the state file (db may be NULL: no file yet);
- * mypid and mytotal: the supervisor's bf-run (0 when none) and its plan's total. */
-int serve_progress_read(sqlite3 *db, pid_t mypid, long long mytotal, struct serve_progress *p,
-			struct bf_err *err);
-/* Whether pid is a live process. */
+ * mypid, myrun and mytotal: the supervisor's bf-run (0 when none), its run id (0 before
+ * its row is seen) and its plan's total. */
+int serve_progress_read(sqlite3 *db, pid_t mypid, int64_t myrun, long long mytotal,
+			struct serve_progress *p, struct bf_err *err);
+/* Whether pid is a live process (a zombie is not). */
 int serve_pid_alive(long long pid);
 
 /* bf_serve_child.c */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,7 +18,19 @@
 
 int serve_pid_alive(long long pid)
 {
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	char path[64], buf[256];
+	if (pid <= 0 || (kill((pid_t)pid, 0) && errno != EPERM))
+		return 0;
+	/* a zombie (ended, not yet reaped by whoever is its parent now) is not alive */
+	snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *rp = strrchr(buf, ')');
+	return !(rp && rp[1] == ' ' && rp[2] == 'Z');
 }
 
 /* Seconds since an RFC 3339 UTC time ("2024-01-02T03:04:05Z"), -1 when unreadable. */
@@ -36,8 +49,8 @@ static int fail(sqlite3 *db, int rc, struct bf_err *err)
 	return bf_sqlite_fail(db, rc, "runs", err);
 }
 
-int serve_progress_read(sqlite3 *db, pid_t mypid, long long mytotal, struct serve_progress *p,
-			struct bf_err *err)
+int serve_progress_read(sqlite3 *db, pid_t mypid, int64_t myrun, long long mytotal,
+			struct serve_progress *p, struct bf_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -65,7 +78,7 @@ int serve_progress_read(sqlite3 *db, pid_t mypid, long long mytotal, struct serv
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return fail(db, rc, err);
 	}
-	if (!p->running && mypid) {
+	if (!p->running && mypid && !myrun) {
 		/* ours, before its runs row is written */
 		p->running = 1;
 		p->pid = mypid;

@@ -62,6 +62,10 @@ test_expect_success CURL,JQ 'without the token, or with a wrong one: 401 with a 
 	test "$(curl -s -o out.json -w "%{http_code}" -H "Authorization: Bearer ${TOKEN}x" $URL_A/metrics)" = 401 &&
 	test "$(curl -s -o out.json -w "%{http_code}" -H "Authorization: Basic $TOKEN" $URL_A/api/backfill)" = 401 &&
 	curl -s -D hdr -o /dev/null $URL_A/api/backfill && grep -qi "^WWW-Authenticate: Bearer" hdr &&
+	# not even whether a path or a method exists is told without it
+	test "$(curl -s -o /dev/null -w "%{http_code}" $URL_A/api/nope)" = 401 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -X DELETE $URL_A/api/backfill)" = 401 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" $URL_A/)" = 200 &&
 	test "$(api $URL_A GET /api/backfill)" = 200
 '
 
@@ -136,6 +140,22 @@ test_expect_success SQLITE3,JQ 'daily trends: open location-days only, rows, ord
 	d=$(head -1 got | cut -d, -f1) && l=$(head -1 got | cut -d, -f2) &&
 	test "$(api $URL_A GET "/api/analytics/daily-trends?start_date=$d&end_date=$d&location=$l")" = 200 &&
 	test "$(jq ".days | length" out.json)" = 1
+'
+
+test_expect_success PG,JQ 'daily trends from a PostgreSQL warehouse: the same days as from SQLite' '
+	start_pg &&
+	# one worker: two bf-loads creating the same PostgreSQL table at once can collide
+	bf-run --source drop --target "$BF_PG_URL" --all --state sp.db --no-log -q --max-workers 1 &&
+	serve G --source drop --target "$BF_PG_URL" --state sp.db --log-dir . &&
+	test "$(api $URL_G GET /api/analytics/daily-trends)" = 200 &&
+	jq -c "[.days[] | [.date, .location, .rows, .orders, (.sales * 100 | round)]]" out.json >pg.days &&
+	curl -sf -H "$AUTH" $URL_A/api/analytics/daily-trends |
+		jq -c "[.days[] | [.date, .location, .rows, .orders, (.sales * 100 | round)]]" >lite.days &&
+	test_cmp lite.days pg.days &&
+	test "$(jq length pg.days)" -gt 0 &&
+	d=$(jq -r ".[0][0]" pg.days) &&
+	test "$(api $URL_G GET "/api/analytics/daily-trends?start_date=$d&end_date=$d")" = 200 &&
+	test "$(jq ".days | length" out.json)" = "$(jq "[.[] | select(.[0] == \"$d\")] | length" pg.days)"
 '
 
 test_expect_success 'GET /metrics is bf-report --prometheus' '
@@ -246,7 +266,8 @@ test_expect_success SQLITE3,JQ 'a restarted server finds the run it started in t
 	test "$(api $URL_F POST /api/backfill/run all.json)" = 409 &&
 	wait_until "idle $URL_F" 120 &&
 	test "$(jq .runs[0].exit_code st.json)" = 0 &&
-	test "$(api $URL_F GET /api/backfill/runs/$id)" = 200 && test "$(jq .exit_code out.json)" = 0
+	test "$(api $URL_F GET /api/backfill/runs/$id)" = 200 && test "$(jq .exit_code out.json)" = 0 ||
+	{ echo "run $id, bf-run pid $pid:" >&2; cat E.err F.err st.json out.json >&2; false; }
 '
 
 # valgrind cannot run a sanitizer build: then the plain build's bf-serve (as t0260 does)
