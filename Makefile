@@ -21,7 +21,7 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
-PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto
+PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto libmicrohttpd
 # A missing library stops the build here, by name (scripts/install-deps.sh installs them);
 # `make clean` and `make uninstall` need none.
 ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
@@ -58,7 +58,7 @@ SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_SRC := $(sort $(wildcard tests/tools/bf-sample.c tests/tools/sample/*.c))
-TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample)
+TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample) $(BUILD)/bf-hammer
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean
@@ -93,6 +93,11 @@ $(foreach p,$(PROG_SRC),$(eval $(call prog_rule,$(p))))
 $(BUILD)/bf-sample: $(SAMPLE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libbf.a
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libbf.a $(LIBS)
+
+# the HTTP load client of bf-serve's tests and benchmark: nothing of bf's
+$(BUILD)/bf-hammer: $(BUILD)/tests/tools/bf-hammer.o
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 	$(SAY) LD $@

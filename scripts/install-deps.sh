@@ -40,7 +40,7 @@ done
 build_pkgs=(
 	gcc clang libclang-rt-dev make pkg-config libc6-dev
 	libsqlite3-dev libssh2-1-dev libcurl4-openssl-dev libssl-dev
-	libcsv-dev libcjson-dev zlib1g-dev libpq-dev
+	libcsv-dev libcjson-dev zlib1g-dev libpq-dev libmicrohttpd-dev
 )
 # perl: prove; iproute2: ss; procps: ps/pgrep; curl: the HTTPS server checks; time:
 # /usr/bin/time for peak RSS;
