@@ -484,14 +484,15 @@ static int sq_text(struct bf_sdb *bd, const char *stream, const char *const *col
 		bf_buf_free(&match);
 		return 0;
 	}
+	struct bf_buf fts = BF_BUF_INIT;
+	fts_name(&fts, stream, "");
 	bf_buf_reset(q);
-	bf_buf_adds(q, "SELECT f.rowid, -bm25(f) FROM ");
-	fts_name(q, stream, "");
-	bf_buf_adds(q, " f JOIN ");
+	bf_buf_addf(q, "SELECT %s.rowid, -bm25(%s) FROM %s JOIN ", fts.p, fts.p, fts.p);
 	bf_sql_ident(q, stream);
-	bf_buf_adds(q, " t ON t.rowid = f.rowid WHERE f MATCH :m");
+	bf_buf_addf(q, " t ON t.rowid = %s.rowid WHERE %s MATCH :m", fts.p, fts.p);
 	add_filter(q, f, has_closure, "t.");
-	bf_buf_adds(q, " ORDER BY bm25(f), f.rowid LIMIT :k");
+	bf_buf_addf(q, " ORDER BY bm25(%s), %s.rowid LIMIT :k", fts.p, fts.p);
+	bf_buf_free(&fts);
 	int rc = prepare(d, q->p, &st, err);
 	if (rc) {
 		bf_buf_free(&match);
