@@ -314,6 +314,7 @@ static int sq_records(struct bf_sdb *bd, const char *stream, const struct bf_sdb
 	int rc = prepare(d, d->sql.p, &st, err);
 	if (rc)
 		return rc;
+	rc = SQLITE_DONE;
 	for (size_t r = 0; r < n; r++) {
 		json[r] = NULL;
 		sqlite3_reset(st);
