@@ -231,8 +231,8 @@ int bf_search_index(struct bf_search *s, const char *stream, struct bf_err *err)
 		for (size_t j = 0; j < s->ncols && !rc; j++) {
 			const struct bf_sdb_col *v = &s->cols[j];
 			size_t dim = 0, built = 0, kept = 0;
-			if (strcmp(v->stream, p.stream) || strcmp(v->type, "vector"))
-				continue;
+			if (strcmp(v->stream, p.stream) || strcmp(v->type, "vector") || !s->db->ops->chunk_put)
+				continue;     /* (PostgreSQL: a server keeps its compact index in memory) */
 			if (!(rc = column_dim(s, p.stream, v, p.has_closure, &dim, err)) && dim &&
 			    !(rc = bf_vindex_build(s, p.stream, v, dim, p.has_closure, &built, &kept, err)))
 				bf_note(p.stream, "%s: compact index: %zu partitions indexed, %zu were current", v->name,

@@ -27,7 +27,7 @@ void bf_target_columns_upsert(struct bf_buf *q, const char *schema)
 	qname(q, schema, "_bf_columns");
 	if (schema)
 		bf_buf_adds(q, " (stream, \"column\", type, embedding) SELECT $1, c->>'name', c->>'type',"
-			    " nullif(c->>'embedding', 'null') FROM jsonb_array_elements($2::jsonb) c");
+			    " nullif(c->>'embedding', 'null') FROM json_array_elements($2::json) c");
 	else
 		bf_buf_adds(q, " (stream, \"column\", type, embedding) SELECT ?1, value->>'name', value->>'type',"
 			    " json(nullif(value->>'embedding', 'null')) FROM json_each(?2) WHERE true");
