@@ -83,14 +83,10 @@ static int vector_part(struct bf_search *s, const struct bf_search_query *q, con
 	if (q->vector) {
 		dim = q->dim;
 		v = bf_xmalloc((dim + 1) * sizeof *v);
-		memcpy(v, q->vector, dim * sizeof *v);
-		float nn = bf_vdot_f32(v, v, dim);
-		if (!(nn > 0)) {
+		if (!bf_sdb_normalize(q->vector, dim, v)) {
 			free(v);
 			return bf_fail(err, BF_EUSAGE, NULL, "the query vector is all zeros");
 		}
-		for (size_t i = 0; i < dim; i++)
-			v[i] /= sqrtf(nn);
 	} else if ((rc = bf_search_embed(s, p->vcol, q->text ? q->text : "", &v, &dim, err))) {
 		return rc;
 	}

@@ -69,6 +69,19 @@ void bf_sdb_chunks_free(struct bf_sdb_chunk *c, size_t n)
 	free(c);
 }
 
+int bf_sdb_normalize(const float *v, size_t n, float *out)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)v[i] * v[i];
+	if (!(sum > 0) || !isfinite(sum))
+		return 0;
+	float inv = (float)(1.0 / sqrt(sum));
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[i] * inv;
+	return 1;
+}
+
 float bf_sdb_quantize(const float *v, size_t n, int8_t *codes)
 {
 	float m = 0;

@@ -82,12 +82,15 @@ struct bf_sdb_ops {
 		    const char *const *words, size_t nwords, const struct bf_sdb_filter *f, int has_closure,
 		    size_t k, int64_t *ids, float *scores, size_t *n, struct bf_err *err);
 	/* The compact index, persisted (NULL when the backend keeps none). chunks: those of
-	 * the column; put: replaces a partition's chunk; prune: drops chunks of partitions
+	 * the column (without codes: ids and codes of their first row only); put: replaces a partition's chunk; prune: drops chunks of partitions
 	 * no longer loaded. */
 	int (*chunks)(struct bf_sdb *d, const char *stream, const char *column, int with_codes,
 		      struct bf_sdb_chunk **out, size_t *n, struct bf_err *err);
 	int (*chunk_put)(struct bf_sdb *d, const char *stream, const char *column,
 			 const struct bf_sdb_chunk *c, struct bf_err *err);
+	/* Drops a partition's chunk (found not to match its table): best effort. */
+	void (*chunk_drop)(struct bf_sdb *d, const char *stream, const char *column, const char *loc,
+			   const char *date);
 	int (*begin)(struct bf_sdb *d, struct bf_err *err);
 	int (*commit)(struct bf_sdb *d, struct bf_err *err);
 	void (*rollback)(struct bf_sdb *d);
@@ -110,6 +113,10 @@ void bf_sdb_parts_free(struct bf_sdb_part *p, size_t n);
 void bf_sdb_chunk_clear(struct bf_sdb_chunk *c);
 void bf_sdb_chunks_free(struct bf_sdb_chunk *c, size_t n);
 
+/* The one normalisation (to unit length; a sum in double, so that the same floats give
+ * the same result on every machine and codes can be compared): out may be v. Returns 0
+ * for a zero vector (out then untouched). */
+int bf_sdb_normalize(const float *v, size_t n, float *out);
 /* The one int8 quantization: per vector, scale = max|v| / 127 and code = round(v / scale).
  * Returns the scale (0 for a zero vector, codes then 0). */
 float bf_sdb_quantize(const float *v, size_t n, int8_t *codes);

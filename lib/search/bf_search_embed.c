@@ -103,14 +103,8 @@ int bf_search_embed(struct bf_search *s, const struct bf_sdb_col *col, const cha
 		rc = bf_fail(err, BF_EDATA, col->name, "unknown embedding method in _bf_columns: %s", col->embedding);
 	}
 	cJSON_Delete(e);
-	if (!rc) {
-		float nn = bf_vdot_f32(*v, *v, *dim);
-		if (!(nn > 0))
-			rc = bf_fail(err, BF_EDATA, col->name, "the query's embedding is all zeros");
-		else
-			for (size_t i = 0; i < *dim; i++)
-				(*v)[i] /= sqrtf(nn);
-	}
+	if (!rc && !bf_sdb_normalize(*v, *dim, *v))
+		rc = bf_fail(err, BF_EDATA, col->name, "the query's embedding is all zeros");
 	if (rc) {
 		free(*v);
 		*v = NULL;

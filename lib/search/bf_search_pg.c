@@ -477,7 +477,7 @@ static void pgs_close(struct bf_sdb *bd)
 
 static const struct bf_sdb_ops pg_ops = {
 	pgs_columns, pgs_parts, pgs_data_version, pgs_scan, pgs_vector, pgs_records, pgs_text_index,
-	pgs_text, NULL, NULL, pgs_begin, pgs_commit, pgs_rollback, pgs_close,
+	pgs_text, NULL, NULL, NULL, pgs_begin, pgs_commit, pgs_rollback, pgs_close,
 };
 
 int bf_sdb_pg_open(const char *url, const char *schema, struct bf_sdb **out, struct bf_err *err)

@@ -544,7 +544,8 @@ static int sq_chunks(struct bf_sdb *bd, const char *stream, const char *column, 
 	int rc = prepare(d, with_codes
 			 ? "SELECT location, date, gen, dim, n, ids, scales, closed, codes FROM _bf_search_int8"
 			   " WHERE stream = ? AND \"column\" = ?"
-			 : "SELECT location, date, gen, dim, n FROM _bf_search_int8 WHERE stream = ? AND \"column\" = ?",
+			 : "SELECT location, date, gen, dim, n, substr(ids, 1, 8), NULL, NULL, substr(codes, 1, dim)"
+			   " FROM _bf_search_int8 WHERE stream = ? AND \"column\" = ?",
 			 &st, err);
 	if (rc)
 		return rc;
@@ -563,12 +564,12 @@ static int sq_chunks(struct bf_sdb *bd, const char *stream, const char *column, 
 		c->gen = sqlite3_column_int64(st, 2);
 		c->dim = sqlite3_column_int(st, 3);
 		c->n = (size_t)sqlite3_column_int64(st, 4);
-		if (with_codes) {
-			c->ids = blob_dup(st, 5, c->n * sizeof *c->ids);
-			c->scales = blob_dup(st, 6, c->n * sizeof *c->scales);
-			c->closed = blob_dup(st, 7, c->n);
-			c->codes = blob_dup(st, 8, c->n * (size_t)c->dim);
-		}
+		/* without codes: those of the first row only (a sample to check) */
+		size_t rows = with_codes || !c->n ? c->n : 1;
+		c->ids = blob_dup(st, 5, rows * sizeof *c->ids);
+		c->scales = with_codes ? blob_dup(st, 6, rows * sizeof *c->scales) : NULL;
+		c->closed = with_codes ? blob_dup(st, 7, rows) : NULL;
+		c->codes = blob_dup(st, 8, rows * (size_t)c->dim);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(d, rc, err);
@@ -599,6 +600,22 @@ static int sq_chunk_put(struct bf_sdb *bd, const char *stream, const char *colum
 	return rc == SQLITE_DONE ? 0 : fail(d, rc, err);
 }
 
+static void sq_chunk_drop(struct bf_sdb *bd, const char *stream, const char *column, const char *loc,
+			  const char *date)
+{
+	struct sq *d = (struct sq *)bd;
+	sqlite3_stmt *st;
+	if (!d->base.writable || sqlite3_prepare_v2(d->db, "DELETE FROM _bf_search_int8 WHERE stream = ? AND"
+						     " \"column\" = ? AND location = ? AND date = ?", -1, &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, loc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, date, -1, SQLITE_STATIC);
+	bf_sqlite_step(st);
+	sqlite3_finalize(st);
+}
+
 static int sq_begin(struct bf_sdb *bd, struct bf_err *err)
 {
 	return exec((struct sq *)bd, "BEGIN IMMEDIATE", err);
@@ -626,7 +643,7 @@ static void sq_close(struct bf_sdb *bd)
 
 static const struct bf_sdb_ops sq_ops = {
 	sq_columns, sq_parts, sq_data_version, sq_scan, sq_vector, sq_records, sq_text_index, sq_text,
-	sq_chunks, sq_chunk_put, sq_begin, sq_commit, sq_rollback, sq_close,
+	sq_chunks, sq_chunk_put, sq_chunk_drop, sq_begin, sq_commit, sq_rollback, sq_close,
 };
 
 /* The generation of each partition, kept by triggers on _bf_loads (pure SQL: they run in

@@ -184,12 +184,12 @@ int bf_vindex_search_cold(struct bf_search *s, const struct pick *p, const struc
 		if ((rc = ops->vector(s->db, p->stream, p->vcol->name, c->ids[r], &fl, &n, err)))
 			break;
 		float *v = (float *)(void *)fl.p;
-		float nn = n == dim ? bf_vdot_f32(v, v, dim) : 0;
-		if (nn > 0)
-			for (size_t j = 0; j < dim; j++)
-				v[j] /= sqrtf(nn);
-		if (!(nn > 0) || (bf_sdb_quantize(v, dim, codes), memcmp(codes, c->codes + r * dim, dim))) {
+		if (n != dim || !bf_sdb_normalize(v, dim, v) ||
+		    (bf_sdb_quantize(v, dim, codes), memcmp(codes, c->codes + r * dim, dim))) {
 			*used = 0;   /* the row under this id is not the one indexed */
+			bf_warn(p->vcol->name, "the compact index of %s/%s does not match the table (ids moved?):"
+				" answered exactly; bf-search --index makes it again", c->loc, c->date);
+			ops->chunk_drop(s->db, p->stream, p->vcol->name, c->loc, c->date);
 			break;
 		}
 		bf_topk_push(top, bf_vdot_f32(v, q, dim), c->ids[r]);
@@ -208,6 +208,26 @@ static int add_row(void *ctx, int64_t id, const float *v, size_t n, int closed)
 {
 	bf_vchunk_add(ctx, id, v, n, closed);
 	return 0;
+}
+
+/* The first row of a chunk is still the row it was made from (ids do not move with
+ * bf-load; they may with a VACUUM or by hand: then the chunk is made again). */
+static int sample_holds(struct bf_search *s, const char *stream, const char *column,
+			const struct bf_sdb_chunk *c, struct bf_err *err)
+{
+	struct bf_buf fl = BF_BUF_INIT;
+	size_t n = 0, dim = (size_t)c->dim;
+	int same = 0;
+	if (!c->n)
+		return 1;
+	if (s->db->ops->vector(s->db, stream, column, c->ids[0], &fl, &n, err) == 0 && n == dim) {
+		int8_t *codes = bf_xmalloc(dim);
+		float *v = (float *)(void *)fl.p;
+		same = bf_sdb_normalize(v, dim, v) && (bf_sdb_quantize(v, dim, codes), !memcmp(codes, c->codes, dim));
+		free(codes);
+	}
+	bf_buf_free(&fl);
+	return same;
 }
 
 /* Rounds of at most this many partitions, each its own transaction (bf-load waits for
@@ -234,7 +254,8 @@ int bf_vindex_build(struct bf_search *s, const char *stream, const struct bf_sdb
 			goto round_end;
 		for (size_t i = 0; i < np && !rc; i++) {
 			const struct bf_sdb_chunk *c = find_chunk(ch, nch, parts[i].loc, parts[i].date);
-			if (c && c->gen == parts[i].gen && parts[i].gen >= 0 && (size_t)c->dim == dim) {
+			if (c && c->gen == parts[i].gen && parts[i].gen >= 0 && (size_t)c->dim == dim &&
+			    sample_holds(s, stream, col->name, c, err)) {
 				*kept += round == 0;
 				continue;
 			}

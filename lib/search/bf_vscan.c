@@ -63,18 +63,14 @@ int bf_vchunk_add(struct vchunk *c, int64_t id, const float *v, size_t n, int cl
 {
 	if (n != c->dim)
 		return -1;
-	float nn = bf_vdot_f32(v, v, n);
-	if (!(nn > 0))
-		return 0;    /* a zero vector has no direction: no similarity */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->ids = bf_xrealloc(c->ids, c->cap * sizeof *c->ids);
 		c->vec = bf_xrealloc(c->vec, c->cap * c->dim * sizeof *c->vec);
 		c->closed = bf_xrealloc(c->closed, c->cap);
 	}
-	float inv = 1.0f / sqrtf(nn), *o = c->vec + c->n * c->dim;
-	for (size_t i = 0; i < n; i++)
-		o[i] = v[i] * inv;
+	if (!bf_sdb_normalize(v, n, c->vec + c->n * c->dim))
+		return 0;    /* a zero vector has no direction: no similarity */
 	c->ids[c->n] = id;
 	c->closed[c->n] = (uint8_t)(closed != 0);
 	c->n++;
