@@ -3,17 +3,6 @@ test_description='bf-search embeds the query through the model API the column wa
 . "$(dirname "$0")/../lib/test-lib.sh"
 test_require_cmd jq python3 sqlite3
 
-start_openai() {
-	local dir=$TRASH_DIRECTORY/$1
-	shift
-	mkdir -p "$dir" && : >"$dir/faults" && : >"$dir/requests.log" &&
-	test_bg python3 "$BF_SERVERS/openai.py" --port-file "$dir/port" --faults "$dir/faults" \
-		--log "$dir/requests.log" "$@" &&
-	wait_for_file "$dir/port" &&
-	API=http://127.0.0.1:$(cat "$dir/port")/v1 &&
-	wait_for_port 127.0.0.1 "$(cat "$dir/port")"
-}
-
 test_expect_success 'setup: work orders embedded by the model API, loaded' '
 	start_openai api --dim 16 &&
 	{

@@ -4,15 +4,8 @@ test_description='valgrind finds no leak and no error in bf-search (vector, text
 test_require_cmd jq valgrind
 . "$TEST_DIRECTORY/lib/search-fixture.sh"
 
-# valgrind cannot run sanitizer builds: the plain build's binaries then (as t0260 does)
-if ldd "$(command -v bf-search)" 2>/dev/null | grep libasan >/dev/null; then
-	plain=$BF_SRC/build
-	if [ -x "$plain/bf-search" ] && ! ldd "$plain/bf-search" | grep libasan >/dev/null; then
-		PATH=$plain:$PATH
-	else
-		test_skip_all "sanitizer build and no plain build in $plain for valgrind"
-	fi
-fi
+# under `make SANITIZE=1 test`: the plain build's binaries (ASan covers the others)
+valgrind_plain_build bf-search
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99"
 
