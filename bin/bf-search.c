@@ -229,7 +229,8 @@ int main(int argc, char **argv)
 				else
 					bf_search_format_table(&r, width, &b);
 				bf_out_init(&out, 1, "stdout");
-				bf_out_buf(&out, &b);
+				if (b.len)
+					bf_out_buf(&out, &b);
 				rc = bf_out_close(&out, &err);
 				bf_buf_free(&b);
 				if (!rc && r.used_index)

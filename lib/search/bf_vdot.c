@@ -93,18 +93,30 @@ static float dot_f32_avx2(const float *a, const float *b, size_t n)
 	return r;
 }
 
+/* |a| as unsigned times b with a's sign (vpsignb): products of values within +-127, so
+ * the pairwise int16 sums of vpmaddubsw never saturate (2 x 127 x 127 < 32767); vpmaddwd
+ * by ones widens them to int32. */
 __attribute__((target("avx2")))
 static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b, size_t n)
 {
+	const __m256i ones = _mm256_set1_epi16(1);
 	__m256i s0 = _mm256_setzero_si256(), s1 = s0;
 	size_t i = 0;
+	for (; i + 64 <= n; i += 64) {
+		__m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)(a + i));
+		__m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i));
+		__m256i a1 = _mm256_loadu_si256((const __m256i *)(const void *)(a + i + 32));
+		__m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i + 32));
+		__m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(a0), _mm256_sign_epi8(b0, a0));
+		__m256i p1 = _mm256_maddubs_epi16(_mm256_abs_epi8(a1), _mm256_sign_epi8(b1, a1));
+		s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, ones));
+		s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, ones));
+	}
 	for (; i + 32 <= n; i += 32) {
-		__m256i a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i)));
-		__m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
-		__m256i a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i + 16)));
-		__m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + i + 16)));
-		s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(a0, b0));
-		s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(a1, b1));
+		__m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)(a + i));
+		__m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i));
+		__m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(a0), _mm256_sign_epi8(b0, a0));
+		s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, ones));
 	}
 	__m256i s = _mm256_add_epi32(s0, s1);
 	__m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));

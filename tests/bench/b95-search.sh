@@ -10,7 +10,8 @@
 # Targets: exact in-process per query <= numpy's; int8 at least 3x faster than numpy with
 # recall@10 >= 0.99. ROUNDS (default 3) alternating rounds; medians and their spread.
 # numpy's BLAS runs as the machine has it (OPENBLAS_CORETYPE, thread count untouched).
-# Usage: tests/bench/b95-search.sh [WORKDIR]   (BF_BUILD: the build directory)
+# Usage: tests/bench/b95-search.sh [WORKDIR]   (BF_BUILD: the build directory; REUSE=1 with
+# a WORKDIR of an earlier run: its warehouse and queries again, the index made anew)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -34,11 +35,16 @@ fi
 echo "# b95-search: $n vectors x $dim, $nq queries, $rounds rounds, in $work"
 echo "# numpy $("$py" -c 'import numpy; print(numpy.__version__)'), BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo '?'), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 
-t0=$(date +%s.%N)
-"$py" "$here/b95-search.py" gen "$n" "$dim" "$nq" 7 | "$build/bf-load" --target w.db -q >/dev/null
-t1=$(date +%s.%N)
-echo "load: $(echo "$t1 - $t0" | bc) s (generation and bf-load), warehouse $(du -m w.db | cut -f1) MB"
-t0=$(date +%s.%N)
+if [ -n "${REUSE:-}" ] && [ -s w.db ] && [ -s queries.f32 ]; then
+	echo "load: reusing $work/w.db (REUSE)"
+	sqlite3 w.db "drop table if exists _bf_search_int8"
+else
+	rm -f w.db w.db-wal w.db-shm
+	t0=$(date +%s.%N)
+	"$py" "$here/b95-search.py" gen "$n" "$dim" "$nq" 7 | "$build/bf-load" --target w.db -q >/dev/null
+	t1=$(date +%s.%N)
+	echo "load: $(echo "$t1 - $t0" | bc) s (generation and bf-load), warehouse $(du -m w.db | cut -f1) MB"
+fi
 /usr/bin/time -f "%e %M" -o index.time "$build/bf-search" --target w.db --index -q
 echo "index: $(cut -d' ' -f1 index.time) s, peak RSS $(($(cut -d' ' -f2 index.time) / 1024)) MB"
 
