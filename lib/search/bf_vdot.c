@@ -71,6 +71,48 @@ static int32_t dot_i8_portable(const int8_t *a, const int8_t *b, size_t n)
 
 #ifdef BF_X86
 __attribute__((target("avx2,fma")))
+static float hsum256(__m256 s)
+{
+	__m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+	h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+	h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+	return _mm_cvtss_f32(h);
+}
+
+/* Four rows at a time: each 8 floats of q loaded once for four FMAs, two accumulators a
+ * row (eight chains in flight). */
+__attribute__((target("avx2,fma")))
+static void rows4_f32_avx2(const float *m, size_t dim, const float *q, float *out)
+{
+	const float *r0 = m, *r1 = m + dim, *r2 = m + 2 * dim, *r3 = m + 3 * dim;
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	size_t i = 0;
+	for (; i + 16 <= dim; i += 16) {
+		__m256 x = _mm256_loadu_ps(q + i), y = _mm256_loadu_ps(q + i + 8);
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + i), x, a0);
+		a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + i), x, a1);
+		a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + i), x, a2);
+		a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + i), x, a3);
+		b0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + i + 8), y, b0);
+		b1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + i + 8), y, b1);
+		b2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + i + 8), y, b2);
+		b3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + i + 8), y, b3);
+	}
+	float s0 = hsum256(_mm256_add_ps(a0, b0)), s1 = hsum256(_mm256_add_ps(a1, b1));
+	float s2 = hsum256(_mm256_add_ps(a2, b2)), s3 = hsum256(_mm256_add_ps(a3, b3));
+	for (; i < dim; i++) {
+		s0 += r0[i] * q[i];
+		s1 += r1[i] * q[i];
+		s2 += r2[i] * q[i];
+		s3 += r3[i] * q[i];
+	}
+	out[0] = s0;
+	out[1] = s1;
+	out[2] = s2;
+	out[3] = s3;
+}
+
+__attribute__((target("avx2,fma")))
 static float dot_f32_avx2(const float *a, const float *b, size_t n)
 {
 	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
@@ -169,7 +211,10 @@ void bf_vdot_f32_rows(const float *m, size_t nvec, size_t dim, const float *q, f
 {
 #ifdef BF_X86
 	if (have_avx2()) {
-		for (size_t i = 0; i < nvec; i++)
+		size_t i = 0;
+		for (; i + 4 <= nvec; i += 4)
+			rows4_f32_avx2(m + i * dim, dim, q, out + i);
+		for (; i < nvec; i++)
 			out[i] = dot_f32_avx2(m + i * dim, q, dim);
 		return;
 	}

@@ -47,6 +47,23 @@ static void kernels(void)
 		ok(!bad_f, "float dot products of lengths 0-131 equal the double sums to 1e-5 (%s)", bf_vdot_impl());
 		ok(!bad_i, "int8 dot products of lengths 0-131 are exact (%s)", bf_vdot_impl());
 	}
+	static float big[7 * 70], rows[7];
+	int bad_r = 0;
+	for (size_t dim = 0; dim <= 70; dim++) {
+		for (size_t i = 0; i < 7 * dim; i++)
+			big[i] = frand(&seed);
+		for (size_t i = 0; i < dim; i++)
+			a[i] = frand(&seed);
+		bf_vdot_force_portable(0);
+		bf_vdot_f32_rows(big, 7, dim, a, rows);
+		for (size_t r = 0; r < 7; r++) {
+			double want = 0;
+			for (size_t i = 0; i < dim; i++)
+				want += (double)big[r * dim + i] * a[i];
+			bad_r += fabs(rows[r] - want) > 1e-5;
+		}
+	}
+	ok(!bad_r, "rows of 0-70 floats, 7 at a time (4 + 3), equal the double sums (%s)", bf_vdot_impl());
 	bf_vdot_force_portable(0);
 	float m[3 * 5], out[3];
 	for (int i = 0; i < 15; i++)
