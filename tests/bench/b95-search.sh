@@ -39,7 +39,7 @@ if [ -n "${REUSE:-}" ] && [ -s w.db ] && [ -s queries.f32 ]; then
 	echo "load: reusing $work/w.db (REUSE)"
 	sqlite3 w.db "drop table if exists _bf_search_int8"
 else
-	rm -f w.db w.db-wal w.db-shm
+	rm -f w.db w.db-wal w.db-shm ref.ids
 	t0=$(date +%s.%N)
 	"$py" "$here/b95-search.py" gen "$n" "$dim" "$nq" 7 | "$build/bf-load" --target w.db -q >/dev/null
 	t1=$(date +%s.%N)
