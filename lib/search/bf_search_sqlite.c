@@ -8,6 +8,7 @@
  * columns whose rows follow the table through triggers, in the same transactions. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -366,13 +367,32 @@ static void cols_key(struct bf_buf *b, const char *const *cols, size_t n)
 	}
 }
 
-static int sq_text_index(struct bf_sdb *bd, const char *stream, const char *const *cols, size_t n,
+/* Names FTS5 keeps for itself: such a column is left out of the text index. */
+static int fts_reserved(const char *name)
+{
+	static const char *const r[] = { "rank", "rowid", "oid", "_rowid_" };
+	for (size_t i = 0; i < sizeof r / sizeof *r; i++)
+		if (!strcasecmp(name, r[i]))
+			return 1;
+	return !strncmp(name, "_bf_search_fts_", 15);
+}
+
+static int sq_text_index(struct bf_sdb *bd, const char *stream, const char *const *all, size_t nall,
 			 int write, struct bf_err *err)
 {
 	struct sq *d = (struct sq *)bd;
 	struct bf_buf key = BF_BUF_INIT, *q = &d->sql;
 	sqlite3_stmt *st;
 	int rc = 0, current = 0;
+	const char **cols = bf_xcalloc(nall + 1, sizeof *cols);
+	size_t n = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (!fts_reserved(all[i]))
+			cols[n++] = all[i];
+	if (!n) {
+		free(cols);
+		return bf_fail(err, BF_EUSAGE, stream, "the stream has no text column to search");
+	}
 	cols_key(&key, cols, n);
 	if (has_table(d, "_bf_search_text")) {
 		if ((rc = prepare(d, "SELECT columns FROM _bf_search_text WHERE stream = ?", &st, err)))
@@ -459,6 +479,7 @@ static int sq_text_index(struct bf_sdb *bd, const char *stream, const char *cons
 	rc = exec(d, "COMMIT", err);
 out:
 	bf_buf_free(&key);
+	free(cols);
 	return rc;
 }
 
