@@ -52,7 +52,9 @@ test_pkgs=(
 	time gzip
 	chromium
 )
-bench_pkgs=(miller sqlite-utils hyperfine bc)
+# python3-numpy with OpenBLAS: the peer of b95-search (the reference BLAS numpy would
+# otherwise get is several times slower, an unfair peer)
+bench_pkgs=(miller sqlite-utils hyperfine bc python3-numpy libopenblas0-pthread)
 
 wanted=("${build_pkgs[@]}")
 case "$mode" in

@@ -12,7 +12,7 @@
 #include "base/bf_exit.h"
 #include "base/bf_time.h"
 #include "state/bf_state.h"
-#include "targets/bf_pgopen.h"
+#include "targets/bf_pgconnect.h"
 #include "targets/bf_sql.h"
 
 struct trend_q {

@@ -105,6 +105,7 @@ static void add_col(struct loop *l, struct lstream *s, const char *name, size_t 
 	d->cols = bf_xrealloc(d->cols, (d->ncols + 1) * sizeof *d->cols);
 	d->cols[d->ncols].name = bf_xstrndup(name, n);
 	d->cols[d->ncols].type = col_type(l, d, d->cols[d->ncols].name, declared);
+	d->cols[d->ncols].embedding = NULL;
 	d->ncols++;
 	d->version++;
 	s->cells = bf_xrealloc(s->cells, d->ncols * sizeof *s->cells);
@@ -135,6 +136,7 @@ static void free_stream(struct lstream *s)
 {
 	for (size_t i = 0; i < s->def.ncols; i++) {
 		free(s->def.cols[i].name);
+		free(s->def.cols[i].embedding);
 		bf_cell_free(&s->cells[i]);
 	}
 	free(s->def.cols);
@@ -324,6 +326,24 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 	return 0;
 }
 
+/* The column's x-bf-embedding (how bf-enrich made it), recorded by the target with the
+ * table's columns: a change is a new version of the stream. */
+static void set_embedding(struct lstream *s, struct bf_col *col, const cJSON *prop)
+{
+	const cJSON *e = cJSON_IsObject(prop) ? cJSON_GetObjectItemCaseSensitive(prop, "x-bf-embedding") : NULL;
+	char *text = cJSON_IsObject(e) ? cJSON_PrintUnformatted(e) : NULL;
+	if (!text && !col->embedding)
+		return;
+	if (text && col->embedding && !strcmp(text, col->embedding)) {
+		cJSON_free(text);
+		return;
+	}
+	free(col->embedding);
+	col->embedding = text ? bf_xstrdup(text) : NULL;
+	cJSON_free(text);
+	s->def.version++;
+}
+
 static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
 	int rc;
@@ -339,9 +359,14 @@ static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct
 	if (!s)
 		s = new_stream(l, m->stream);
 	unsigned version = s->def.version;
-	for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
-		if (find_col(&s->def, p->string, strlen(p->string)) < 0)
+	for (const cJSON *p = props ? props->child : NULL; p; p = p->next) {
+		int c = find_col(&s->def, p->string, strlen(p->string));
+		if (c < 0) {
 			add_col(l, s, p->string, strlen(p->string), bf_type_of_schema(p));
+			c = (int)s->def.ncols - 1;
+		}
+		set_embedding(s, &s->def.cols[c], p);
+	}
 	for (size_t i = 0; i < 4; i++)
 		if (find_col(&s->def, lineage[i], strlen(lineage[i])) < 0)
 			add_col(l, s, lineage[i], strlen(lineage[i]), lineage_type[i]);

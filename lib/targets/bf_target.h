@@ -20,6 +20,8 @@
 struct bf_col {
 	char *name;
 	enum bf_type type;
+	char *embedding;           /* how an embedding column was made: the compact JSON of its
+	                            * SCHEMA property's "x-bf-embedding", or NULL */
 };
 struct bf_stream_def {
 	char *name;

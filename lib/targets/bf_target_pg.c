@@ -14,9 +14,10 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 #include "targets/bf_target_backend.h"
+#include "targets/bf_target_columns.h"
 #include "targets/bf_target_views.h"
 #include "targets/bf_pgconn.h"
-#include "targets/bf_pgopen.h"
+#include "targets/bf_pgconnect.h"
 #include "targets/bf_pgcopy.h"
 #include "targets/bf_sql.h"
 
@@ -203,6 +204,19 @@ static int create_table(struct pgt *t, struct pstream *s, struct bf_err *err)
 	return load_cols(t, s, err);
 }
 
+/* The stream's columns in _bf_columns (with the statements that changed the table). */
+static int describe(struct pgt *t, struct pstream *s, struct bf_err *err)
+{
+	struct bf_buf json = BF_BUF_INIT;
+	bf_buf_reset(&t->sql);
+	bf_target_columns_upsert(&t->sql, t->schema);
+	bf_target_columns_json(s->def, &json);
+	const char *p[2] = { s->name, json.p };
+	int rc = run(t, t->sql.p, 2, p, err);
+	bf_buf_free(&json);
+	return rc;
+}
+
 static int ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
@@ -237,6 +251,8 @@ static int ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 			return rc;
 	}
 	if (changed && (rc = make_views(t, s, err)))
+		return rc;
+	if ((changed || s->version != d->version) && (rc = describe(t, s, err)))
 		return rc;
 	s->version = d->version;
 	s->ready = 1;
@@ -502,7 +518,8 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 	qname(t, &t->sql, "_bf_loads");
 	bf_buf_adds(&t->sql, " (location text NOT NULL, date date NOT NULL, source text, rows bigint NOT NULL,"
 		    " quarantined bigint, status text NOT NULL, state jsonb, loaded_at timestamptz NOT NULL,"
-		    " PRIMARY KEY (location, date))");
+		    " PRIMARY KEY (location, date));\n");
+	bf_target_columns_ddl(&t->sql, t->schema);
 	if ((rc = run(t, t->sql.p, 0, NULL, err)) || (rc = read_tables(t, err)))
 		goto fail;
 	*out = &t->base;

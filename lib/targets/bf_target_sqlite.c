@@ -6,6 +6,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 #include "targets/bf_target_backend.h"
+#include "targets/bf_target_columns.h"
 #include "targets/bf_target_views.h"
 #include "targets/bf_sql.h"
 #include "state/bf_state.h"
@@ -191,10 +192,33 @@ static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 	return load_cols(t, s, err);
 }
 
+/* The stream's columns in _bf_columns (in the transaction that changed the table). */
+static int describe(struct sqlt *t, struct stream *s, struct bf_err *err)
+{
+	struct bf_buf json = BF_BUF_INIT;
+	sqlite3_stmt *st;
+	bf_buf_reset(&t->sql);
+	bf_target_columns_upsert(&t->sql, NULL);
+	int rc = sqlite3_prepare_v2(t->db, t->sql.p, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(t, rc, err);
+	bf_target_columns_json(s->def, &json);
+	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, json.p, (int)json.len, SQLITE_STATIC);
+	rc = bf_sqlite_step(st);
+	sqlite3_finalize(st);
+	bf_buf_free(&json);
+	return rc == SQLITE_DONE ? 0 : fail(t, rc, err);
+}
+
+/* Prepared again whenever the stream's definition changed: _bf_columns follows it. */
 static int prepare_insert(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	struct bf_buf *q = &t->sql;
 	const struct bf_stream_def *d = s->def;
+	int drc = describe(t, s, err);
+	if (drc)
+		return drc;
 	sqlite3_finalize(s->ins);
 	s->ins = NULL;
 	bf_buf_reset(q);
@@ -565,11 +589,16 @@ int bf_target_sqlite_open(const char *path, struct bf_target **out, struct bf_er
 	t->base.display = bf_xstrdup(path);
 	t->path = bf_xstrdup(path);
 	/* a larger page cache for bulk loads; WAL with synchronous=NORMAL stays crash safe */
+	struct bf_buf ddl = BF_BUF_INIT;
+	bf_target_columns_ddl(&ddl, NULL);
 	if ((rc = bf_sqlite_open(path, 1, &t->db, err)) || (rc = exec(t, target_ddl, err)) ||
+	    (rc = exec(t, ddl.p, err)) ||
 	    (rc = exec(t, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000", err))) {
+		bf_buf_free(&ddl);
 		sq_close(&t->base);
 		return rc;
 	}
+	bf_buf_free(&ddl);
 	if ((rc = read_tables(t, err))) {
 		sq_close(&t->base);
 		return rc;

@@ -7,17 +7,8 @@ test_require_cmd jq sqlite3
 
 test_require_cmd valgrind
 
-# valgrind cannot run sanitizer builds: under `make SANITIZE=1 test` it checks the plain
-# build's binaries (built by the same `make` run of CI), ASan covers the others.
-# (grep without -q: under pipefail an early exit would make ldd's SIGPIPE the verdict)
-if ldd "$(command -v bf-extract)" 2>/dev/null | grep libasan >/dev/null; then
-	plain=$BF_SRC/build
-	if [ -x "$plain/bf-extract" ] && ! ldd "$plain/bf-extract" | grep libasan >/dev/null; then
-		PATH=$plain:$PATH
-	else
-		test_skip_all "sanitizer build and no plain build in $plain for valgrind"
-	fi
-fi
+# under `make SANITIZE=1 test`: the plain build's binaries (ASan covers the others)
+valgrind_plain_build bf-extract
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99"
 

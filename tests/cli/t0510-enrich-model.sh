@@ -5,18 +5,6 @@ test_description='bf-enrich with an OpenAI-compatible API: batches, order, cache
 test_have_prereq JQ || test_skip_all 'jq is not installed'
 test_require_cmd python3 sqlite3
 
-# start_openai DIR [server options]: a loopback model API; sets API.
-start_openai() {
-	local dir=$TRASH_DIRECTORY/$1
-	shift
-	mkdir -p "$dir" && : >"$dir/faults" && : >"$dir/requests.log" &&
-	test_bg python3 "$BF_SERVERS/openai.py" --port-file "$dir/port" --faults "$dir/faults" \
-		--log "$dir/requests.log" "$@" &&
-	wait_for_file "$dir/port" &&
-	API=http://127.0.0.1:$(cat "$dir/port")/v1 &&
-	wait_for_port 127.0.0.1 "$(cat "$dir/port")"
-}
-
 # gen N DATE: SCHEMA, N work orders, STATE.
 gen() {
 	echo '{"type":"SCHEMA","stream":"work_orders","schema":{"type":"object","properties":{"id":{"type":"string"},"description":{"type":["string","null"]}}},"key_properties":["id"]}'

@@ -5,17 +5,6 @@ test_description='bf-enrich against a failing model API: retries, spacing, break
 test_have_prereq JQ || test_skip_all 'jq is not installed'
 test_require_cmd python3 sqlite3
 
-start_openai() {
-	local dir=$TRASH_DIRECTORY/$1
-	shift
-	mkdir -p "$dir" && : >"$dir/faults" && : >"$dir/requests.log" &&
-	test_bg python3 "$BF_SERVERS/openai.py" --port-file "$dir/port" --faults "$dir/faults" \
-		--log "$dir/requests.log" "$@" &&
-	wait_for_file "$dir/port" &&
-	API=http://127.0.0.1:$(cat "$dir/port")/v1 &&
-	wait_for_port 127.0.0.1 "$(cat "$dir/port")"
-}
-
 gen() {
 	echo '{"type":"SCHEMA","stream":"wo","schema":{"type":"object","properties":{"id":{"type":"string"},"text":{"type":["string","null"]}}},"key_properties":["id"]}'
 	awk -v n="$1" -v d="$2" -v salt="$3" 'BEGIN { for (i = 1; i <= n; i++) printf "{\"type\":\"RECORD\",\"stream\":\"wo\",\"record\":{\"id\":\"%d\",\"text\":\"item %d %s\",\"_bf_date\":\"%s\",\"_bf_location\":\"1\"}}\n", i, i, salt, d }'

@@ -290,7 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bf_cell cell = { 0 };
 	char why[160];
 	if (bf_cast(ty, &m, &cell, why, sizeof why) == 0) {
-		struct bf_col col = { "v", ty };
+		struct bf_col col = { .name = "v", .type = ty };
 		struct bf_stream_def def = { .name = "s", .cols = &col, .ncols = 1 };
 		struct bf_row row = { &def, &cell, m.val, m.len };
 		struct bf_buf text = BF_BUF_INIT, bin = BF_BUF_INIT;

@@ -55,7 +55,8 @@
 #	wait_for_file FILE [SECS], wait_until CMD [SECS], sqlite_checksum DB SQL
 #	start_sshd [DIR], start_pg [DIR], start_https ROOT [DIR]: start a server
 #	(default DIR: $TRASH_DIRECTORY/sshd|pg|https), source its env file into the
-#	script and stop the server when the script ends.
+#	script and stop the server when the script ends; start_openai DIR [OPTIONS]:
+#	the loopback model API (sets API); valgrind_plain_build PROG.
 # Prerequisites known to every script: ROOT, SSHD, PG, HTTPS, SQLITE3, CURL,
 # JQ, VALGRIND, CHROMIUM. A test whose prerequisite is missing is skipped,
 # except when CI=true, where it fails: CI must run everything.
@@ -582,6 +583,34 @@ start_https() {
 		return 1
 	fi
 	_bf_start_server https "${2:-$TRASH_DIRECTORY/https}" "$1"
+}
+
+# start_openai DIR [server options]: the loopback model API (tests/servers/openai.py) in
+# $TRASH_DIRECTORY/DIR with empty faults and requests.log files there; sets API (its
+# base URL, with /v1). Stopped when the script ends.
+start_openai() {
+	local dir=$TRASH_DIRECTORY/$1
+	shift
+	mkdir -p "$dir" && : >"$dir/faults" && : >"$dir/requests.log" &&
+	test_bg python3 "$BF_SERVERS/openai.py" --port-file "$dir/port" --faults "$dir/faults" \
+		--log "$dir/requests.log" "$@" &&
+	wait_for_file "$dir/port" &&
+	API=http://127.0.0.1:$(cat "$dir/port")/v1 &&
+	wait_for_port 127.0.0.1 "$(cat "$dir/port")"
+}
+
+# valgrind_plain_build PROG: valgrind cannot run sanitizer builds; under `make SANITIZE=1
+# test` put the plain build's binaries (built by the same `make` run of CI) first on
+# PATH, or skip the script. (grep without -q: under pipefail an early exit would make
+# ldd's SIGPIPE the verdict)
+valgrind_plain_build() {
+	local plain=$BF_SRC/build
+	ldd "$(command -v "$1")" 2>/dev/null | grep libasan >/dev/null || return 0
+	if [ -x "$plain/$1" ] && ! ldd "$plain/$1" | grep libasan >/dev/null; then
+		PATH=$plain:$PATH
+	else
+		test_skip_all "sanitizer build and no plain build in $plain for valgrind"
+	fi
 }
 
 # ---------------------------------------------------------------------------

@@ -25,8 +25,9 @@ the first line with COUNT > 0 applies and its COUNT is decreased (the file rewri
   401 COUNT          answer 401
 Lines starting with # are ignored.
 
-The --log file gets one line per request: "T PATH STATUS FAULT N" with T the arrival
-time in seconds (float, time.time()) and N the number of inputs.
+The --log file gets one line per request: "T PATH STATUS FAULT N MODEL AUTH" with T the
+arrival time in seconds (float, time.time()), N the number of inputs, MODEL the model
+asked for and AUTH "bearer" when an Authorization: Bearer header came, else "-".
 GET /__health__ answers "ok" (not logged, no faults).
 """
 
@@ -131,7 +132,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(left)
         with self.server.log_lock:
             if self.server.log_file:
-                self.server.log_file.write("%.6f %s %d %s %d\n" % (t, self.path, status, fault, n))
+                self.server.log_file.write("%.6f %s %d %s %d %s %s\n" % (
+                    t, self.path, status, fault, n, getattr(self, "model", "-") or "-",
+                    "bearer" if self.headers.get("Authorization", "").startswith("Bearer ") else "-"))
                 self.server.log_file.flush()
 
     def do_POST(self):
@@ -145,6 +148,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.log(t, 400, "-", 0)
             self.send(400, {"error": {"message": "bad json"}})
             return
+        self.model = str(req.get("model", "-")).replace(" ", "_") if isinstance(req, dict) else "-"
         fault = srv.faults.take()
         kind, arg = fault if fault else ("-", None)
         n = len(req.get("input", [])) if self.path.endswith("/embeddings") else 1

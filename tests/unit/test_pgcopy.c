@@ -30,7 +30,7 @@ static char hex[8192];
  * when the binary path does not take it (then the buffer must be as it was). */
 static const char *bin1(enum bf_type ty, struct bf_cell c)
 {
-	struct bf_col col = { "c", ty };
+	struct bf_col col = { .name = "c", .type = ty };
 	struct bf_stream_def def = { .name = "s", .cols = &col, .ncols = 1 };
 	struct bf_row r = { .def = &def, .cells = &c };
 	struct bf_buf b = BF_BUF_INIT;
@@ -142,7 +142,7 @@ int main(void)
 		struct bf_buf b = BF_BUF_INIT;
 		bf_pgcopy_bin_header(&b);
 		ok(b.len == 19 && !memcmp(b.p, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19), "the 19-byte binary header");
-		struct bf_col cols[3] = { { "a", BF_T_INTEGER }, { "b", BF_T_STRING }, { "c", BF_T_DATE } };
+		struct bf_col cols[3] = { { .name = "a", .type = BF_T_INTEGER }, { .name = "b", .type = BF_T_STRING }, { .name = "c", .type = BF_T_DATE } };
 		struct bf_stream_def def = { .name = "s", .cols = cols, .ncols = 3 };
 		struct bf_cell cells[3] = { integer(1), text("x"), text("2000-01-02") };
 		struct bf_row r = { .def = &def, .cells = cells };
@@ -166,8 +166,8 @@ int main(void)
 	/* text COPY */
 	{
 		static const float v[2] = { 0.5f, 3.0f };
-		struct bf_col cols[6] = { { "a", BF_T_STRING }, { "b", BF_T_BOOLEAN }, { "c", BF_T_BOOLEAN },
-					  { "d", BF_T_INTEGER }, { "e", BF_T_VECTOR }, { "f", BF_T_NUMBER } };
+		struct bf_col cols[6] = { { .name = "a", .type = BF_T_STRING }, { .name = "b", .type = BF_T_BOOLEAN }, { .name = "c", .type = BF_T_BOOLEAN },
+					  { .name = "d", .type = BF_T_INTEGER }, { .name = "e", .type = BF_T_VECTOR }, { .name = "f", .type = BF_T_NUMBER } };
 		struct bf_stream_def def = { .name = "s", .cols = cols, .ncols = 6 };
 		struct bf_cell cells[6] = { text("a\\b\nc\rd\te"), integer(1), integer(0), integer(-9223372036854775807LL - 1),
 					    { .kind = BF_C_VEC, .v = v, .nv = 2 }, { .kind = BF_C_NULL } };

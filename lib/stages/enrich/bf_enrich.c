@@ -27,6 +27,38 @@ static void add_prop(cJSON *props, const char *col, const char *suffix, const ch
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "items"), "type", "number");
 }
 
+/* How an embedding column is made, in its SCHEMA property (the x-bf-embedding extension
+ * of docs/enrich.md): bf-load records it, bf-search embeds a query the same way. The API
+ * base goes without any user:password@ part; the key is never written. */
+static void add_embedding_spec(cJSON *props, const struct bf_enrich_task *t, const struct bf_enrich_opts *o)
+{
+	cJSON *p = cJSON_GetObjectItemCaseSensitive(props, t->out);
+	cJSON *e = cJSON_AddObjectToObject(p, "x-bf-embedding");
+	if (t->kind == BF_ET_HASH) {
+		cJSON_AddStringToObject(e, "method", "hash");
+	} else {
+		cJSON_AddStringToObject(e, "method", "model");
+		cJSON_AddStringToObject(e, "model", o->model ? o->model : "");
+		const char *base = o->api_base ? o->api_base : "";
+		const char *host = strstr(base, "://");
+		const char *at = host ? strchr(host + 3, '@') : NULL;
+		if (at && at < host + 3 + strcspn(host + 3, "/?#")) {
+			struct bf_buf b = BF_BUF_INIT;
+			bf_buf_add(&b, base, (size_t)(host + 3 - base));
+			bf_buf_adds(&b, at + 1);
+			cJSON_AddStringToObject(e, "api_base", b.p);
+			bf_buf_free(&b);
+		} else {
+			cJSON_AddStringToObject(e, "api_base", base);
+		}
+	}
+	if (t->dim)
+		cJSON_AddNumberToObject(e, "dim", t->dim);
+	cJSON *cols = cJSON_AddArrayToObject(e, "columns");
+	for (int i = 0; i < t->ncols; i++)
+		cJSON_AddItemToArray(cols, cJSON_CreateString(t->cols[i]));
+}
+
 static int on_schema(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct bf_err *err)
 {
 	struct ctx *c = ctx;
@@ -69,9 +101,10 @@ static int on_schema(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 	for (int t = 0; t < p->ntasks; t++) {
 		struct bf_enrich_task *task = p->tasks[t];
 		any = 1;
-		if (task->kind == BF_ET_HASH || task->kind == BF_ET_EMBED)
+		if (task->kind == BF_ET_HASH || task->kind == BF_ET_EMBED) {
 			add_prop(props, task->out, "", "array", NULL);
-		else if (task->kind == BF_ET_PROMPT && task->json) {
+			add_embedding_spec(props, task, c->o);
+		} else if (task->kind == BF_ET_PROMPT && task->json) {
 			cJSON_DeleteItemFromObjectCaseSensitive(props, task->out);
 			cJSON_AddObjectToObject(props, task->out);   /* any JSON value */
 		} else

@@ -1,4 +1,4 @@
-#include "targets/bf_pgopen.h"
+#include "targets/bf_pgconnect.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +93,8 @@ int bf_pg_connect(const char *url, PGconn **out, struct bf_err *err)
 		bf_fail(err, code, url, "cannot connect: %.*s%s", n, m,
 			tls ? " (TLS is verified for a server not on this machine: give its CA in sslrootcert= or"
 			      " PGSSLROOTCERT, or choose sslmode= in the URL or PGSSLMODE)" : "");
-		PQfinish(c);
+		if (c)
+			PQfinish(c);
 		return code;
 	}
 	*out = c;
