@@ -17,6 +17,8 @@
 #include "sources/bf_layout.h"
 #include "proto/bf_msg.h"
 #include "sources/bf_names.h"
+#include "sources/sql/bf_sqlsrc.h"
+#include "stages/bf_extract_table.h"
 #include "base/bf_progress.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
@@ -32,7 +34,10 @@ struct sent_schema {
 
 struct ctx {
 	const struct bf_extract_opts *o;
-	struct bf_source *src;
+	struct bf_source *src;     /* a drop's folders, or ... */
+	struct bf_sqlsrc *sql;     /* ... a database table (table path: bf_extract_table.c) */
+	struct bf_table_reader *table;
+	const char *canon;         /* the source's identity in the state file */
 	struct bf_state *st;
 	struct bf_layout layout;
 	struct bf_out out;
@@ -53,6 +58,7 @@ struct part {
 	cJSON *files;              /* STATE's file list */
 	cJSON *rows;               /* rows per stream */
 	long long nrows, nbad, nfiles;
+	struct bf_table_part *table;  /* table path: what was read */
 };
 
 /* Source reading with a running SHA-256 and byte count. */
@@ -393,13 +399,25 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 {
 	cJSON *v = cJSON_CreateObject();
 	cJSON *bf = cJSON_AddObjectToObject(v, "bf");
-	cJSON_AddStringToObject(bf, "source", bf_source_canon(c->src));
+	cJSON_AddStringToObject(bf, "source", c->canon);
 	cJSON_AddStringToObject(bf, "location", p->location);
 	cJSON_AddStringToObject(bf, "date", p->date);
 	cJSON_AddStringToObject(bf, "status", code ? "failed" : "ok");
-	cJSON_AddStringToObject(bf, "folder", p->folder);
-	cJSON_AddNumberToObject(bf, "file_count", (double)p->nfiles);
-	cJSON_AddItemToObject(bf, "files", p->files);
+	if (p->table) {
+		/* a table partition: what was read instead of folder and files (docs/sources.md) */
+		cJSON_AddStringToObject(bf, "kind", "table");
+		cJSON *w = cJSON_AddObjectToObject(bf, "window");
+		cJSON_AddStringToObject(w, "start", p->table->start);
+		cJSON_AddStringToObject(w, "end", p->table->end);
+		cJSON_AddStringToObject(bf, "read", p->table->what);
+		if (!code)
+			cJSON_AddStringToObject(bf, "sha256", p->table->sha256);
+		cJSON_Delete(p->files);
+	} else {
+		cJSON_AddStringToObject(bf, "folder", p->folder);
+		cJSON_AddNumberToObject(bf, "file_count", (double)p->nfiles);
+		cJSON_AddItemToObject(bf, "files", p->files);
+	}
 	cJSON_AddItemToObject(bf, "rows", p->rows);
 	cJSON_AddNumberToObject(bf, "total_rows", (double)p->nrows);
 	cJSON_AddNumberToObject(bf, "quarantined", (double)p->nbad);
@@ -411,6 +429,19 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 	cJSON *msg = bf_msg_new_state(v);
 	bf_out_json_line(&c->out, msg);
 	cJSON_Delete(msg);
+}
+
+/* The table path of a partition: its window's rows (bf_extract_table.c). */
+static int table_partition(struct ctx *c, struct part *p, struct bf_table_part *tp, int32_t date,
+			   struct bf_err *err)
+{
+	int rc = bf_table_read(c->table, p->location, date, tp, err);
+	p->table = tp;
+	p->nrows = tp->rows;
+	p->nbad = tp->quarantined;
+	p->nfiles = 1;
+	cJSON_AddNumberToObject(p->rows, bf_sqlsrc_stream(c->sql), (double)tp->rows);
+	return rc;
 }
 
 /* One (location, date). Returns 0, or a code that stops the whole run (output or state
@@ -428,22 +459,28 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 
 	bf_date_iso(date, p.date);
 	bf_date_compact(date, p.compact);
-	if ((rc = bf_state_partition_status(c->st, bf_source_canon(c->src), location, p.date, status, err)))
+	if ((rc = bf_state_partition_status(c->st, c->canon, location, p.date, status, err)))
 		return rc;
 	if (!c->o->force && (!strcmp(status, "loaded") || !strcmp(status, "closed"))) {
 		c->skipped++;
 		return 0;
 	}
-	struct bf_partition_update u = { bf_source_canon(c->src), location, p.date, "running", NULL,
+	struct bf_partition_update u = { c->canon, location, p.date, "running", NULL,
 					 -1, -1, -1, -1, NULL, 1, -1 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)) ||
-	    (rc = bf_state_quarantine_clear(c->st, "extract", bf_source_canon(c->src), location, p.date, err)))
+	    (rc = bf_state_quarantine_clear(c->st, "extract", c->canon, location, p.date, err)))
 		return rc;
 
 	p.files = cJSON_CreateArray();
 	p.rows = cJSON_CreateObject();
+	struct bf_table_part tp;
+	int prc = 0;
+	if (c->sql) {
+		prc = table_partition(c, &p, &tp, date, &perr);
+		goto read;
+	}
 	bf_layout_render(&c->layout, location, date, &dir);
-	int prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
+	prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
 	if (!prc && !missing) {
 		size_t nmissing = 0, nfound = 0;
 		p.folder = "empty";
@@ -465,7 +502,7 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	}
 	bf_entries_free(ents, n);
 	bf_buf_free(&dir);
-
+read:
 	/* the output must be intact before the STATE promises anything */
 	bf_out_wait(&c->out);
 	if (c->out.err) {
@@ -479,15 +516,15 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	c->total_rows += p.nrows;
 	c->total_bad += p.nbad;
 	c->done_parts++;
-	u = (struct bf_partition_update){ bf_source_canon(c->src), location, p.date, prc ? "failed" : "running",
-					  p.folder, p.nfiles, p.nrows, p.nbad, -1,
+	u = (struct bf_partition_update){ c->canon, location, p.date, prc ? "failed" : "running",
+					  c->sql ? NULL : p.folder, p.nfiles, p.nrows, p.nbad, -1,
 					  prc ? perr.msg : NULL, 0, bf_mono_ms() - t0 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)))
 		return rc;
-	bf_state_metric(c->st, bf_source_canon(c->src), location, p.date, "rows", (double)p.nrows);
+	bf_state_metric(c->st, c->canon, location, p.date, "rows", (double)p.nrows);
 	if (prc) {
 		bf_err_print(&perr);
-		bf_state_error(c->st, bf_source_canon(c->src), location, p.date, prc, perr.msg);
+		bf_state_error(c->st, c->canon, location, p.date, prc, perr.msg);
 		if (!c->failed)
 			c->first_fail = prc;
 		else if (c->first_fail != prc)
@@ -496,6 +533,27 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	}
 	/* hand the partition downstream now */
 	return bf_out_flush(&c->out, err);
+}
+
+/* The table path's source: its locations and, with --all, its dates. */
+static int table_open(struct ctx *c, char ***locs, size_t *nlocs, int32_t *lo, int32_t *hi,
+		      struct bf_err *err)
+{
+	const struct bf_extract_opts *o = c->o;
+	int rc;
+	if ((rc = bf_sqlsrc_open(o->source, &o->src, &c->sql, err)))
+		return rc;
+	c->canon = bf_sqlsrc_canon(c->sql);
+	c->table = bf_table_reader_new(c->sql, c->hasher, &c->out, c->st, o->strict);
+	if ((rc = bf_sqlsrc_locations(c->sql, o->locations, o->nlocations, locs, nlocs, err)))
+		return rc;
+	if (o->dates.all) {
+		if ((rc = bf_sqlsrc_dates(c->sql, *locs, *nlocs, lo, hi, err)))
+			return rc;
+		if (*lo == BF_DATE_NONE)
+			bf_warn(c->canon, "no rows with a date found");
+	}
+	return 0;
 }
 
 int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err)
@@ -510,21 +568,31 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	bf_out_async(&c.out);      /* writes overlap parsing */
 	c.hasher = bf_hasher_new();  /* checksums overlap parsing */
 	bf_progress_init(&c.prog, o->progress);
+	int sql = bf_sqlsrc_is_spec(o->source);
+	/* a password in the spec is refused before anything is recorded */
+	if (sql && (rc = bf_sqlsrc_check(o->source, &o->src, err)))
+		goto done;
 	if ((rc = bf_layout_parse(o->src.layout, &c.layout, err)))
 		goto done;
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
 		goto done;
-	if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
-		goto done;
-	if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
-		goto done;
 	int32_t lo = BF_DATE_NONE, hi = BF_DATE_NONE;
-	if (o->dates.all) {
-		if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
+	if (sql) {
+		if ((rc = table_open(&c, &locs, &nlocs, &lo, &hi, err)))
 			goto done;
-		if (lo == BF_DATE_NONE)
-			bf_warn(bf_source_canon(c.src), "no date folders found");
+	} else {
+		if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
+			goto done;
+		c.canon = bf_source_canon(c.src);
+		if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
+			goto done;
+		if (o->dates.all) {
+			if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
+				goto done;
+			if (lo == BF_DATE_NONE)
+				bf_warn(bf_source_canon(c.src), "no date folders found");
+		}
 	}
 	ndates = bf_datesel_resolve(&o->dates, lo, hi, &dates);
 	for (size_t d = 0; d < ndates && !rc; d++) {
@@ -561,6 +629,8 @@ done:
 	free(dates);
 	free(c.sent);
 	bf_source_free(c.src);
+	bf_table_reader_free(c.table);
+	bf_sqlsrc_free(c.sql);
 	bf_layout_free(&c.layout);
 	bf_hasher_free(c.hasher);
 	bf_state_close(c.st);
