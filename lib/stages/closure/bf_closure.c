@@ -277,7 +277,11 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 	cJSON *th = cJSON_AddObjectToObject(ev, "thresholds");
 	double t_files = -1, t_rows, t_sales = -1;
 	const char *files_basis = "none";
-	if (cfg->min_files >= 0) {
+	if (obs->table) {
+		/* ---- a database table's partition (STATE "kind":"table"): no files to count;
+		 * judged by its rows and sums alone ---- */
+		files_basis = "not_applicable: a table source has no files";
+	} else if (cfg->min_files >= 0) {
 		t_files = (double)cfg->min_files;
 		files_basis = "min_files";
 	} else if (cfg->expect_files >= 0) {
@@ -339,8 +343,9 @@ void bf_closure_decide(const struct bf_closure_cfg *cfg, int32_t date,
 	/* the rules, in order */
 	const char *reason = NULL;
 	int have_files = obs->files >= 0;
-	if ((obs->folder && strcmp(obs->folder, "present")) || (have_files && obs->files == 0) ||
-	    (!obs->folder && !have_files && total == 0))
+	/* a table's partition skips the file rules (see the thresholds' files_basis) */
+	if (!obs->table && ((obs->folder && strcmp(obs->folder, "present")) || (have_files && obs->files == 0) ||
+			    (!obs->folder && !have_files && total == 0)))
 		reason = "no_files";
 	else if (have_files && t_files >= 0 && (double)obs->files < t_files)
 		reason = "insufficient_files";
@@ -854,6 +859,8 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(bf, "file_count");
 	struct bf_closure_obs obs = { 0 };
 	obs.folder = bf_json_str(bf, "folder");
+	const char *kind = bf_json_str(bf, "kind");
+	obs.table = kind && !strcmp(kind, "table");
 	obs.files = cJSON_IsNumber(fc) ? (long long)fc->valuedouble : cJSON_IsArray(fl) ? cJSON_GetArraySize(fl) : -1;
 	const cJSON *fl_arr = cJSON_IsArray(fl) ? fl : NULL, *fi;
 	cJSON_ArrayForEach(fi, fl_arr) {

@@ -52,6 +52,7 @@ struct bf_closure_stream {
 struct bf_closure_obs {
 	const char *folder;        /* present, empty, missing; NULL when the STATE does not say */
 	long long files;           /* files read; < 0 when the STATE does not say */
+	int table;                 /* a database table's partition: no file rules */
 	const struct bf_closure_stream *streams;
 	size_t nstreams;
 	long long activity_rows;
