@@ -46,6 +46,15 @@ struct odbccur {
 	int done;
 };
 
+/* Drivers whose text of a timestamp with a zone has no offset: the session is set to
+ * UTC, which is what an offset-less value of such a column is then read as. */
+static const struct {
+	const char *driver;
+	const char *sql;
+} session_utc[] = {
+	{ "psqlodbc", "SET TimeZone = 'UTC'" },
+};
+
 /* Drivers that load a whole result into memory unless told otherwise: the option that
  * makes them stream, added to the connection string when it does not name it. */
 static const struct {
@@ -202,6 +211,18 @@ static int odbc_connect(struct bf_sqlsrc *s, struct bf_err *err)
 			goto fail;
 		break;
 	}
+	for (size_t i = 0; i < sizeof session_utc / sizeof session_utc[0]; i++) {
+		SQLHSTMT st;
+		if (!strcasestr((char *)drv, session_utc[i].driver) ||
+		    !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, o->dbc, &st)))
+			continue;
+		SQLRETURN r = SQLExecDirect(st, (SQLCHAR *)session_utc[i].sql, SQL_NTS);
+		if (!SQL_SUCCEEDED(r))
+			rc = odbc_fail(s, SQL_HANDLE_STMT, st, "session", err);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+		if (rc)
+			goto fail;
+	}
 	SQLCHAR q[8] = "";
 	if (SQL_SUCCEEDED(SQLGetInfo(o->dbc, SQL_IDENTIFIER_QUOTE_CHAR, q, sizeof q, NULL)) && q[0] && q[0] != ' ')
 		s->quote = (char)q[0];
@@ -235,6 +256,13 @@ static int named(const char *type_name, const char *w)
 	return strcasestr(type_name, w) != NULL;
 }
 
+/* A type name of a timestamp with a zone ("timestamptz", "timestamp with time zone",
+ * "TIMESTAMP_TZ", "datetimeoffset"), not "timestamp without time zone". */
+static int zoned(const char *tn)
+{
+	return (named(tn, "tz") || named(tn, "with time zone") || named(tn, "offset")) && !named(tn, "without");
+}
+
 static enum bf_sqlkind kind_of(SQLSMALLINT t, const char *tn)
 {
 	if (named(tn, "json"))
@@ -248,12 +276,10 @@ static enum bf_sqlkind kind_of(SQLSMALLINT t, const char *tn)
 	case SQL_TYPE_DATE: case SQL_DATE: return BF_SQL_DATE;
 	case SQL_SS_TIMESTAMPOFFSET_: return BF_SQL_TIMESTAMPTZ;
 	case SQL_TYPE_TIMESTAMP: case SQL_TIMESTAMP:
-		return named(tn, "tz") || named(tn, "time zone") || named(tn, "offset") ? BF_SQL_TIMESTAMPTZ
-											: BF_SQL_TIMESTAMP;
+		return zoned(tn) ? BF_SQL_TIMESTAMPTZ : BF_SQL_TIMESTAMP;
 	case SQL_BINARY: case SQL_VARBINARY: case SQL_LONGVARBINARY: return BF_SQL_BINARY;
 	default:
-		return named(tn, "timestamptz") || named(tn, "timestamp_tz") || named(tn, "datetimeoffset")
-		       ? BF_SQL_TIMESTAMPTZ : BF_SQL_STRING;
+		return zoned(tn) && named(tn, "time") ? BF_SQL_TIMESTAMPTZ : BF_SQL_STRING;
 	}
 }
 
@@ -375,6 +401,23 @@ static int get_long(struct bf_sqlcur *cur, struct odbccur *k, size_t i, struct b
 	}
 }
 
+/* A timestamp with a zone whose text has no offset is in the session's zone, UTC (see
+ * session_utc): "Z" is added. */
+static void utc_if_bare(struct odbccol *c, const char **v, size_t *n)
+{
+	const char *t = *v;
+	size_t len = *n;
+	if (len < 19 || t[len - 1] == 'Z' || memchr(t + 11, '+', len - 11) || memchr(t + 11, '-', len - 11))
+		return;
+	if (t != c->big.p) {
+		bf_buf_reset(&c->big);
+		bf_buf_add(&c->big, t, len);
+	}
+	bf_buf_addc(&c->big, 'Z');
+	*v = c->big.p;
+	*n = c->big.len;
+}
+
 static int odbc_next(struct bf_sqlcur *cur, struct bf_err *err)
 {
 	struct odbccur *k = cur->impl;
@@ -407,6 +450,8 @@ static int odbc_next(struct bf_sqlcur *cur, struct bf_err *err)
 				return -rc;
 			cur->rv[i] = rc == 1 ? NULL : c->big.p ? c->big.p : "";
 			cur->rlen[i] = c->big.len;
+			if (rc == 0 && cur->cols[i].kind == BF_SQL_TIMESTAMPTZ)
+				utc_if_bare(c, &cur->rv[i], &cur->rlen[i]);
 			continue;
 		}
 		SQLLEN ind = c->ind[row];
@@ -417,6 +462,8 @@ static int odbc_next(struct bf_sqlcur *cur, struct bf_err *err)
 		size_t room = (size_t)c->width - (c->ctype == SQL_C_CHAR);
 		cur->rv[i] = c->data + row * (size_t)c->width;
 		cur->rlen[i] = ind == SQL_NO_TOTAL || (size_t)ind > room ? room : (size_t)ind;
+		if (cur->cols[i].kind == BF_SQL_TIMESTAMPTZ)
+			utc_if_bare(c, &cur->rv[i], &cur->rlen[i]);
 	}
 	return 1;
 }

@@ -120,7 +120,7 @@ static int lite_query(struct bf_sqlcur *cur, const char *sql, int np, const char
 	if (rc != SQLITE_OK)
 		return lite_fail(cur->s, rc, err);
 	for (int i = 0; i < np; i++)
-		sqlite3_bind_text(k->st, i + 1, pv[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(k->st, i + 1, pv[i], -1, SQLITE_TRANSIENT);  /* stepped later */
 	cur->ncols = (size_t)sqlite3_column_count(k->st);
 	cur->cols = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *cur->cols);
 	for (size_t i = 0; i < cur->ncols; i++) {
