@@ -15,6 +15,7 @@
 #include "base/bf_time.h"
 #include "pg/bf_pgopen.h"
 #include "sources/bf_names.h"
+#include "sources/sql/bf_sqltext.h"
 #include "sources/sql/bf_sqlval.h"
 
 static const struct {
@@ -269,50 +270,19 @@ static void query_text(const struct bf_sqlsrc *s, struct sqlb *q)
 {
 	const char *p = s->o.query;
 	while (*p) {
-		if (*p == '\'' || *p == '"' || *p == '`') {
-			char c = *p;
-			const char *e = p + 1;
-			while (*e && *e != c)
-				e++;
-			if (*e)
-				e++;
-			bf_buf_add(&q->t, p, (size_t)(e - p));
-			p = e;
-		} else if (p[0] == '-' && p[1] == '-') {
-			size_t n = strcspn(p, "\n");
+		size_t n = bf_sqltext_quoted(p);
+		if (n) {
 			bf_buf_add(&q->t, p, n);
 			p += n;
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *e = strstr(p + 2, "*/");
-			e = e ? e + 2 : p + strlen(p);
-			bf_buf_add(&q->t, p, (size_t)(e - p));
-			p = e;
-		} else if (*p == '$' && (p[1] == '$' || isalpha((unsigned char)p[1]) || p[1] == '_')) {
-			size_t n = 1;
-			while (isalnum((unsigned char)p[n]) || p[n] == '_')
-				n++;
-			if (p[n] != '$') {
-				bf_buf_add(&q->t, p, n);
-				p += n;
-				continue;
-			}
-			n++;
-			char tag[64];
-			snprintf(tag, sizeof tag, "%.*s", (int)n, p);
-			const char *e = strstr(p + n, tag);
-			e = e ? e + strlen(tag) : p + strlen(p);
-			bf_buf_add(&q->t, p, (size_t)(e - p));
-			p = e;
 		} else if (p[0] == ':' && p[1] == ':') {
 			bf_buf_add(&q->t, p, 2);
 			p += 2;
 		} else if (*p == ':' && (!strncmp(p + 1, "start", 5) || !strncmp(p + 1, "end", 3))) {
-			size_t n = p[1] == 's' ? 6 : 4;
-			if (isalnum((unsigned char)p[n]) || p[n] == '_') {
+			n = p[1] == 's' ? 6 : 4;
+			if (isalnum((unsigned char)p[n]) || p[n] == '_')
 				bf_buf_add(&q->t, p, n);
-			} else {
+			else
 				ph(s, q, p[1] == 's' ? 1 : 2);
-			}
 			p += n;
 		} else {
 			bf_buf_addc(&q->t, *p++);
@@ -495,7 +465,7 @@ static int load_ranges(struct bf_sqlsrc *s, struct bf_err *err)
 	} else {
 		bf_buf_adds(&q.t, "(");
 		query_text(s, &q);
-		bf_buf_adds(&q.t, ") bfq");
+		bf_buf_adds(&q.t, "\n) bfq");
 	}
 	if (lc) {
 		bf_buf_adds(&q.t, " GROUP BY ");
@@ -634,7 +604,7 @@ int bf_sqlsrc_window(struct bf_sqlsrc *s, const char *location, int32_t date,
 	} else if (lc) {
 		bf_buf_adds(&q.t, "SELECT * FROM (");
 		query_text(s, &q);
-		bf_buf_adds(&q.t, ") bfq WHERE bfq.");
+		bf_buf_adds(&q.t, "\n) bfq WHERE bfq.");
 		col(s, &q.t, lc);
 		bf_buf_adds(&q.t, " = ");
 		ph(s, &q, 3);

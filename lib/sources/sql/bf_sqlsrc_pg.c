@@ -4,9 +4,13 @@
  * local bound into an instant and prints a timestamp with time zone in that zone), and
  * all of it runs in one READ ONLY REPEATABLE READ transaction: one snapshot.
  *
- * A statement is a server-side cursor (DECLARE, inside a savepoint so that a failed one
- * leaves the snapshot usable) read by FETCH of BATCH rows, the next FETCH sent before
- * the rows of the last one are handed out: memory holds two batches at most. */
+ * A statement is streamed with COPY (query) TO STDOUT, the server's fastest way out,
+ * one row in memory at a time. COPY takes no parameters, so the values are still bound,
+ * never pasted: the statement is prepared (its parameters' types and its columns come
+ * back from the server), the values are bound into transaction-local settings
+ * (set_config), and each $N of the query reads CAST(current_setting('bf.pN') AS its
+ * type). The whole is inside a savepoint, so that a failed statement leaves the
+ * snapshot usable. */
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
@@ -14,21 +18,17 @@
 #include "base/bf_exit.h"
 #include "pg/bf_pgopen.h"
 #include "sources/sql/bf_sqlsrc_backend.h"
-
-#define BATCH "10000"
-#define BATCH_N 10000
+#include "sources/sql/bf_sqltext.h"
 
 struct pgsrc {
 	PGconn *c;
 };
 
 struct pgcur {
-	PGresult *res;             /* the batch being handed out */
-	int row, nrows;
-	int in_flight;             /* a FETCH was sent, its result not read */
-	int last;                  /* the batch in res was the last one */
+	char *row;                 /* the COPY row handed out (libpq's) */
+	int copying;               /* COPY data still to read */
 	int failed;                /* the transaction needs its savepoint back */
-	struct bf_buf *bin;        /* per column: a bytea's bytes */
+	struct bf_buf *val;        /* per column: an unescaped value, a bytea's bytes */
 };
 
 static PGconn *conn(struct bf_sqlsrc *s)
@@ -125,43 +125,52 @@ static enum bf_sqlkind kind_of(Oid t)
 	}
 }
 
-/* Reads the answer of the FETCH in flight into res. */
-static int fetch_result(struct bf_sqlcur *cur, struct bf_err *err)
+/* The type names of the prepared statement's parameters, for their casts. */
+static int param_types(struct bf_sqlsrc *s, const PGresult *d, int np, char ***names, struct bf_err *err)
 {
-	struct pgcur *k = cur->impl;
-	PGconn *c = conn(cur->s);
-	PGresult *r, *got = NULL;
-	while ((r = PQgetResult(c))) {
-		if (got)
-			PQclear(r);
-		else
-			got = r;
-	}
-	k->in_flight = 0;
-	PQclear(k->res);
-	k->res = NULL;
-	if (!got || PQresultStatus(got) != PGRES_TUPLES_OK) {
-		k->failed = 1;
-		int rc = pg_fail(cur->s, got, err);
-		PQclear(got);
+	struct bf_buf oids = BF_BUF_INIT;
+	for (int i = 0; i < np; i++)
+		bf_buf_addf(&oids, "%s%u", i ? "," : "", PQparamtype(d, i));
+	const char *pv[1] = { oids.p ? oids.p : "" };
+	PGresult *r = PQexecParams(conn(s), "SELECT format_type(o::oid, NULL) FROM"
+				   " unnest(string_to_array($1, ',')) WITH ORDINALITY AS t(o, n) ORDER BY n",
+				   1, NULL, pv, NULL, NULL, 0);
+	bf_buf_free(&oids);
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != np) {
+		int rc = pg_fail(s, r, err);
+		PQclear(r);
 		return rc;
 	}
-	k->res = got;
-	k->row = 0;
-	k->nrows = PQntuples(got);
-	k->last = k->nrows < BATCH_N;
+	*names = bf_xcalloc((size_t)np + 1, sizeof **names);
+	for (int i = 0; i < np; i++)
+		(*names)[i] = bf_xstrdup(PQgetvalue(r, i, 0));
+	PQclear(r);
 	return 0;
 }
 
-static int send_fetch(struct bf_sqlcur *cur, struct bf_err *err)
+/* COPY (sql) TO STDOUT with each $N read from setting bf.pN as type names[N-1]. */
+static void copy_text(struct bf_buf *b, const char *sql, int np, char **names)
 {
-	struct pgcur *k = cur->impl;
-	if (!PQsendQuery(conn(cur->s), "FETCH " BATCH " FROM bf_cur")) {
-		k->failed = 1;
-		return pg_fail(cur->s, NULL, err);
+	bf_buf_adds(b, "COPY (");
+	for (const char *p = sql; *p;) {
+		size_t n = bf_sqltext_quoted(p);
+		if (n) {
+			bf_buf_add(b, p, n);
+			p += n;
+			continue;
+		}
+		if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+			char *e;
+			long k = strtol(p + 1, &e, 10);
+			if (k >= 1 && k <= np) {
+				bf_buf_addf(b, "CAST(current_setting('bf.p%ld') AS %s)", k, names[k - 1]);
+				p = e;
+				continue;
+			}
+		}
+		bf_buf_addc(b, *p++);
 	}
-	k->in_flight = 1;
-	return 0;
+	bf_buf_adds(b, "\n) TO STDOUT");   /* past a trailing -- comment */
 }
 
 static int pg_query(struct bf_sqlcur *cur, const char *sql, int np, const char *const *pv,
@@ -169,31 +178,61 @@ static int pg_query(struct bf_sqlcur *cur, const char *sql, int np, const char *
 {
 	struct bf_sqlsrc *s = cur->s;
 	struct pgcur *k = bf_xcalloc(1, sizeof *k);
-	struct bf_buf d = BF_BUF_INIT;
+	PGconn *c = conn(s);
+	PGresult *d = NULL, *r;
+	char **types = NULL;
+	struct bf_buf b = BF_BUF_INIT;
 	int rc;
 	cur->impl = k;
 	if ((rc = exec(s, "SAVEPOINT bf_w", 0, NULL, err)))
 		return rc;
-	bf_buf_adds(&d, "DECLARE bf_cur NO SCROLL CURSOR FOR ");
-	bf_buf_adds(&d, sql);
-	rc = exec(s, d.p, np, pv, err);
-	bf_buf_free(&d);
-	if (rc) {
-		k->failed = 1;
+	k->failed = 1;             /* until the COPY is under way */
+	r = PQprepare(c, "", sql, np, NULL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rc = pg_fail(s, r, err);
+		PQclear(r);
 		return rc;
 	}
-	if ((rc = send_fetch(cur, err)) || (rc = fetch_result(cur, err)))
-		return rc;
-	cur->ncols = (size_t)PQnfields(k->res);
+	PQclear(r);
+	d = PQdescribePrepared(c, "");
+	if (!d || PQresultStatus(d) != PGRES_COMMAND_OK) {
+		rc = pg_fail(s, d, err);
+		goto out;
+	}
+	cur->ncols = (size_t)PQnfields(d);
 	cur->cols = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *cur->cols);
 	for (size_t i = 0; i < cur->ncols; i++) {
-		cur->cols[i].name = bf_xstrdup(PQfname(k->res, (int)i));
-		cur->cols[i].kind = kind_of(PQftype(k->res, (int)i));
+		cur->cols[i].name = bf_xstrdup(PQfname(d, (int)i));
+		cur->cols[i].kind = kind_of(PQftype(d, (int)i));
 	}
 	bf_sqlcur_alloc(cur);
-	k->bin = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *k->bin);
-	if (!k->last)
-		rc = send_fetch(cur, err);
+	k->val = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *k->val);
+	if (np && (rc = param_types(s, d, np, &types, err)))
+		goto out;
+	if (np) {
+		bf_buf_adds(&b, "SELECT ");
+		for (int i = 0; i < np; i++)
+			bf_buf_addf(&b, "%sset_config('bf.p%d', $%d, true)", i ? ", " : "", i + 1, i + 1);
+		if ((rc = exec(s, b.p, np, pv, err)))
+			goto out;
+		bf_buf_reset(&b);
+	}
+	copy_text(&b, sql, np, types);
+	r = PQexec(c, b.p);
+	if (!r || PQresultStatus(r) != PGRES_COPY_OUT) {
+		rc = pg_fail(s, r, err);
+		PQclear(r);
+		goto out;
+	}
+	PQclear(r);
+	k->copying = 1;
+	k->failed = 0;
+out:
+	PQclear(d);
+	for (int i = 0; types && i < np; i++)
+		free(types[i]);
+	free(types);
+	bf_buf_free(&b);
 	return rc;
 }
 
@@ -205,43 +244,109 @@ static int hexval(char c)
 /* bytea_output = hex: "\x0a1b..." into its bytes. */
 static void unhex(struct bf_buf *b, const char *s, size_t n)
 {
-	bf_buf_reset(b);
-	bf_buf_grow(b, n / 2 + 1);
+	struct bf_buf t = BF_BUF_INIT;
+	bf_buf_grow(&t, n / 2 + 1);
 	for (size_t i = 2; i + 1 < n; i += 2) {
 		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
 		if (hi >= 0 && lo >= 0)
-			b->p[b->len++] = (char)(hi << 4 | lo);
+			t.p[t.len++] = (char)(hi << 4 | lo);
 	}
-	b->p[b->len] = '\0';
+	t.p[t.len] = '\0';
+	bf_buf_free(b);
+	*b = t;
+}
+
+/* A COPY text field with backslash escapes into b. */
+static void unescape(struct bf_buf *b, const char *s, size_t n)
+{
+	bf_buf_reset(b);
+	bf_buf_grow(b, n + 1);
+	char *o = b->p;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\' || i + 1 == n) {
+			*o++ = s[i];
+			continue;
+		}
+		char e = s[++i];
+		switch (e) {
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'v': *o++ = '\v'; break;
+		default: *o++ = e; break;
+		}
+	}
+	b->len = (size_t)(o - b->p);
+	*o = '\0';
+}
+
+/* The end of the COPY: its final result. */
+static int copy_end(struct bf_sqlcur *cur, struct bf_err *err)
+{
+	struct pgcur *k = cur->impl;
+	PGresult *r, *bad = NULL;
+	k->copying = 0;
+	while ((r = PQgetResult(conn(cur->s)))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && !bad)
+			bad = r;
+		else
+			PQclear(r);
+	}
+	if (!bad)
+		return 0;
+	k->failed = 1;
+	int rc = pg_fail(cur->s, bad, err);
+	PQclear(bad);
+	return rc;
 }
 
 static int pg_next(struct bf_sqlcur *cur, struct bf_err *err)
 {
 	struct pgcur *k = cur->impl;
-	int rc;
-	while (k->row >= k->nrows) {
-		if (k->last || !k->in_flight)
-			return 0;
-		if ((rc = fetch_result(cur, err)))
-			return -rc;
-		if (!k->last && (rc = send_fetch(cur, err)))
-			return -rc;
+	if (k->row) {
+		PQfreemem(k->row);
+		k->row = NULL;
 	}
-	int r = k->row++;
+	if (!k->copying)
+		return 0;
+	int n = PQgetCopyData(conn(cur->s), &k->row, 0);
+	if (n == -1) {
+		int rc = copy_end(cur, err);
+		return rc ? -rc : 0;
+	}
+	if (n < 0) {
+		k->copying = 0;
+		k->failed = 1;
+		return -pg_fail(cur->s, NULL, err);
+	}
+	const char *p = k->row, *end = k->row + n;
+	if (end > p && end[-1] == '\n')
+		end--;
 	for (size_t i = 0; i < cur->ncols; i++) {
-		if (PQgetisnull(k->res, r, (int)i)) {
+		const char *f = p;
+		while (p < end && *p != '\t')
+			p++;
+		size_t len = (size_t)(p - f);
+		if (p < end)
+			p++;
+		if (len == 2 && f[0] == '\\' && f[1] == 'N') {
 			cur->rv[i] = NULL;
 			continue;
 		}
-		const char *v = PQgetvalue(k->res, r, (int)i);
-		size_t n = (size_t)PQgetlength(k->res, r, (int)i);
-		if (cur->cols[i].kind == BF_SQL_BINARY && n >= 2 && v[0] == '\\' && v[1] == 'x') {
-			unhex(&k->bin[i], v, n);
-			v = k->bin[i].p ? k->bin[i].p : "";
-			n = k->bin[i].len;
+		if (memchr(f, '\\', len)) {
+			unescape(&k->val[i], f, len);
+			f = k->val[i].p;
+			len = k->val[i].len;
 		}
-		cur->rv[i] = v;
-		cur->rlen[i] = n;
+		if (cur->cols[i].kind == BF_SQL_BINARY && len >= 2 && f[0] == '\\' && f[1] == 'x') {
+			unhex(&k->val[i], f, len);
+			f = k->val[i].p ? k->val[i].p : "";
+			len = k->val[i].len;
+		}
+		cur->rv[i] = f;
+		cur->rlen[i] = len;
 	}
 	return 1;
 }
@@ -253,23 +358,31 @@ static void pg_close(struct bf_sqlcur *cur)
 	if (!k)
 		return;
 	PGconn *c = conn(s);
-	if (k->in_flight && c) {
-		PGresult *r;
-		while ((r = PQgetResult(c))) {
-			if (PQresultStatus(r) != PGRES_TUPLES_OK)
-				k->failed = 1;
-			PQclear(r);
+	if (k->row)
+		PQfreemem(k->row);
+	if (k->copying && c && PQstatus(c) == CONNECTION_OK) {
+		/* left early: the server is asked to stop, what is on the way is read */
+		char msg[256];
+		PGcancel *cn = PQgetCancel(c);
+		if (cn) {
+			PQcancel(cn, msg, sizeof msg);
+			PQfreeCancel(cn);
 		}
+		char *row;
+		while (PQgetCopyData(c, &row, 0) > 0)
+			PQfreemem(row);
+		struct bf_err ignore = { 0 };
+		copy_end(cur, &ignore);
+		k->failed = 1;
 	}
-	PQclear(k->res);
 	if (c && PQstatus(c) == CONNECTION_OK) {
 		struct bf_err ignore = { 0 };
-		exec(s, k->failed ? "ROLLBACK TO SAVEPOINT bf_w; RELEASE SAVEPOINT bf_w"
-				  : "CLOSE bf_cur; RELEASE SAVEPOINT bf_w", 0, NULL, &ignore);
+		exec(s, k->failed ? "ROLLBACK TO SAVEPOINT bf_w; RELEASE SAVEPOINT bf_w" : "RELEASE SAVEPOINT bf_w",
+		     0, NULL, &ignore);
 	}
-	for (size_t i = 0; k->bin && i < cur->ncols; i++)
-		bf_buf_free(&k->bin[i]);
-	free(k->bin);
+	for (size_t i = 0; k->val && i < cur->ncols; i++)
+		bf_buf_free(&k->val[i]);
+	free(k->val);
 	free(k);
 	cur->impl = NULL;
 }

@@ -84,19 +84,47 @@ static int ts_parse(const char *s, size_t n, struct ts *t)
 	return 0;
 }
 
+static char *digits(char *o, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		o[i] = (char)('0' + v % 10);
+	return o + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.f][+HH:MM[:SS]]" (written by hand: this runs for every value) */
 static void ts_put(struct bf_buf *b, const struct ts *t, int with_off)
 {
-	bf_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", t->y, t->mo, t->d, t->h, t->mi, t->s);
+	bf_buf_grow(b, 40 + t->nfrac);
+	char *o = b->p + b->len;
+	o = digits(o, (unsigned)t->y, 4);
+	*o++ = '-';
+	o = digits(o, (unsigned)t->mo, 2);
+	*o++ = '-';
+	o = digits(o, (unsigned)t->d, 2);
+	*o++ = 'T';
+	o = digits(o, (unsigned)t->h, 2);
+	*o++ = ':';
+	o = digits(o, (unsigned)t->mi, 2);
+	*o++ = ':';
+	o = digits(o, (unsigned)t->s, 2);
 	if (t->nfrac) {
-		bf_buf_addc(b, '.');
-		bf_buf_add(b, t->frac, t->nfrac);
+		*o++ = '.';
+		memcpy(o, t->frac, t->nfrac);
+		o += t->nfrac;
 	}
-	if (!with_off)
-		return;
-	long a = t->off < 0 ? -t->off : t->off;
-	bf_buf_addf(b, "%c%02ld:%02ld", t->off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-	if (a % 60)
-		bf_buf_addf(b, ":%02ld", a % 60);
+	if (with_off) {
+		long a = t->off < 0 ? -t->off : t->off;
+		*o++ = t->off < 0 ? '-' : '+';
+		o = digits(o, (unsigned)(a / 3600 % 100), 2);
+		*o++ = ':';
+		o = digits(o, (unsigned)(a / 60 % 60), 2);
+		if (a % 60) {
+			*o++ = ':';
+			o = digits(o, (unsigned)(a % 60), 2);
+		}
+	}
+	b->len = (size_t)(o - b->p);
+	*o = '\0';
 }
 
 /* ---- base64 ---- */
