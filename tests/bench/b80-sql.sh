@@ -62,7 +62,7 @@ if [ -x "$src/tests/servers/pg.sh" ] && ls /usr/lib/postgresql/*/bin/initdb >/de
 	"$src/tests/servers/pg.sh" start "$work/pg" >/dev/null
 	# shellcheck disable=SC1091
 	. "$work/pg/env"
-	workorders_pg "$rows" "$days" | psql -X -q
+	workorders_pg "$rows" "$days" | PGOPTIONS="-c client_min_messages=warning" psql -X -q
 	for r in $(seq "$reps"); do
 		timed copy psql -X -c "\\copy (SELECT $cols FROM work_orders) TO STDOUT WITH (FORMAT csv)"
 		rm -f state.db*

@@ -7,6 +7,8 @@
 # ROWS rows spread evenly over DAYS days from 2024-03-01 (America/New_York business
 # days, so the spring DST change is inside), three sites, the value kinds a warehouse
 # has: bigint ids, money with negative credits, text with quotes and accents, NULLs.
+# Both are laid out for reading by date, as a warehouse's history is: PostgreSQL's rows
+# inserted in date order with an index on the date, MariaDB's clustered on (date, id).
 
 workorders_pg() {
 	local rows=$1 days=$2 t=${3:-work_orders}
@@ -38,9 +40,9 @@ workorders_mariadb() {
 	cat <<SQL
 DROP TABLE IF EXISTS $t;
 CREATE TABLE $t (
-    id BIGINT PRIMARY KEY, site VARCHAR(16) NOT NULL, opened DATETIME NOT NULL,
+    id BIGINT NOT NULL, site VARCHAR(16) NOT NULL, opened DATETIME NOT NULL,
     department VARCHAR(32), priority VARCHAR(16), description VARCHAR(200), cost DECIMAL(12,2),
-    credit DECIMAL(12,2), closed BOOLEAN, KEY (opened));
+    credit DECIMAL(12,2), closed BOOLEAN, PRIMARY KEY (opened, id), UNIQUE KEY (id));
 INSERT INTO $t
 SELECT 900000000000000000 + seq,
        ELT(1 + seq % 3, 'north', 'south', 'east'),
