@@ -257,10 +257,12 @@ static int named(const char *type_name, const char *w)
 }
 
 /* A type name of a timestamp with a zone ("timestamptz", "timestamp with time zone",
- * "TIMESTAMP_TZ", "datetimeoffset"), not "timestamp without time zone". */
+ * Snowflake's "TIMESTAMP_TZ" and "TIMESTAMP_LTZ", "datetimeoffset"), not "timestamp
+ * without time zone" nor "TIMESTAMP_NTZ". */
 static int zoned(const char *tn)
 {
-	return (named(tn, "tz") || named(tn, "with time zone") || named(tn, "offset")) && !named(tn, "without");
+	return (named(tn, "tz") || named(tn, "with time zone") || named(tn, "offset")) && !named(tn, "without") &&
+	       !named(tn, "ntz");
 }
 
 static enum bf_sqlkind kind_of(SQLSMALLINT t, const char *tn)
