@@ -544,7 +544,7 @@ static int table_open(struct ctx *c, char ***locs, size_t *nlocs, int32_t *lo, i
 	if ((rc = bf_sqlsrc_open(o->source, &o->src, &c->sql, err)))
 		return rc;
 	c->canon = bf_sqlsrc_canon(c->sql);
-	c->table = bf_table_reader_new(c->sql, c->hasher, &c->out, c->st, o->strict);
+	c->table = bf_table_reader_new(c->sql, &c->out, c->st, o->strict);
 	if ((rc = bf_sqlsrc_locations(c->sql, o->locations, o->nlocations, locs, nlocs, err)))
 		return rc;
 	if (o->dates.all) {

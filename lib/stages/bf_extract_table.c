@@ -16,25 +16,23 @@
 
 struct bf_table_reader {
 	struct bf_sqlsrc *src;
-	struct bf_hasher *hasher;
 	struct bf_out *out;
 	struct bf_state *st;
 	int strict;
 	char sent[65];             /* fingerprint of the last SCHEMA sent */
 	/* the window being read */
-	EVP_MD_CTX *md;            /* when there is no hasher thread */
-	struct bf_buf hash;        /* row bytes waiting for the hasher */
+	EVP_MD_CTX *md;            /* the rows' SHA-256 */
+	struct bf_buf hash;        /* row bytes gathered for it, hashed 64 KiB at a time */
 	struct bf_buf prefix, lineage, suffix, json;
 	struct bf_buf *keys;       /* ,"name": */
 	size_t nkeys;
 };
 
-struct bf_table_reader *bf_table_reader_new(struct bf_sqlsrc *src, struct bf_hasher *hasher,
-					    struct bf_out *out, struct bf_state *st, int strict)
+struct bf_table_reader *bf_table_reader_new(struct bf_sqlsrc *src, struct bf_out *out,
+					    struct bf_state *st, int strict)
 {
 	struct bf_table_reader *r = bf_xcalloc(1, sizeof *r);
 	r->src = src;
-	r->hasher = hasher;
 	r->out = out;
 	r->st = st;
 	r->strict = strict;
@@ -172,28 +170,19 @@ static void hash_row(struct bf_table_reader *r, const struct bf_sqlrow *row)
 			bf_buf_add(&r->hash, row->v[i], row->len[i]);
 	}
 	if (r->hash.len >= HASH_CHUNK) {
-		if (r->hasher)
-			bf_hasher_update(r->hasher, r->hash.p, r->hash.len);
-		else
-			EVP_DigestUpdate(r->md, r->hash.p, r->hash.len);
+		EVP_DigestUpdate(r->md, r->hash.p, r->hash.len);
 		bf_buf_reset(&r->hash);
 	}
 }
 
 static void hash_final(struct bf_table_reader *r, char sha[65])
 {
-	if (r->hasher) {
-		if (r->hash.len)
-			bf_hasher_update(r->hasher, r->hash.p, r->hash.len);
-		bf_hasher_final(r->hasher, sha);
-	} else {
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-		EVP_DigestUpdate(r->md, r->hash.p ? r->hash.p : "", r->hash.len);
-		EVP_DigestFinal_ex(r->md, md, &mdlen);
-		for (int i = 0; i < 32; i++)
-			snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	}
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_DigestUpdate(r->md, r->hash.p ? r->hash.p : "", r->hash.len);
+	EVP_DigestFinal_ex(r->md, md, &mdlen);
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
 	bf_buf_reset(&r->hash);
 }
 
@@ -290,8 +279,7 @@ int bf_table_read(struct bf_table_reader *r, const char *location, int32_t date,
 	int rc;
 	memset(p, 0, sizeof *p);
 	bf_date_iso(date, iso);
-	if (!r->hasher)
-		EVP_DigestInit_ex(r->md, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(r->md, EVP_sha256(), NULL);
 	bf_buf_reset(&r->hash);
 	if ((rc = bf_sqlsrc_window(r->src, location, date, &cur, err))) {
 		char ignore[65];

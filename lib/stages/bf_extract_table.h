@@ -4,7 +4,7 @@
  * was read, "TABLE [START, END)"). A SCHEMA goes out before the first record and again
  * when the columns change; a row with text that is not UTF-8 is quarantined.
  *
- * Ownership: the reader borrows the source, the hasher, the output and the state file;
+ * Ownership: the reader borrows the source, the output and the state file;
  * bf_table_reader_free(NULL) is a no-op. */
 #ifndef BF_EXTRACT_TABLE_H
 #define BF_EXTRACT_TABLE_H
@@ -13,15 +13,15 @@
 
 #include "base/bf_log.h"
 #include "proto/bf_msg.h"
-#include "sources/bf_hasher.h"
 #include "sources/sql/bf_sqlsrc.h"
 #include "state/bf_state.h"
 
 struct bf_table_reader;
 
-/* hasher may be NULL (the rows are hashed inline). */
-struct bf_table_reader *bf_table_reader_new(struct bf_sqlsrc *src, struct bf_hasher *hasher,
-					    struct bf_out *out, struct bf_state *st, int strict);
+/* The rows are hashed here, in chunks (one call per value would cost more than the
+ * hashing; a thread would cost a copy). */
+struct bf_table_reader *bf_table_reader_new(struct bf_sqlsrc *src, struct bf_out *out,
+					    struct bf_state *st, int strict);
 void bf_table_reader_free(struct bf_table_reader *r);
 
 /* What one window gave. */

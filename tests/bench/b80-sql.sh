@@ -63,17 +63,29 @@ if [ -x "$src/tests/servers/pg.sh" ] && ls /usr/lib/postgresql/*/bin/initdb >/de
 	# shellcheck disable=SC1091
 	. "$work/pg/env"
 	workorders_pg "$rows" "$days" | PGOPTIONS="-c client_min_messages=warning" psql -X -q
+	# the server's CPU: its backends' time, which the postmaster collects as each exits
+	pm=$(head -1 "$work/pg/data/postmaster.pid")
+	srv_cpu() {
+		sleep 0.3
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($16 + $17) / hz }' "/proc/$pm/stat"
+	}
 	for r in $(seq "$reps"); do
+		s0=$(srv_cpu)
 		timed copy psql -X -c "\\copy (SELECT $cols FROM work_orders) TO STDOUT WITH (FORMAT csv)"
+		s1=$(srv_cpu)
 		rm -f state.db*
 		timed pg "$build/bf-extract" -q --source "$BF_PG_URL" --table work_orders --date-column opened \
 			--time-zone America/New_York --all
+		s2=$(srv_cpu)
 		test "$(sqlite3 state.db "select sum(rows) from partitions")" = "$rows"
+		echo "$s0 $s1" | awk '{ printf "0 %.2f 0\n", $2 - $1 }' >>copy-server.times
+		echo "$s1 $s2" | awk '{ printf "0 %.2f 0\n", $2 - $1 }' >>pg-server.times
 	done
 	echo "# medians of $reps runs; ratio = bf-extract rows/s / peer rows/s (wall; cpu: peer cpu / bf-extract cpu)"
 	line 'psql \copy CSV' copy
 	line 'bf-extract <- PostgreSQL' pg copy
 	echo '  (target: ratio >= 0.80)'
+	printf 'server cpu: \\copy %.2f s, bf-extract %.2f s\n' "$(med copy-server 2)" "$(med pg-server 2)"
 else
 	echo "# PostgreSQL not installed: PostgreSQL comparison skipped"
 fi
