@@ -161,18 +161,30 @@ static void parts(struct bf_table_reader *r, char **names, size_t n, const char 
 	bf_buf_adds(&r->suffix, "\"}\n");
 }
 
-static void hash_row(struct bf_table_reader *r, const struct bf_sqlrow *row)
+/* Gathers the row for the checksum: each value's length (UINT32_MAX for NULL) and bytes;
+ * returns the bytes of its values. */
+static long long hash_row(struct bf_table_reader *r, const struct bf_sqlrow *row)
 {
+	size_t bytes = 0;
+	for (size_t i = 0; i < row->n; i++)
+		bytes += row->v[i] ? row->len[i] : 0;
+	bf_buf_grow(&r->hash, bytes + row->n * sizeof(uint32_t) + 1);
+	char *o = r->hash.p + r->hash.len;
 	for (size_t i = 0; i < row->n; i++) {
 		uint32_t len = row->v[i] ? (uint32_t)row->len[i] : UINT32_MAX;
-		bf_buf_add(&r->hash, &len, sizeof len);
-		if (row->v[i])
-			bf_buf_add(&r->hash, row->v[i], row->len[i]);
+		memcpy(o, &len, sizeof len);
+		o += sizeof len;
+		if (row->v[i]) {
+			memcpy(o, row->v[i], row->len[i]);
+			o += row->len[i];
+		}
 	}
+	r->hash.len = (size_t)(o - r->hash.p);
 	if (r->hash.len >= HASH_CHUNK) {
 		EVP_DigestUpdate(r->md, r->hash.p, r->hash.len);
 		bf_buf_reset(&r->hash);
 	}
+	return (long long)bytes;
 }
 
 static void hash_final(struct bf_table_reader *r, char sha[65])
@@ -311,9 +323,7 @@ int bf_table_read(struct bf_table_reader *r, const char *location, int32_t date,
 	int got;
 	while ((got = bf_sqlcur_next(cur, &row, err)) == 1) {
 		line++;
-		hash_row(r, &row);
-		for (size_t i = 0; i < row.n; i++)
-			p->bytes += row.v[i] ? (long long)row.len[i] : 0;
+		p->bytes += hash_row(r, &row);
 		long bad = check ? bad_utf8(cols, &row) : -1;
 		if (bad >= 0) {
 			if ((rc = quarantine(r, p, location, iso, &cols[bad], &row, bad, line, err)))

@@ -325,9 +325,8 @@ static int pg_next(struct bf_sqlcur *cur, struct bf_err *err)
 	if (end > p && end[-1] == '\n')
 		end--;
 	for (size_t i = 0; i < cur->ncols; i++) {
-		const char *f = p;
-		while (p < end && *p != '\t')
-			p++;
+		const char *f = p, *tab = memchr(p, '\t', (size_t)(end - p));
+		p = tab ? tab : end;
 		size_t len = (size_t)(p - f);
 		if (p < end)
 			p++;
