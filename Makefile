@@ -21,7 +21,7 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
-PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto libmicrohttpd
+PKGS    := sqlite3 libssh2 libcurl libcjson zlib libpq libcrypto libmicrohttpd odbc
 # A missing library stops the build here, by name (scripts/install-deps.sh installs them);
 # `make clean` and `make uninstall` need none.
 ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)

@@ -1,4 +1,5 @@
-/* bf-extract: date-partitioned CSV drops -> SCHEMA/RECORD/STATE messages on stdout. */
+/* bf-extract: date-partitioned CSV drops or database tables -> SCHEMA/RECORD/STATE
+ * messages on stdout. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,14 @@
 static const char usage[] =
 	"Usage: bf-extract --source SRC (--date D | --dates D... | --start-date D --end-date D | --all)\n"
 	"                  [options]\n"
-	"Reads the nightly CSV drops of each requested (location, date) and writes SCHEMA, RECORD\n"
-	"and STATE messages (newline-delimited JSON) on stdout, one STATE per partition.\n"
+	"Reads the nightly CSV drops (or a database table's rows) of each requested (location, date)\n"
+	"and writes SCHEMA, RECORD and STATE messages (newline-delimited JSON) on stdout, one STATE\n"
+	"per partition.\n"
 	"\n"
-	"  -s, --source SRC        local folder, sftp://user@host[:port]/path or https://host/base/\n"
+	"  -s, --source SRC        local folder, sftp://user@host[:port]/path, https://host/base/,\n"
+	"                          postgresql://[user@]host[:port]/db, sqlite:PATH or\n"
+	"                          odbc:CONNECTION-STRING (passwords from PGPASSWORD, ~/.pgpass,\n"
+	"                          BF_ODBC_PASSWORD, never in SRC)\n"
 	"      --layout PATTERN    folder layout (default {location}/{yyyymmdd}); placeholders\n"
 	"                          {location} {yyyymmdd} {date} {yyyy} {mm} {dd}\n"
 	"      --location L        only this location (repeatable; requested even if missing)\n"
@@ -35,6 +40,7 @@ static const char usage[] =
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	BF_SOURCE_USAGE
 	"      --retries N         retries of transient network faults (default 5; 0: none)\n"
+	BF_SOURCE_SQL_USAGE
 	"      --progress          show progress even when stderr is not a terminal\n"
 	"  -q, --quiet             no progress, no warnings\n"
 	"  -v, --verbose           notes too\n"

@@ -21,7 +21,8 @@ static const char usage[] =
 	"at once, skipping dates already loaded or closed; resumable, retrying what may pass.\n"
 	"\n"
 	"Plan:\n"
-	"  -s, --source SRC        source of bf-extract (folder, sftp://, https://)\n"
+	"  -s, --source SRC        source of bf-extract (folder, sftp://, https://, postgresql://,\n"
+	"                          sqlite:PATH, odbc:CONNECTION-STRING)\n"
 	"      --layout PATTERN    folder layout (default {location}/{yyyymmdd})\n"
 	"      --location L        only this location (repeatable)\n"
 	"  -t, --target TARGET     target of bf-load (PATH.db, sqlite:PATH, ...)\n"
@@ -34,6 +35,7 @@ static const char usage[] =
 	"Source (used to find the dates, and passed to every bf-extract):\n"
 	BF_SOURCE_USAGE
 	"      --source-retries N  retries of transient network faults (default 5; 0: none)\n"
+	BF_SOURCE_SQL_USAGE
 	"Execution:\n"
 	"  -j, --max-workers N     pipelines at once (default 2)\n"
 	"      --batch-size N      dates per pipeline (default: a quarter of a worker's share,\n"

@@ -40,14 +40,16 @@ done
 build_pkgs=(
 	gcc clang libclang-rt-dev make pkg-config libc6-dev
 	libsqlite3-dev libssh2-1-dev libcurl4-openssl-dev libssl-dev
-	libcsv-dev libcjson-dev zlib1g-dev libpq-dev libmicrohttpd-dev
+	libcsv-dev libcjson-dev zlib1g-dev libpq-dev libmicrohttpd-dev unixodbc-dev
 )
 # perl: prove; iproute2: ss; procps: ps/pgrep; curl: the HTTPS server checks; time:
 # /usr/bin/time for peak RSS;
-# chromium: headless page checks (large, but part of the test set).
+# chromium: headless page checks (large, but part of the test set);
+# mariadb-server and the ODBC drivers: the SQL source tests (servers on loopback).
 test_pkgs=(
 	sqlite3 perl jq valgrind
 	openssh-server openssh-client postgresql
+	mariadb-server mariadb-client odbc-postgresql odbc-mariadb libsqliteodbc
 	openssl python3 ca-certificates procps iproute2 curl
 	time gzip
 	chromium

@@ -12,7 +12,7 @@
 
 #include "base/bf_exit.h"
 #include "search/bf_search_db.h"
-#include "targets/bf_pgconnect.h"
+#include "pg/bf_pgconnect.h"
 #include "targets/bf_sql.h"
 
 struct pg {
@@ -484,7 +484,7 @@ int bf_sdb_pg_open(const char *url, const char *schema, struct bf_sdb **out, str
 {
 	*out = NULL;
 	PGconn *c = NULL;
-	int rc = bf_pg_connect(url, &c, err);
+	int rc = bf_pg_connect(url, "--target", &c, err);
 	if (rc)
 		return rc;
 	struct pg *d = bf_xcalloc(1, sizeof *d);

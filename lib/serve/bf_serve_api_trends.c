@@ -12,7 +12,7 @@
 #include "base/bf_exit.h"
 #include "base/bf_time.h"
 #include "state/bf_state.h"
-#include "targets/bf_pgconnect.h"
+#include "pg/bf_pgconnect.h"
 #include "targets/bf_sql.h"
 
 struct trend_q {
@@ -152,7 +152,7 @@ static int from_pg(struct serve *sv, struct trend_q *t, cJSON *days, struct bf_e
 {
 	PGconn *c;
 	struct bf_buf q = BF_BUF_INIT, view = BF_BUF_INIT;
-	int rc = bf_pg_connect(sv->o->target, &c, err);
+	int rc = bf_pg_connect(sv->o->target, "--target", &c, err);
 	if (rc)
 		return rc;
 	bf_buf_addf(&view, "%s_daily", sv->o->trend_stream);

@@ -36,6 +36,14 @@ struct bf_source_opts {
 	int retries_set;           /* retries was given; else the default, 5 */
 	double timeout;            /* seconds per network operation (default 30) */
 	const char *layout;        /* https: the folder layout, to fill the URL template */
+	/* SQL sources (sources/sql/bf_sqlsrc.h): what is read */
+	const char *table;         /* --table NAME or SCHEMA.NAME */
+	const char *date_column;   /* a date, timestamp or timestamp with time zone */
+	const char *location_column;  /* NULL: one location, the table's name or --location */
+	const char *time_zone;     /* IANA name for timestamps with a zone (default UTC) */
+	const char *stream;        /* NULL: the table's snake_case name */
+	const char *columns;       /* comma-separated; NULL: every column */
+	const char *query;         /* instead of --table: SQL with :start and :end */
 };
 
 struct bf_source;

@@ -29,6 +29,13 @@ static const struct row {
 	{ "files", NULL, LIST, offsetof(struct bf_source_opts, file_names) },
 	{ "timeout", NULL, SECONDS, offsetof(struct bf_source_opts, timeout) },
 	{ "retries", "source-retries", COUNT, offsetof(struct bf_source_opts, retries) },
+	{ "table", NULL, TEXT, offsetof(struct bf_source_opts, table) },
+	{ "date-column", NULL, TEXT, offsetof(struct bf_source_opts, date_column) },
+	{ "location-column", NULL, TEXT, offsetof(struct bf_source_opts, location_column) },
+	{ "time-zone", NULL, TEXT, offsetof(struct bf_source_opts, time_zone) },
+	{ "stream", NULL, TEXT, offsetof(struct bf_source_opts, stream) },
+	{ "columns", NULL, TEXT, offsetof(struct bf_source_opts, columns) },
+	{ "query", NULL, TEXT, offsetof(struct bf_source_opts, query) },
 };
 
 #define FIELD(o, r, type) ((type *)((char *)(o) + (r)->off))

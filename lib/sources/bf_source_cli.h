@@ -29,7 +29,14 @@
 	{ "ca-file", required_argument, NULL, BF_OPT_SOURCE }, \
 	{ "url-template", required_argument, NULL, BF_OPT_SOURCE }, \
 	{ "files", required_argument, NULL, BF_OPT_SOURCE }, \
-	{ "timeout", required_argument, NULL, BF_OPT_SOURCE }
+	{ "timeout", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "table", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "date-column", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "location-column", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "time-zone", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "stream", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "columns", required_argument, NULL, BF_OPT_SOURCE }, \
+	{ "query", required_argument, NULL, BF_OPT_SOURCE }
 #define BF_SOURCE_LONGOPTS \
 	BF_SOURCE_LONGOPTS_BUT_RETRIES, \
 	{ "retries", required_argument, NULL, BF_OPT_SOURCE }
@@ -48,6 +55,20 @@
 	"      --url-template T    https: path of a file, default {location}/{yyyymmdd}/{file}\n" \
 	"      --files NAMES       https: comma-separated file names to fetch for each date\n" \
 	"      --timeout S         seconds per network operation (default 30)\n"
+
+/* The --help lines of the SQL source options (sources/sql/bf_sqlsrc.h). */
+#define BF_SOURCE_SQL_USAGE \
+	"SQL sources (postgresql://..., sqlite:PATH, odbc:CONNECTION-STRING):\n" \
+	"      --table NAME        the table (or SCHEMA.NAME) to read\n" \
+	"      --date-column COL   its business date: a date, timestamp or timestamp with zone\n" \
+	"      --location-column COL  the partition's location (default: the table's name,\n" \
+	"                          or --location L)\n" \
+	"      --time-zone ZONE    IANA zone of the business day for timestamps with a zone\n" \
+	"                          (default UTC)\n" \
+	"      --stream NAME       stream name (default: the table's name in snake_case)\n" \
+	"      --columns A,B,...   columns to read (default all)\n" \
+	"      --query SQL         instead of --table: a query whose :start and :end are the\n" \
+	"                          bounds of one business date (bound, never pasted)\n"
 
 /* Handles one option by its long name (as in BF_SOURCE_LONGOPTS*; arg NULL for a flag).
  * Returns 0; BF_EUSAGE for a bad value, the usage error printed (as bf_opt_*

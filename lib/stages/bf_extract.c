@@ -17,6 +17,8 @@
 #include "sources/bf_layout.h"
 #include "proto/bf_msg.h"
 #include "sources/bf_names.h"
+#include "sources/sql/bf_sqlsrc.h"
+#include "stages/bf_extract_table.h"
 #include "base/bf_progress.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
@@ -32,7 +34,10 @@ struct sent_schema {
 
 struct ctx {
 	const struct bf_extract_opts *o;
-	struct bf_source *src;
+	struct bf_source *src;     /* a drop's folders, or ... */
+	struct bf_sqlsrc *sql;     /* ... a database table (table path: bf_extract_table.c) */
+	struct bf_table_reader *table;
+	const char *canon;         /* the source's identity in the state file */
 	struct bf_state *st;
 	struct bf_layout layout;
 	struct bf_out out;
@@ -55,6 +60,7 @@ struct part {
 	cJSON *unreadable;         /* entries that could not be read: name, reason */
 	long long nrows, nbad, nfiles, nunreadable;
 	struct bf_err first;       /* the first unreadable entry's error */
+	struct bf_table_part *table;  /* table path: what was read */
 };
 
 /* Source reading with a running SHA-256 and byte count. */
@@ -326,7 +332,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 			if (bad <= WARN_PER_FILE)
 				bf_warn(NULL, "%s:%ld: %s%s", rel.p, row.line, row.bad,
 					c->o->strict ? "" : " (quarantined)");
-			if ((r = bf_state_quarantine(c->st, "extract", bf_source_canon(c->src), p->location, p->date,
+			if ((r = bf_state_quarantine(c->st, "extract", c->canon, p->location, p->date,
 						     rel.p, row.line, row.bad, row.raw, row.rawlen, err))) {
 				rc = r;
 				break;
@@ -359,7 +365,7 @@ static int do_file(struct ctx *c, struct part *p, const char *dir, const struct 
 	}
 	if (rc == 0) {
 		struct bf_file_seen fs = {
-			bf_source_canon(c->src), p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
+			c->canon, p->location, p->date, rel.p, stream, h.bytes, e->mtime, sha,
 			fp[0] ? fp : NULL, rows, bad,
 		};
 		rc = bf_state_file_seen(c->st, &fs, err);
@@ -395,13 +401,25 @@ static void emit_state(struct ctx *c, struct part *p, int code, const char *erro
 {
 	cJSON *v = cJSON_CreateObject();
 	cJSON *bf = cJSON_AddObjectToObject(v, "bf");
-	cJSON_AddStringToObject(bf, "source", bf_source_canon(c->src));
+	cJSON_AddStringToObject(bf, "source", c->canon);
 	cJSON_AddStringToObject(bf, "location", p->location);
 	cJSON_AddStringToObject(bf, "date", p->date);
 	cJSON_AddStringToObject(bf, "status", code ? "failed" : "ok");
-	cJSON_AddStringToObject(bf, "folder", p->folder);
-	cJSON_AddNumberToObject(bf, "file_count", (double)p->nfiles);
-	cJSON_AddItemToObject(bf, "files", p->files);
+	if (p->table) {
+		/* a table partition: what was read instead of folder and files (docs/sources.md) */
+		cJSON_AddStringToObject(bf, "kind", "table");
+		cJSON *w = cJSON_AddObjectToObject(bf, "window");
+		cJSON_AddStringToObject(w, "start", p->table->start);
+		cJSON_AddStringToObject(w, "end", p->table->end);
+		cJSON_AddStringToObject(bf, "read", p->table->what);
+		if (!code)
+			cJSON_AddStringToObject(bf, "sha256", p->table->sha256);
+		cJSON_Delete(p->files);
+	} else {
+		cJSON_AddStringToObject(bf, "folder", p->folder);
+		cJSON_AddNumberToObject(bf, "file_count", (double)p->nfiles);
+		cJSON_AddItemToObject(bf, "files", p->files);
+	}
 	cJSON_AddItemToObject(bf, "rows", p->rows);
 	cJSON_AddNumberToObject(bf, "total_rows", (double)p->nrows);
 	cJSON_AddNumberToObject(bf, "quarantined", (double)p->nbad);
@@ -440,7 +458,6 @@ static void shown_path(struct bf_buf *b, const char *dir, const char *name)
 static int unreadable(struct ctx *c, struct part *p, const char *name, const char *where, const char *what,
 		      struct bf_err *err)
 {
-	const char *canon = bf_source_canon(c->src);
 	struct bf_buf msg = BF_BUF_INIT;
 	int rc = 0;
 	bf_buf_addf(&msg, "%s: %s", where, what);
@@ -455,10 +472,10 @@ static int unreadable(struct ctx *c, struct part *p, const char *name, const cha
 	cJSON_AddItemToArray(p->unreadable, e);
 	if (c->o->skip_unreadable) {
 		bf_warn(where, "%s (skipped: --skip-unreadable)", what);
-		rc = bf_state_quarantine(c->st, "extract", canon, p->location, p->date, where, 0, what, NULL, 0, err);
+		rc = bf_state_quarantine(c->st, "extract", c->canon, p->location, p->date, where, 0, what, NULL, 0, err);
 	} else {
 		bf_error(BF_SOURCE_UNREADABLE, where, "%s", what);
-		bf_state_error(c->st, canon, p->location, p->date, BF_SOURCE_UNREADABLE, msg.p);
+		bf_state_error(c->st, c->canon, p->location, p->date, BF_SOURCE_UNREADABLE, msg.p);
 	}
 	bf_buf_free(&msg);
 	return rc;
@@ -536,6 +553,19 @@ static int do_files(struct ctx *c, struct part *p, const char *dir, const struct
 	return rc;
 }
 
+/* The table path of a partition: its window's rows (bf_extract_table.c). */
+static int table_partition(struct ctx *c, struct part *p, struct bf_table_part *tp, int32_t date,
+			   struct bf_err *err)
+{
+	int rc = bf_table_read(c->table, p->location, date, tp, err);
+	p->table = tp;
+	p->nrows = tp->rows;
+	p->nbad = tp->quarantined;
+	p->nfiles = 1;
+	cJSON_AddNumberToObject(p->rows, bf_sqlsrc_stream(c->sql), (double)tp->rows);
+	return rc;
+}
+
 /* One (location, date). Returns 0, or a code that stops the whole run (output or state
  * file broken); a partition's own failure is reported in its STATE and counted. */
 static int do_partition(struct ctx *c, const char *location, int32_t date, struct bf_err *err)
@@ -551,22 +581,28 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 
 	bf_date_iso(date, p.date);
 	bf_date_compact(date, p.compact);
-	if ((rc = bf_state_partition_status(c->st, bf_source_canon(c->src), location, p.date, status, err)))
+	if ((rc = bf_state_partition_status(c->st, c->canon, location, p.date, status, err)))
 		return rc;
 	if (!c->o->force && (!strcmp(status, "loaded") || !strcmp(status, "closed"))) {
 		c->skipped++;
 		return 0;
 	}
-	struct bf_partition_update u = { bf_source_canon(c->src), location, p.date, "running", NULL,
+	struct bf_partition_update u = { c->canon, location, p.date, "running", NULL,
 					 -1, -1, -1, -1, NULL, 1, -1 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)) ||
-	    (rc = bf_state_quarantine_clear(c->st, "extract", bf_source_canon(c->src), location, p.date, err)))
+	    (rc = bf_state_quarantine_clear(c->st, "extract", c->canon, location, p.date, err)))
 		return rc;
 
 	p.files = cJSON_CreateArray();
 	p.rows = cJSON_CreateObject();
+	struct bf_table_part tp;
+	int prc = 0;
+	if (c->sql) {
+		prc = table_partition(c, &p, &tp, date, &perr);
+		goto read;
+	}
 	bf_layout_render(&c->layout, location, date, &dir);
-	int prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
+	prc = bf_source_list(c->src, dir.p, &ents, &n, &missing, &perr);
 	if (prc == BF_SOURCE_UNREADABLE) {
 		/* the date folder itself (or one on the way to it) may not be listed */
 		struct bf_err why = perr;
@@ -582,7 +618,7 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	}
 	bf_entries_free(ents, n);
 	bf_buf_free(&dir);
-
+read:
 	/* the output must be intact before the STATE promises anything */
 	bf_out_wait(&c->out);
 	if (c->out.err) {
@@ -598,17 +634,17 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	c->total_bad += p.nbad;
 	c->total_unreadable += c->o->skip_unreadable ? p.nunreadable : 0;
 	c->done_parts++;
-	u = (struct bf_partition_update){ bf_source_canon(c->src), location, p.date, prc ? "failed" : "running",
-					  p.folder, p.nfiles, p.nrows, p.nbad, -1,
+	u = (struct bf_partition_update){ c->canon, location, p.date, prc ? "failed" : "running",
+					  c->sql ? NULL : p.folder, p.nfiles, p.nrows, p.nbad, -1,
 					  prc ? perr.msg : NULL, 0, bf_mono_ms() - t0 };
 	if ((rc = bf_state_partition_update(c->st, &u, err)))
 		return rc;
-	bf_state_metric(c->st, bf_source_canon(c->src), location, p.date, "rows", (double)p.nrows);
+	bf_state_metric(c->st, c->canon, location, p.date, "rows", (double)p.nrows);
 	if (prc) {
 		/* unreadable entries were reported and recorded one by one */
 		if (!(prc == BF_SOURCE_UNREADABLE && p.nunreadable)) {
 			bf_err_print(&perr);
-			bf_state_error(c->st, bf_source_canon(c->src), location, p.date, prc, perr.msg);
+			bf_state_error(c->st, c->canon, location, p.date, prc, perr.msg);
 		}
 		if (!c->failed)
 			c->first_fail = prc;
@@ -618,6 +654,27 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	}
 	/* hand the partition downstream now */
 	return bf_out_flush(&c->out, err);
+}
+
+/* The table path's source: its locations and, with --all, its dates. */
+static int table_open(struct ctx *c, char ***locs, size_t *nlocs, int32_t *lo, int32_t *hi,
+		      struct bf_err *err)
+{
+	const struct bf_extract_opts *o = c->o;
+	int rc;
+	if ((rc = bf_sqlsrc_open(o->source, &o->src, &c->sql, err)))
+		return rc;
+	c->canon = bf_sqlsrc_canon(c->sql);
+	c->table = bf_table_reader_new(c->sql, &c->out, c->st, o->strict);
+	if ((rc = bf_sqlsrc_locations(c->sql, o->locations, o->nlocations, locs, nlocs, err)))
+		return rc;
+	if (o->dates.all) {
+		if ((rc = bf_sqlsrc_dates(c->sql, *locs, *nlocs, lo, hi, err)))
+			return rc;
+		if (*lo == BF_DATE_NONE)
+			bf_warn(c->canon, "no rows with a date found");
+	}
+	return 0;
 }
 
 int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err)
@@ -632,21 +689,31 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 	bf_out_async(&c.out);      /* writes overlap parsing */
 	c.hasher = bf_hasher_new();  /* checksums overlap parsing */
 	bf_progress_init(&c.prog, o->progress);
+	int sql = bf_sqlsrc_is_spec(o->source);
+	/* a password in the spec is refused before anything is recorded */
+	if (sql && (rc = bf_sqlsrc_check(o->source, &o->src, err)))
+		goto done;
 	if ((rc = bf_layout_parse(o->src.layout, &c.layout, err)))
 		goto done;
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
 		goto done;
-	if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
-		goto done;
-	if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
-		goto done;
 	int32_t lo = BF_DATE_NONE, hi = BF_DATE_NONE;
-	if (o->dates.all) {
-		if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
+	if (sql) {
+		if ((rc = table_open(&c, &locs, &nlocs, &lo, &hi, err)))
 			goto done;
-		if (lo == BF_DATE_NONE)
-			bf_warn(bf_source_canon(c.src), "no date folders found");
+	} else {
+		if ((rc = bf_source_open(o->source, &o->src, &c.src, err)))
+			goto done;
+		c.canon = bf_source_canon(c.src);
+		if ((rc = bf_discover_locations(c.src, &c.layout, o->locations, o->nlocations, &locs, &nlocs, err)))
+			goto done;
+		if (o->dates.all) {
+			if ((rc = bf_discover_dates(c.src, &c.layout, locs, nlocs, &lo, &hi, err)))
+				goto done;
+			if (lo == BF_DATE_NONE)
+				bf_warn(bf_source_canon(c.src), "no date folders found");
+		}
 	}
 	ndates = bf_datesel_resolve(&o->dates, lo, hi, &dates);
 	for (size_t d = 0; d < ndates && !rc; d++) {
@@ -687,6 +754,8 @@ done:
 	free(dates);
 	free(c.sent);
 	bf_source_free(c.src);
+	bf_table_reader_free(c.table);
+	bf_sqlsrc_free(c.sql);
 	bf_layout_free(&c.layout);
 	bf_hasher_free(c.hasher);
 	bf_state_close(c.st);

@@ -13,11 +13,11 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "pg/bf_pgconnect.h"
 #include "targets/bf_target_backend.h"
 #include "targets/bf_target_columns.h"
 #include "targets/bf_target_views.h"
 #include "targets/bf_pgconn.h"
-#include "targets/bf_pgconnect.h"
 #include "targets/bf_pgcopy.h"
 #include "targets/bf_sql.h"
 
@@ -494,7 +494,7 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 {
 	*out = NULL;
 	PGconn *c = NULL;
-	int rc = bf_pg_connect(url, &c, err);
+	int rc = bf_pg_connect(url, "--target", &c, err);
 	if (rc)
 		return rc;
 	struct pgt *t = bf_xcalloc(1, sizeof *t);

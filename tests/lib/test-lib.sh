@@ -53,12 +53,13 @@
 # Helpers:
 #	free_port, wait_for_port HOST PORT [SECS], wait_for_port_closed HOST PORT [SECS],
 #	wait_for_file FILE [SECS], wait_until CMD [SECS], sqlite_checksum DB SQL
-#	start_sshd [DIR], start_pg [DIR], start_https ROOT [DIR]: start a server
+#	start_sshd [DIR], start_pg [DIR], start_mariadb [DIR], start_https ROOT [DIR]: start a server
 #	(default DIR: $TRASH_DIRECTORY/sshd|pg|https), source its env file into the
 #	script and stop the server when the script ends; start_openai DIR [OPTIONS]:
-#	the loopback model API (sets API); valgrind_plain_build PROG.
-# Prerequisites known to every script: ROOT, SSHD, PG, HTTPS, SQLITE3, CURL,
-# JQ, VALGRIND, CHROMIUM. A test whose prerequisite is missing is skipped,
+#	the loopback model API (sets API); valgrind_plain_build PROG;
+#	odbc_driver FILE, odbc_setup: unixODBC drivers and a test-local odbcinst.ini.
+# Prerequisites known to every script: ROOT, SSHD, PG, MARIADB, ODBC_PG, ODBC_MARIADB,
+# ODBC_SQLITE, HTTPS, SQLITE3, CURL, JQ, VALGRIND, CHROMIUM. A test whose prerequisite is missing is skipped,
 # except when CI=true, where it fails: CI must run everything.
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -268,6 +269,10 @@ test_have_prereq() {
 test_lazy_prereq ROOT '[ "$(id -u)" -eq 0 ]'
 test_lazy_prereq SSHD '[ -x /usr/sbin/sshd ] && command -v ssh-keygen && command -v sftp'
 test_lazy_prereq PG 'ls /usr/lib/postgresql/*/bin/initdb && command -v psql'
+test_lazy_prereq MARIADB '{ command -v mariadbd || [ -x /usr/sbin/mariadbd ]; } && command -v mariadb && command -v mariadb-install-db'
+test_lazy_prereq ODBC_PG 'odbc_driver psqlodbcw.so'
+test_lazy_prereq ODBC_MARIADB 'odbc_driver libmaodbc.so'
+test_lazy_prereq ODBC_SQLITE 'odbc_driver libsqlite3odbc.so'
 test_lazy_prereq HTTPS 'command -v python3 && command -v openssl && command -v curl'
 test_lazy_prereq SQLITE3 'command -v sqlite3'
 test_lazy_prereq CURL 'command -v curl'
@@ -577,6 +582,32 @@ _bf_start_server() {
 
 start_sshd() { _bf_start_server sshd "${1:-$TRASH_DIRECTORY/sshd}"; }
 start_pg() { _bf_start_server pg "${1:-$TRASH_DIRECTORY/pg}"; }
+start_mariadb() { _bf_start_server mariadb "${1:-$TRASH_DIRECTORY/mariadb}"; }
+
+# odbc_driver FILE: the path of an installed unixODBC driver library (Debian's
+# odbc-postgresql, odbc-mariadb, libsqliteodbc), or failure.
+odbc_driver() {
+	local f
+	for f in /usr/lib/*/odbc/"$1" /usr/lib/odbc/"$1" /usr/lib64/"$1"; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# odbc_setup: a test-local odbcinst.ini naming the drivers found as [PostgreSQL],
+# [MariaDB] and [SQLite3], and an empty odbc.ini; ODBCSYSINI, ODBCINSTINI and ODBCINI
+# point at them (the system's files are never read or written).
+odbc_setup() {
+	local d=$TRASH_DIRECTORY/odbc name file
+	mkdir -p "$d" || return 1
+	: >"$d/odbcinst.ini"
+	for name in PostgreSQL:psqlodbcw.so MariaDB:libmaodbc.so SQLite3:libsqlite3odbc.so; do
+		file=$(odbc_driver "${name#*:}") || continue
+		printf '[%s]\nDriver=%s\n\n' "${name%%:*}" "$file" >>"$d/odbcinst.ini"
+	done
+	: >"$d/odbc.ini"
+	export ODBCSYSINI=$d ODBCINSTINI=odbcinst.ini ODBCINI=$d/odbc.ini
+}
 start_https() {
 	if [ $# -lt 1 ]; then
 		echo "start_https: needs ROOT [DIR]" >&2

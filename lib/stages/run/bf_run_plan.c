@@ -10,6 +10,24 @@
 #include "sources/bf_discover.h"
 #include "sources/bf_layout.h"
 #include "sources/bf_source.h"
+#include "sources/sql/bf_sqlsrc.h"
+
+/* A database table: its locations and dates found the way bf-extract finds them (one
+ * min/max query). */
+static int discover_table(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
+{
+	const struct bf_run_opts *o = c->o;
+	struct bf_sqlsrc *src = NULL;
+	int rc;
+	if ((rc = bf_sqlsrc_open(o->source, &o->src, &src, err)))
+		return rc;
+	c->canon = bf_xstrdup(bf_sqlsrc_canon(src));
+	if (!(rc = bf_sqlsrc_locations(src, o->locations.v, o->locations.n, &c->locs, &c->nloc, err)) &&
+	    o->dates.all)
+		rc = bf_sqlsrc_dates(src, c->locs, c->nloc, lo, hi, err);
+	bf_sqlsrc_free(src);
+	return rc;
+}
 
 int run_discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 {
@@ -18,6 +36,8 @@ int run_discover(struct ctx *c, int32_t *lo, int32_t *hi, struct bf_err *err)
 	struct bf_source *src = NULL;
 	int rc;
 	*lo = *hi = BF_DATE_NONE;
+	if (bf_sqlsrc_is_spec(o->source))
+		return discover_table(c, lo, hi, err);
 	if ((rc = bf_layout_parse(o->src.layout, &l, err)))
 		return rc;
 	if ((rc = bf_source_open(o->source, &o->src, &src, err)))
