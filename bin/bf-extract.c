@@ -30,6 +30,9 @@ static const char usage[] =
 	"      --force             redo partitions already loaded or closed\n"
 	"      --strict            the first bad row is fatal (exit 65)\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --target TARGET     skip only partitions done in this target (bf-load's --target;\n"
+	"                          default $BF_TARGET, set by bf-run; else done in any target)\n"
+	"      --pg-schema NAME    with a PostgreSQL --target: its schema (default public)\n"
 	BF_SOURCE_USAGE
 	"      --retries N         retries of transient network faults (default 5)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
@@ -38,7 +41,7 @@ static const char usage[] =
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n";
 
-enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS };
+enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS, O_TARGET, O_PGSCHEMA };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -48,6 +51,8 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "state", required_argument, NULL, O_STATE },
+	{ "target", required_argument, NULL, O_TARGET },
+	{ "pg-schema", required_argument, NULL, O_PGSCHEMA },
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -85,6 +90,8 @@ int main(int argc, char **argv)
 		case O_FORCE: o.force = 1; break;
 		case O_STRICT: o.strict = 1; break;
 		case O_STATE: o.state_path = optarg; break;
+		case O_TARGET: o.target = optarg; break;
+		case O_PGSCHEMA: o.pg_schema = optarg; break;
 		case BF_OPT_SOURCE:
 			if (bf_source_option(&o.src, longopts[idx].name, optarg))
 				return BF_EUSAGE;
@@ -107,6 +114,8 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("%s", err.msg);
 	if (!o.source)
 		return bf_cli_usage_error("--source is required");
+	if (bf_cli_refuse_secret("--source", o.source) || bf_cli_refuse_secret("--target", o.target))
+		return BF_EUSAGE;
 	rc = bf_extract_run(&o, 1, &err);
 	if (rc)
 		bf_err_print(&err);
