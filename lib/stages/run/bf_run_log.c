@@ -50,6 +50,8 @@ static cJSON *summary(struct ctx *c, double secs)
 	cJSON_AddNumberToObject(s, "skipped", (double)c->skipped);
 	cJSON_AddNumberToObject(s, "done_elsewhere", (double)c->elsewhere);
 	cJSON_AddNumberToObject(s, "interrupted", (double)c->interrupted);
+	/* to do, and not done by this run nor another: interrupted, or held by the breaker */
+	cJSON_AddNumberToObject(s, "left", (double)(c->todo - c->processed - c->elsewhere));
 	cJSON_AddNumberToObject(s, "rows_loaded", (double)c->rows);
 	cJSON_AddNumberToObject(s, "marker_rows", (double)c->markers);
 	cJSON_AddNumberToObject(s, "rows_extracted", (double)c->extracted);
