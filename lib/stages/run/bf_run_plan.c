@@ -131,99 +131,109 @@ static int in_range(const struct item *t, const char *from, const char *to)
 	return strcmp(t->iso, from) >= 0 && strcmp(t->iso, to) <= 0;
 }
 
-/* The latest attempt of each partition. */
-static int load_partitions(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+/* A query of the source's rows between two dates: ?1 the source, ?2 and ?3 the dates, ?4
+ * the target (NULL: none), ?5 this run. */
+static int prep_range(struct ctx *c, const char *sql, const char *from, const char *to, sqlite3_stmt **s,
+		      struct bf_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(c->db,
-				    "SELECT location, date, status, attempts, last_error, rows FROM partitions"
-				    " WHERE source = ?1 AND date >= ?2 AND date <= ?3", -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, s, NULL);
 	if (rc != SQLITE_OK)
 		return bf_sqlite_fail(c->db, rc, "state file", err);
-	sqlite3_bind_text(s, 1, c->canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
-		struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 1));
-		int k = loc_index(c, (const char *)sqlite3_column_text(s, 0));
-		if (!t || k < 0)
-			continue;
-		struct locstat *l = &t->ls[k];
-		const char *stt = (const char *)sqlite3_column_text(s, 2);
-		l->pstatus = !strcmp(stt, "loaded") ? 'l' : !strcmp(stt, "closed") ? 'c' : !strcmp(stt, "failed") ? 'f'
-			     : !strcmp(stt, "running") ? 'r' : 'p';
-		l->attempts = sqlite3_column_int64(s, 3);
-		l->rows = sqlite3_column_int64(s, 5);
-		t->nrows++;
-		if (l->attempts > t->attempts)
-			t->attempts = l->attempts;
-		const char *e = (const char *)sqlite3_column_text(s, 4);
-		if (e && *e && (!t->last_error || l->pstatus == 'f')) {
-			free(t->last_error);
-			t->last_error = bf_xstrdup(e);
-		}
-	}
+	sqlite3_bind_text(*s, 1, c->canon, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*s, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*s, 3, to, -1, SQLITE_STATIC);
+	if (c->target_key)
+		sqlite3_bind_text(*s, 4, c->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*s, 5, c->st ? c->st->run_id : -1);
+	return 0;
+}
+
+/* Steps a query of prep_range through take(c, row); finalizes it. */
+static int each_row(struct ctx *c, sqlite3_stmt *s, void (*take)(struct ctx *, sqlite3_stmt *), struct bf_err *err)
+{
+	int rc;
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW)
+		take(c, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : bf_sqlite_fail(c->db, rc, "state file", err);
 }
 
-/* What is committed in this run's target: a row naming it beats one recorded before
- * targets were (''), which counts for every target; without a target, the latest row. */
-static int load_loads(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+/* The latest attempt of each partition. */
+static void take_partition(struct ctx *c, sqlite3_stmt *s)
 {
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(c->db,
-				    "SELECT location, date, status, rows, marker_rows,"
-				    " run_id IN (SELECT run_id FROM runs WHERE parent_run = ?5), target = ?4"
-				    " FROM loads WHERE source = ?1 AND date >= ?2 AND date <= ?3"
-				    " AND (?4 IS NULL OR target IN (?4, '')) ORDER BY target = ?4, loaded_at",
-				    -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return bf_sqlite_fail(c->db, rc, "state file", err);
-	sqlite3_bind_text(s, 1, c->canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-	if (c->target_key)
-		sqlite3_bind_text(s, 4, c->target_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, c->st ? c->st->run_id : -1);
-	/* rows come in order of preference: a later one replaces an earlier */
-	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
-		struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 1));
-		int k = loc_index(c, (const char *)sqlite3_column_text(s, 0));
-		if (!t || k < 0)
-			continue;
-		struct locstat *l = &t->ls[k];
-		const char *stt = (const char *)sqlite3_column_text(s, 2);
-		l->tstatus = !strcmp(stt, "closed") ? 'c' : !strcmp(stt, "pending") ? 'p' : 'l';
-		l->trows = sqlite3_column_int64(s, 3);
-		l->tmarkers = sqlite3_column_int64(s, 4);
-		l->tmine = (char)sqlite3_column_int(s, 5);
+	struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 1));
+	int k = loc_index(c, (const char *)sqlite3_column_text(s, 0));
+	if (!t || k < 0)
+		return;
+	struct locstat *l = &t->ls[k];
+	const char *stt = (const char *)sqlite3_column_text(s, 2);
+	l->pstatus = !strcmp(stt, "loaded") ? 'l' : !strcmp(stt, "closed") ? 'c' : !strcmp(stt, "failed") ? 'f'
+		     : !strcmp(stt, "running") ? 'r' : 'p';
+	l->attempts = sqlite3_column_int64(s, 3);
+	l->rows = sqlite3_column_int64(s, 5);
+	t->nrows++;
+	if (l->attempts > t->attempts)
+		t->attempts = l->attempts;
+	const char *e = (const char *)sqlite3_column_text(s, 4);
+	if (e && *e && (!t->last_error || l->pstatus == 'f')) {
+		free(t->last_error);
+		t->last_error = bf_xstrdup(e);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : bf_sqlite_fail(c->db, rc, "state file", err);
+}
+
+/* What is committed in this run's target: rows come in order of preference (a row naming
+ * it after one recorded before targets were, '', which counts for every target; without
+ * a target, by time): a later one replaces an earlier. */
+static void take_load(struct ctx *c, sqlite3_stmt *s)
+{
+	struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 1));
+	int k = loc_index(c, (const char *)sqlite3_column_text(s, 0));
+	if (!t || k < 0)
+		return;
+	struct locstat *l = &t->ls[k];
+	const char *stt = (const char *)sqlite3_column_text(s, 2);
+	l->tstatus = !strcmp(stt, "closed") ? 'c' : !strcmp(stt, "pending") ? 'p' : 'l';
+	l->trows = sqlite3_column_int64(s, 3);
+	l->tmarkers = sqlite3_column_int64(s, 4);
+	l->tmine = (char)sqlite3_column_int(s, 5);
 }
 
 /* Rows this run's stages quarantined, per date. */
-static int load_quarantine(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+static void take_quarantine(struct ctx *c, sqlite3_stmt *s)
+{
+	struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 0));
+	if (t && loc_index(c, (const char *)sqlite3_column_text(s, 1)) >= 0)
+		t->quarantined += sqlite3_column_int64(s, 2);
+}
+
+static int load_rows(struct ctx *c, const char *sql, void (*take)(struct ctx *, sqlite3_stmt *),
+		     const char *from, const char *to, struct bf_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(c->db,
-				    "SELECT date, location, count(*) FROM quarantine WHERE source = ?1 AND date >= ?2"
-				    " AND date <= ?3 AND run_id IN (SELECT run_id FROM runs WHERE parent_run = ?4)"
-				    " GROUP BY date, location", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return bf_sqlite_fail(c->db, rc, "state file", err);
-	sqlite3_bind_text(s, 1, c->canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, c->st->run_id);
-	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
-		struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 0));
-		if (t && loc_index(c, (const char *)sqlite3_column_text(s, 1)) >= 0)
-			t->quarantined += sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : bf_sqlite_fail(c->db, rc, "state file", err);
+	int rc = prep_range(c, sql, from, to, &s, err);
+	return rc ? rc : each_row(c, s, take, err);
+}
+
+static int load_partitions(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+{
+	return load_rows(c, "SELECT location, date, status, attempts, last_error, rows FROM partitions"
+			 " WHERE source = ?1 AND date >= ?2 AND date <= ?3", take_partition, from, to, err);
+}
+
+static int load_loads(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+{
+	return load_rows(c, "SELECT location, date, status, rows, marker_rows,"
+			 " run_id IN (SELECT run_id FROM runs WHERE parent_run = ?5), target = ?4"
+			 " FROM loads WHERE source = ?1 AND date >= ?2 AND date <= ?3"
+			 " AND (?4 IS NULL OR target IN (?4, '')) ORDER BY target = ?4, loaded_at",
+			 take_load, from, to, err);
+}
+
+static int load_quarantine(struct ctx *c, const char *from, const char *to, struct bf_err *err)
+{
+	return load_rows(c, "SELECT date, location, count(*) FROM quarantine WHERE source = ?1 AND date >= ?2"
+			 " AND date <= ?3 AND run_id IN (SELECT run_id FROM runs WHERE parent_run = ?5)"
+			 " GROUP BY date, location", take_quarantine, from, to, err);
 }
 
 int run_load_status(struct ctx *c, const char *from, const char *to, struct bf_err *err)

@@ -3,20 +3,10 @@
 test_description='smaller truths: --dry-run fails where the run would, the throughput alert leaves closed days out, run times below a second, bf-run --help'
 . "$(dirname "$0")/../lib/test-lib.sh"
 
-# mkdrop DIR NDAYS [MISSING]: one location, 300 rows a day; no folder for date MISSING
-mkdrop() {
-	local i d
-	for i in $(seq 0 $(($2 - 1))); do
-		d=$(date -u -d "2024-01-01 +$i day" +%Y%m%d)
-		[ "$d" = "${3:-}" ] && continue
-		mkdir -p "$1/101/$d"
-		awk -v d="$d" "BEGIN { print \"OrderId,Total\"; for (r = 1; r <= 300; r++) printf \"%s%03d,%d.50\\n\", d, r, r }" \
-			>"$1/101/$d/Orders.csv"
-	done
-}
+. "$TEST_DIRECTORY/lib/run-fixture.sh"
 
 test_expect_success 'setup' '
-	mkdrop src 8 20240106
+	run_drop src 8 101 300 20240106
 '
 
 test_expect_success '--dry-run refuses a state file the run cannot open, with the same exit code' '

@@ -3,21 +3,10 @@
 test_description='progress moves with every committed partition (and is in the state file for its readers); the batch follows the time per date'
 . "$(dirname "$0")/../lib/test-lib.sh"
 
-q() { sqlite3 -batch -noheader "$BF_STATE" "$1"; }
-
-mkdrop() {
-	local loc i d r
-	for loc in 101 202; do
-		for i in $(seq 0 $(($2 - 1))); do
-			d=$(date -u -d "2024-01-01 +$i day" +%Y%m%d)
-			mkdir -p "$1/$loc/$d"
-			{ echo "OrderId,Total"; for r in 1 2 3; do echo "$loc$d$r,$r.50"; done; } >"$1/$loc/$d/Orders.csv"
-		done
-	done
-}
+. "$TEST_DIRECTORY/lib/run-fixture.sh"
 
 test_expect_success 'setup' '
-	mkdrop src 12
+	run_drop src 12 "101 202" 3
 '
 
 test_expect_success SQLITE3 'the first partition of a batch is counted as it commits, while its pipeline still runs' '

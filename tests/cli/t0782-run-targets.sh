@@ -3,25 +3,10 @@
 test_description='done means done in that target: one state file backfills a second warehouse; a state file of version 1 is migrated by the documented rule'
 . "$(dirname "$0")/../lib/test-lib.sh"
 
-q() { sqlite3 -batch -noheader "$BF_STATE" "$1"; }
-
-# mkdrop DIR NDATES: two locations, a few rows a day from 2024-01-01
-mkdrop() {
-	local loc i d r
-	for loc in 101 202; do
-		for i in $(seq 0 $(($2 - 1))); do
-			d=$(date -u -d "2024-01-01 +$i day" +%Y%m%d)
-			mkdir -p "$1/$loc/$d"
-			{
-				echo "OrderId,Total"
-				for r in $(seq 1 $((i % 3 + 2))); do echo "$loc$d$r,$r.50"; done
-			} >"$1/$loc/$d/Orders.csv"
-		done
-	done
-}
+. "$TEST_DIRECTORY/lib/run-fixture.sh"
 
 test_expect_success SQLITE3 'setup: warehouse A backfilled' '
-	mkdrop src 6 &&
+	run_drop src 6 "101 202" "i % 3 + 2" &&
 	bf-run --source src --target a.db --all --no-closure -q --log a.json &&
 	test "$(sqlite3 a.db "select count(*) from orders")" = 36
 '

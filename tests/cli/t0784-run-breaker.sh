@@ -3,14 +3,7 @@
 test_description='the circuit breaker: a PostgreSQL stopped mid-run pauses bf-run, which probes and resumes once it is back, or stops with 69 without spending every date'\''s retries'
 . "$(dirname "$0")/../lib/test-lib.sh"
 
-mkdrop() {
-	local i d r
-	for i in $(seq 0 $(($2 - 1))); do
-		d=$(date -u -d "2024-01-01 +$i day" +%Y%m%d)
-		mkdir -p "$1/101/$d"
-		{ echo "OrderId,Total"; for r in 1 2 3; do echo "101$d$r,$r.50"; done; } >"$1/101/$d/Orders.csv"
-	done
-}
+. "$TEST_DIRECTORY/lib/run-fixture.sh"
 
 PGDIR=$TRASH_DIRECTORY/pg
 # the load runs a bf-run started
@@ -18,7 +11,7 @@ loads() { sqlite3 -batch -noheader "$BF_STATE" "select count(*) from runs where 
 
 test_expect_success PG,SQLITE3 'setup: PostgreSQL, a drop of 10 dates, a bf-extract that stops the server at 2024-01-04' '
 	start_pg "$PGDIR" &&
-	mkdrop src 10 &&
+	run_drop src 10 101 3 &&
 	mkdir -p fake &&
 	cat >fake/bf-extract <<-EOF &&
 	#!/bin/sh
