@@ -13,7 +13,8 @@
  *                     the run_progress row
  *   bf_run_stages.c   which programs make the pipeline, with which arguments
  *   bf_run_jobs.c     one pipeline per batch: starting it and judging its dates after
- *   bf_run_states.c   the STATE lines the last stage writes as partitions commit
+ *   bf_run_states.c   the STATE lines the last stage writes as partitions commit, and the
+ *                     progress figures (done, share, ETA)
  *   bf_run_breaker.c  the circuit breaker: a pause, then a probe, when a cause repeats
  *   bf_run_loop.c     the main loop: signals, batches, waiting
  *   bf_run_alerts.c   alerts (failure rate, error burst, throughput drop, breaker)
@@ -218,7 +219,7 @@ int run_txn_commit(struct ctx *c, struct bf_err *err);
 void run_record_date(struct ctx *c, struct item *t, const char *outcome);
 void run_mark_partitions(struct ctx *c, struct item *t, const char *status, const char *error);
 /* The run_progress row: what the progress line shows (state: running, paused, stopping,
- * finished); at most once a second unless force. */
+ * finished; NULL: as the run stands); at most once a second unless force. */
 void run_record_progress(struct ctx *c, const char *state, int force);
 
 /* bf_run_stages.c */
@@ -234,6 +235,10 @@ void run_finish_job(struct ctx *c, struct job *j);
 void run_read_states(struct job *j);
 /* The committed-but-not-yet-judged figures of every running job, added up. */
 void run_live_totals(const struct ctx *c, struct live *sum);
+/* The progress: partitions done (judged, or committed in a running pipeline) of those
+ * planned, their share, rows and closed partitions; returns the ETA in seconds (< 0
+ * unknown). */
+double run_eta(const struct ctx *c, double *share, long long *done, long long *rows, long long *closed);
 
 /* bf_run_breaker.c */
 /* A pipeline ended with a retryable failure of stage (exit code, last line). Returns 1
@@ -260,13 +265,10 @@ void run_check_alerts(struct ctx *c, struct item *t, int failed, double batch_ra
 void run_reap_alerts(struct ctx *c, int block);
 
 /* bf_run_summary.c */
-/* The progress figures: planned and done units (partitions), rows, closed partitions. */
 void run_show_progress(struct ctx *c, int force);
 void run_summary(struct ctx *c, double secs);
 /* a as a percentage of b (0 when b is 0) */
 double run_pct(size_t a, size_t b);
-/* The ETA in seconds (< 0 unknown) and the done share, from partitions committed. */
-double run_eta(const struct ctx *c, double *share, long long *done, long long *rows, long long *closed);
 
 /* bf_run_log.c */
 /* Writes the JSON log (mode 0600) unless --no-log. A failure to write it becomes *rc and

@@ -179,6 +179,7 @@ static int loop(struct ctx *c, struct bf_err *err)
 		ppoll(fds, nfds, &ts, &c->waitmask);
 		run_reap_alerts(c, 0);
 		run_show_progress(c, 0);
+		run_record_progress(c, NULL, 0);
 	}
 	free(batch);
 	/* dates left to do are interrupted when we were stopped */

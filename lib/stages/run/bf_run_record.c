@@ -88,6 +88,8 @@ void run_mark_partitions(struct ctx *c, struct item *t, const char *status, cons
 void run_record_progress(struct ctx *c, const char *state, int force)
 {
 	int64_t now = bf_mono_ms();
+	if (!state)
+		state = c->stopping ? "stopping" : c->brk.state != BRK_CLOSED ? "paused" : "running";
 	if (!c->st || (!force && now - c->last_progress_write < 1000))
 		return;
 	c->last_progress_write = now;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/bf_time.h"
 #include "proto/bf_json.h"
 
 static long long num(const cJSON *o, const char *k)
@@ -85,4 +86,23 @@ void run_live_totals(const struct ctx *c, struct live *sum)
 		sum->rows += lv->rows;
 		sum->quarantined += lv->quarantined;
 	}
+}
+
+double run_eta(const struct ctx *c, double *share, long long *done, long long *rows, long long *closed)
+{
+	struct live lv;
+	run_live_totals(c, &lv);
+	long long planned = (long long)(c->todo * c->nloc);
+	*done = c->parts_done + (long long)(c->elsewhere * c->nloc) + lv.parts;
+	if (*done > planned)
+		*done = planned;
+	*rows = c->rows + lv.rows;
+	*closed = c->parts_closed + lv.closed;
+	*share = planned ? (double)*done / (double)planned : 1.0;
+	if (*done >= planned)
+		return 0;
+	if (!*done)
+		return -1;
+	double secs = (double)(bf_mono_ms() - c->t0) / 1000.0;
+	return secs / (double)*done * (double)(planned - *done);
 }

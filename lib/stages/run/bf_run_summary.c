@@ -1,29 +1,10 @@
-/* What bf-run says on stderr: the progress line while it works (it moves with every
- * partition committed, bf_run_states.c), the summary at the end. */
+/* What bf-run says on stderr: the progress line while it works (its figures, which move
+ * with every partition committed, from bf_run_states.c), the summary at the end. */
 #include "stages/run/bf_run_int.h"
 
 #include <stdio.h>
 
 #include "base/bf_time.h"
-
-double run_eta(const struct ctx *c, double *share, long long *done, long long *rows, long long *closed)
-{
-	struct live lv;
-	run_live_totals(c, &lv);
-	long long planned = (long long)(c->todo * c->nloc);
-	*done = c->parts_done + (long long)(c->elsewhere * c->nloc) + lv.parts;
-	if (*done > planned)
-		*done = planned;
-	*rows = c->rows + lv.rows;
-	*closed = c->parts_closed + lv.closed;
-	*share = planned ? (double)*done / (double)planned : 1.0;
-	if (*done >= planned)
-		return 0;
-	if (!*done)
-		return -1;
-	double secs = (double)(bf_mono_ms() - c->t0) / 1000.0;
-	return secs / (double)*done * (double)(planned - *done);
-}
 
 void run_show_progress(struct ctx *c, int force)
 {
@@ -40,7 +21,6 @@ void run_show_progress(struct ctx *c, int force)
 			 100.0 * share, dates, c->todo, c->ok, c->failed, done, (long long)(c->todo * c->nloc), closed,
 			 rows, secs > 0 ? (double)rows / secs : 0, eta,
 			 c->brk.state != BRK_CLOSED && !c->brk.stopped ? " (paused: circuit breaker)" : "");
-	run_record_progress(c, c->stopping ? "stopping" : c->brk.state != BRK_CLOSED ? "paused" : "running", force);
 }
 
 double run_pct(size_t a, size_t b)
