@@ -127,7 +127,7 @@ int run_breaker_verdict(struct ctx *c, struct bf_err *err)
 		left += c->it[i].st == RS_TODO || c->it[i].st == RS_INTERRUPTED;
 	double secs = (double)(bf_mono_ms() - b->since) / 1000.0;
 	return bf_fail(err, BF_EUNAVAIL, NULL,
-		       "stopped by the circuit breaker: %s exit %d for %d dates in a row and %d probes over %.0f s "
-		       "(last: %s); %zu dates left: run the same command again once it is back",
-		       b->stage, b->code, b->count, b->probes, secs, b->last, left);
+		       "stopped by the circuit breaker: %s exit %d for %d dates in a row and %d failed probe%s over "
+		       "%.0f s (last: %s); %zu dates left: run the same command again once it is back",
+		       b->stage, b->code, b->count, b->probes, b->probes == 1 ? "" : "s", secs, b->last, left);
 }

@@ -246,10 +246,14 @@ void run_finish_job(struct ctx *c, struct job *j)
 		}
 		if (held) {
 			/* the cause is not this date's: it keeps its tries for later */
+			struct bf_buf e = BF_BUF_INIT;
 			t->st = RS_TODO;
 			t->tries--;
 			t->not_before = 0;
 			set_error(t, stage, code, line);
+			bf_buf_addf(&e, "held by bf-run's circuit breaker: %s", line);
+			run_mark_partitions(c, t, "pending", e.p);
+			bf_buf_free(&e);
 			run_release(c, t);
 			continue;
 		}
