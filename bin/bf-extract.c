@@ -38,6 +38,9 @@ static const char usage[] =
 	"                          source, a FIFO, no permission) is quarantined and counted\n"
 	"                          instead of failing its date\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --target TARGET     skip only partitions done in this target (bf-load's --target;\n"
+	"                          default $BF_TARGET, set by bf-run; else done in any target)\n"
+	"      --pg-schema NAME    with a PostgreSQL --target: its schema (default public)\n"
 	BF_SOURCE_USAGE
 	"      --retries N         retries of transient network faults (default 5; 0: none)\n"
 	BF_SOURCE_SQL_USAGE
@@ -48,7 +51,7 @@ static const char usage[] =
 	"  -V, --version           version\n";
 
 enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS,
-       O_SKIP_UNREADABLE };
+       O_SKIP_UNREADABLE, O_TARGET, O_PGSCHEMA };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -59,6 +62,8 @@ static const struct option longopts[] = {
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "skip-unreadable", no_argument, NULL, O_SKIP_UNREADABLE },
 	{ "state", required_argument, NULL, O_STATE },
+	{ "target", required_argument, NULL, O_TARGET },
+	{ "pg-schema", required_argument, NULL, O_PGSCHEMA },
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -97,6 +102,8 @@ int main(int argc, char **argv)
 		case O_STRICT: o.strict = 1; break;
 		case O_SKIP_UNREADABLE: o.skip_unreadable = 1; break;
 		case O_STATE: o.state_path = optarg; break;
+		case O_TARGET: o.target = optarg; break;
+		case O_PGSCHEMA: o.pg_schema = optarg; break;
 		case BF_OPT_SOURCE:
 			if (bf_source_option(&o.src, longopts[idx].name, optarg))
 				return BF_EUSAGE;
@@ -119,6 +126,8 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("%s", err.msg);
 	if (!o.source)
 		return bf_cli_usage_error("--source is required");
+	if (bf_cli_refuse_secret("--source", o.source) || bf_cli_refuse_secret("--target", o.target))
+		return BF_EUSAGE;
 	rc = bf_extract_run(&o, 1, &err);
 	if (rc)
 		bf_err_print(&err);

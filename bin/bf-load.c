@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!o.target)
 		return bf_cli_usage_error("--target is required");
+	if (bf_cli_refuse_secret("--target", o.target))
+		return BF_EUSAGE;
 	rc = bf_load_run(&o, 0, 1, &err);
 	if (rc)
 		bf_err_print(&err);

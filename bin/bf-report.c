@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("--html names its own file; --output is for the other reports");
 	if (html && !*html)
 		return bf_cli_usage_error("--html: needs a file name");
+	if (bf_cli_refuse_secret("--source", o.source))
+		return BF_EUSAGE;
 	w.cmd = html ? C_HTML : prom ? C_PROM : cmd >= 0 ? cmd : C_SUMMARY;
 	const char *nc = getenv("NO_COLOR");
 	w.color = !strcmp(color, "always") ||

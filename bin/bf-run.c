@@ -38,13 +38,19 @@ static const char usage[] =
 	BF_SOURCE_SQL_USAGE
 	"Execution:\n"
 	"  -j, --max-workers N     pipelines at once (default 2)\n"
-	"      --batch-size N      dates per pipeline (default: a quarter of a worker's share,\n"
-	"                          1 to 16; a failed batch's dates are rerun one by one)\n"
+	"      --batch-size N      dates per pipeline (default: from 1 date, adapted to the time\n"
+	"                          per date, at most a quarter of a worker's share and 16; a\n"
+	"                          failed batch's dates are rerun one by one)\n"
+	"      --batch-seconds S   the adapted batch aims at pipelines of S seconds (default 30)\n"
 	"      --retries N         retries of a date failing with 69 or 75 (default 3)\n"
 	"      --retry-delay MS    base of the exponential backoff (default 500)\n"
 	"      --grace S           after the first signal, stop running pipelines after S seconds\n"
 	"                          (default: let them finish)\n"
 	"      --lease S           claim lease on a date, renewed while running (default 60)\n"
+	"      --breaker-failures N  pipelines in a row failing with one retryable cause (a stage\n"
+	"                          exiting 69 or 75) that pause the run (default 3; 0: never)\n"
+	"      --breaker-cooldown S  the pause before one date is tried as a probe (default 30)\n"
+	"      --breaker-probes N  failed probes that stop the run with exit 69 (default 3)\n"
 	"      --no-enrich, --no-closure  leave that stage out (also left out when not installed)\n"
 	"      --extract-arg A, --enrich-arg A, --closure-arg A, --load-arg A\n"
 	"                          one more argument for that stage (repeatable)\n"
@@ -62,18 +68,26 @@ static const char usage[] =
 	"      --progress          progress lines even when stderr is not a terminal (default)\n"
 	"  -q, --quiet             no progress, no summary, no warnings\n"
 	"  -v, --verbose           notes, and the stages' own messages\n"
-	"      --alert-failure-rate PCT     alert when PCT%% of processed dates failed\n"
-	"      --alert-throughput-drop PCT  alert when a batch's rows/s falls PCT%% under the mean\n"
+	"      --alert-failure-rate PCT     alert when PCT% of processed dates failed\n"
+	"      --alert-throughput-drop PCT  alert when a batch's rows/s (closed and empty\n"
+	"                                   partitions left out) falls PCT% under the mean\n"
 	"      --alert-error-burst N[/S]    alert on N failures within S seconds (default 60)\n"
 	"      --alert-command CMD [ARG...] ';'  run CMD with the alert as JSON on its stdin\n"
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n"
-	"Exit status 1: some dates failed (see the log); 75: interrupted, run again to finish.\n";
+	"\n"
+	"Examples:\n"
+	"  bf-run --source /srv/drops --target wh.db --all --dry-run\n"
+	"  bf-run --source sftp://pos@files.example.com/out --known-hosts pos_known_hosts \\\n"
+	"      --identity pos_key --target wh.db --all -j 4 --log run.json\n"
+	"  bf-run --source /srv/drops --target wh.db --dates $(jq -r '.failed_dates[]' run.json)\n"
+	"  bf-run --source /srv/drops --target wh.db --retry-failed\n";
 
 enum { O_LOCATION = 0x100, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
        O_RETRY_DELAY, O_GRACE, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
        O_CLOSURE_ARG, O_LOAD_ARG, O_PASS_ARG, O_PASS_FLAG, O_EXEC_PATH, O_STATE, O_LOG, O_NO_LOG,
-       O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST, O_SHELL_PIPELINE, O_SHELL };
+       O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST, O_SHELL_PIPELINE, O_SHELL,
+       O_BATCH_SECONDS, O_BREAKER_FAILURES, O_BREAKER_COOLDOWN, O_BREAKER_PROBES };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
@@ -92,6 +106,10 @@ static const struct option longopts[] = {
 	{ "retry-delay", required_argument, NULL, O_RETRY_DELAY },
 	{ "grace", required_argument, NULL, O_GRACE },
 	{ "lease", required_argument, NULL, O_LEASE },
+	{ "batch-seconds", required_argument, NULL, O_BATCH_SECONDS },
+	{ "breaker-failures", required_argument, NULL, O_BREAKER_FAILURES },
+	{ "breaker-cooldown", required_argument, NULL, O_BREAKER_COOLDOWN },
+	{ "breaker-probes", required_argument, NULL, O_BREAKER_PROBES },
 	{ "no-enrich", no_argument, NULL, O_NO_ENRICH },
 	{ "no-closure", no_argument, NULL, O_NO_CLOSURE },
 	{ "extract-arg", required_argument, NULL, O_EXTRACT_ARG },
@@ -185,6 +203,22 @@ int main(int argc, char **argv)
 			if (bf_opt_secs("--lease", optarg, 1, 86400, &o.lease))
 				DONE(BF_EUSAGE);
 			break;
+		case O_BATCH_SECONDS:
+			if (bf_opt_secs("--batch-seconds", optarg, 0.001, 86400, &o.batch_seconds))
+				DONE(BF_EUSAGE);
+			break;
+		case O_BREAKER_FAILURES:
+			if (bf_opt_int("--breaker-failures", optarg, 0, 10000, &o.breaker_failures))
+				DONE(BF_EUSAGE);
+			break;
+		case O_BREAKER_COOLDOWN:
+			if (bf_opt_secs("--breaker-cooldown", optarg, 0, 86400, &o.breaker_cooldown))
+				DONE(BF_EUSAGE);
+			break;
+		case O_BREAKER_PROBES:
+			if (bf_opt_int("--breaker-probes", optarg, 1, 10000, &o.breaker_probes))
+				DONE(BF_EUSAGE);
+			break;
 		case O_NO_ENRICH: o.no_enrich = 1; break;
 		case O_NO_CLOSURE: o.no_closure = 1; break;
 		case O_EXTRACT_ARG: bf_strv_push(&o.extract_args, optarg); break;
@@ -253,6 +287,15 @@ int main(int argc, char **argv)
 		DONE(bf_cli_usage_error("--source is required"));
 	if (!o.target && !o.shell_pipeline)
 		DONE(bf_cli_usage_error("--target is required"));
+	/* nothing recorded yet: a password on the command line is refused before it could be */
+	if (bf_cli_refuse_secret("--source", o.source) || bf_cli_refuse_secret("--target", o.target) ||
+	    bf_cli_refuse_secret("--shell-pipeline", o.shell_pipeline))
+		DONE(BF_EUSAGE);
+	const struct bf_strv *stage_args[] = { &o.extract_args, &o.enrich_args, &o.closure_args, &o.load_args };
+	for (size_t s = 0; s < sizeof stage_args / sizeof stage_args[0]; s++)
+		for (size_t k = 0; k < stage_args[s]->n; k++)
+			if (bf_cli_refuse_secret("a stage argument", stage_args[s]->v[k]))
+				DONE(BF_EUSAGE);
 	if (o.shell && !o.shell_pipeline)
 		DONE(bf_cli_usage_error("--shell goes with --shell-pipeline"));
 	if (o.json && !o.dry_run)

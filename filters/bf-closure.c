@@ -190,6 +190,8 @@ int main(int argc, char **argv)
 	bf_closure_cfg_init(&o.cfg);
 	o.args = args = bf_argv_join(argc, argv);
 	rc = parse(argc, argv, &o, &cl);
+	if (rc < 0 && bf_cli_refuse_secret("--source", cl.source))
+		rc = BF_EUSAGE;
 	if (rc >= 0)
 		goto out;
 	if (cl.report) {

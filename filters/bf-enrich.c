@@ -151,6 +151,8 @@ int main(int argc, char **argv)
 		rc = bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
 		goto done;
 	}
+	if ((rc = bf_cli_refuse_secret("--api-base", o.api_base)))
+		goto done;
 	if (config && (rc = bf_enrich_load_config(&o, config, &err))) {
 		bf_err_print(&err);
 		goto done;

@@ -8,7 +8,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-demo}
 
-bash "$top/scripts/install-deps.sh" --build
+# the build, and the sqlite3 shell the last lines tell you to query with
+bash "$top/scripts/install-deps.sh" --demo
 make -C "$top" -s -j2
 
 mkdir -p "$dir"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages bf needs, and only those that are missing.
 #
-#   scripts/install-deps.sh [--build|--test|--bench|--all]   (default: --test)
-#
+#   scripts/install-deps.sh [--build|--demo|--test|--bench|--all] [--list]
+#                                                  (default: --test)
 #   --build  compilers, make and the -dev libraries
+#   --demo   --build plus the sqlite3 shell the demo tells you to query with
 #   --test   --build plus everything the test suite uses (servers, tools)
 #   --bench  --test plus the benchmark tools
 #   --all    same as --bench
+#   --list   print the packages of that set, one a line, and install nothing
 #
 # Idempotent: when every package is present it prints nothing and exits 0.
 # Runs apt-get as root directly, otherwise through sudo; with neither it
@@ -14,13 +16,16 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,13s/^# \{0,1\}//p' "$0"
+	sed -n '2,15s/^# \{0,1\}//p' "$0"
 }
 
 mode="test"
+list=""
 for arg in "$@"; do
 	case "$arg" in
 	--build) mode="build" ;;
+	--demo) mode="demo" ;;
+	--list) list=1 ;;
 	--test) mode="test" ;;
 	--bench | --all) mode="bench" ;;
 	-h | --help)
@@ -44,10 +49,12 @@ build_pkgs=(
 )
 # perl: prove; iproute2: ss; procps: ps/pgrep; curl: the HTTPS server checks; time:
 # /usr/bin/time for peak RSS;
-# chromium: headless page checks (large, but part of the test set);
-# mariadb-server and the ODBC drivers: the SQL source tests (servers on loopback).
+# chromium: headless page checks (large, but part of the test set); man-db: the man
+# pages are rendered by the tests; mariadb-server and the ODBC drivers: the SQL source
+# tests (servers on loopback).
+demo_pkgs=(sqlite3)
 test_pkgs=(
-	sqlite3 perl jq valgrind
+	sqlite3 perl jq valgrind man-db
 	openssh-server openssh-client postgresql
 	mariadb-server mariadb-client odbc-postgresql odbc-mariadb libsqliteodbc
 	openssl python3 ca-certificates procps iproute2 curl
@@ -60,9 +67,15 @@ bench_pkgs=(miller sqlite-utils hyperfine bc python3-numpy libopenblas0-pthread)
 
 wanted=("${build_pkgs[@]}")
 case "$mode" in
+demo) wanted+=("${demo_pkgs[@]}") ;;
 test) wanted+=("${test_pkgs[@]}") ;;
 bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 esac
+
+if [ -n "$list" ]; then
+	printf '%s\n' "${wanted[@]}"
+	exit 0
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: this script needs a Debian-based system (dpkg-query, apt-get)" >&2

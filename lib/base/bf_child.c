@@ -14,6 +14,7 @@
 
 #include "base/bf_exit.h"
 #include "base/bf_file.h"
+#include "base/bf_redact.h"
 #include "base/bf_time.h"
 
 /* Starting a program: vfork + exec. vfork does not copy the parent's page tables (a
@@ -242,6 +243,12 @@ static void take_line(struct bf_pipeline *p, struct bf_child *c, const char *s, 
 		len = sizeof c->lasterr - 1;
 	memcpy(c->lasterr, s, len);
 	c->lasterr[len] = '\0';
+	/* a stage of ours masks its secrets; a command of a shell pipeline may not */
+	if (bf_has_secret(c->lasterr)) {
+		char line[sizeof c->lasterr];
+		bf_redact_to(line, sizeof line, c->lasterr);
+		memcpy(c->lasterr, line, sizeof line);
+	}
 	if (p->echo)
 		fprintf(stderr, "%s%s\n", p->echo_prefix ? p->echo_prefix : "", c->lasterr);
 }

@@ -10,6 +10,7 @@
 
 #include "base/bf_exit.h"
 #include "base/bf_log.h"
+#include "base/bf_redact.h"
 
 #ifndef BF_VERSION
 #define BF_VERSION "0.0.0"
@@ -46,11 +47,24 @@ int bf_cli_help(const char *usage)
 int bf_cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", bf_prog());
+	char msg[1024], masked[1024];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", bf_prog());
+	bf_redact_to(masked, sizeof masked, msg);
+	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", bf_prog(), masked, bf_prog());
+	return BF_EUSAGE;
+}
+
+int bf_cli_refuse_secret(const char *opt, const char *value)
+{
+	if (!value || !bf_has_secret(value))
+		return 0;
+	char *shown = bf_redact(value);
+	bf_cli_usage_error("%s: \"%s\" contains a password or token; command lines are visible to every user "
+			   "(ps) and bf records its own: leave it out (PostgreSQL: PGPASSWORD or ~/.pgpass; SFTP: "
+			   "BF_SFTP_PASSWORD or --password-file; model APIs: BF_API_KEY)", opt, shown);
+	free(shown);
 	return BF_EUSAGE;
 }
 

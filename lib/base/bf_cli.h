@@ -8,8 +8,12 @@
 int bf_cli_version(void);
 /* Prints usage text to stdout followed by the exit-code table; returns 0. */
 int bf_cli_help(const char *usage);
-/* Prints "prog: msg" and "Try 'prog --help'." to stderr; returns BF_EUSAGE. */
+/* Prints "prog: msg" (secrets masked) and "Try 'prog --help'." to stderr; returns BF_EUSAGE. */
 int bf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* When value (of option opt) holds a password or token (base/bf_redact.h): says so, with
+ * the value masked, as a usage error and returns BF_EUSAGE; else 0. Mains call it on
+ * --source and --target before they record anything. */
+int bf_cli_refuse_secret(const char *opt, const char *value);
 /* Numbers, sizes and durations of options: base/bf_opt.h. */
 /* Splits "a,b,,c" into malloc'ed strings (empty items dropped); *n gets the count.
  * Free with bf_cli_list_free. */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/bf_redact.h"
+
 /* Process-wide constants set once by main(), like git's usage.c. */
 static const char *prog = "bf";
 static int level = 1;
@@ -26,6 +28,12 @@ static void vformat(char *out, size_t cap, const char *where, const char *fmt, v
 		n = (size_t)snprintf(out, cap, "%s: ", where);
 	if (n < cap)
 		vsnprintf(out + n, cap - n, fmt, ap);
+	/* no password or token of a URL or connection string is ever printed or recorded */
+	if (bf_has_secret(out)) {
+		char masked[BF_ERR_MAX];
+		bf_redact_to(masked, sizeof masked, out);
+		snprintf(out, cap, "%s", masked);
+	}
 	/* one line: newlines from data never split a message */
 	for (char *p = out; *p; p++)
 		if (*p == '\n' || *p == '\r')

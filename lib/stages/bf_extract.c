@@ -15,6 +15,7 @@
 #include "base/bf_exit.h"
 #include "sources/bf_hasher.h"
 #include "sources/bf_layout.h"
+#include "targets/bf_target.h"
 #include "proto/bf_msg.h"
 #include "sources/bf_names.h"
 #include "sources/sql/bf_sqlsrc.h"
@@ -48,6 +49,7 @@ struct ctx {
 	long long total_rows, total_bad, total_unreadable, done_parts, skipped, failed;
 	int first_fail;            /* code of the first failed partition */
 	int mixed_fail;
+	char *target_key;          /* skip what is done there (NULL: done anywhere) */
 };
 
 /* Per partition. */
@@ -575,15 +577,16 @@ static int do_partition(struct ctx *c, const char *location, int32_t date, struc
 	struct bf_entry *ents = NULL;
 	size_t n = 0;
 	int missing = 0, rc;
-	char status[16];
 	int64_t t0 = bf_mono_ms();
 	struct bf_err perr = { 0 };
 
 	bf_date_iso(date, p.date);
 	bf_date_compact(date, p.compact);
-	if ((rc = bf_state_partition_status(c->st, c->canon, location, p.date, status, err)))
+	int done = 0;
+	if (!c->o->force && (rc = bf_state_done_in(c->st, c->canon, location, p.date, c->target_key,
+						   &done, err)))
 		return rc;
-	if (!c->o->force && (!strcmp(status, "loaded") || !strcmp(status, "closed"))) {
+	if (done) {
 		c->skipped++;
 		return 0;
 	}
@@ -695,6 +698,11 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 		goto done;
 	if ((rc = bf_layout_parse(o->src.layout, &c.layout, err)))
 		goto done;
+	/* done in the target the output goes to: --target, else bf-run's $BF_TARGET */
+	if (o->target)
+		c.target_key = bf_target_key(o->target, o->pg_schema);
+	else if (getenv("BF_TARGET") && *getenv("BF_TARGET"))
+		c.target_key = bf_xstrdup(getenv("BF_TARGET"));
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "extract", o->args, err)))
 		goto done;
@@ -759,5 +767,6 @@ done:
 	bf_layout_free(&c.layout);
 	bf_hasher_free(c.hasher);
 	bf_state_close(c.st);
+	free(c.target_key);
 	return rc;
 }

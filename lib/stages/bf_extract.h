@@ -23,6 +23,8 @@ struct bf_extract_opts {
 	int skip_unreadable;       /* quarantine and count unreadable entries, not fail */
 	int progress;              /* -1 quiet, 0 on a terminal, 1 always */
 	const char *state_path;
+	const char *target;        /* skip only partitions done in this target (a bf-load spec; */
+	const char *pg_schema;     /* ... with its --pg-schema); NULL: $BF_TARGET, a target key */
 	const char *args;          /* for the runs table */
 	struct bf_source_opts src;  /* src.layout NULL: BF_LAYOUT_DEFAULT */
 };

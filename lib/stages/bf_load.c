@@ -32,6 +32,7 @@ struct held {
 	char *source, *loc, *date; /* date: NULL when nothing is held */
 	const char *status;
 	long long rows, quar;      /* quar: for the state file (upstream + load), -1 unknown */
+	long long markers;         /* closure marker rows among rows */
 	struct quar *q;            /* the records the load refused */
 	size_t nq;
 	int64_t ms;
@@ -48,6 +49,8 @@ struct loop {
 	int foreign;               /* ... for records without bf lineage */
 	char *loc, *date;          /* the open partition */
 	long long rows, total_rows, parts, failed, total_quar;
+	long long markers;         /* closure marker rows of the open partition */
+	char *target_key;          /* the target in the state file's loads table */
 	int64_t t0;
 	struct lstream **streams;
 	size_t nstreams;
@@ -169,7 +172,7 @@ static void close_part(struct loop *l)
 	free(l->date);
 	l->loc = l->date = NULL;
 	l->open = l->foreign = 0;
-	l->rows = 0;
+	l->rows = l->markers = 0;
 	clear_quar(l);
 }
 
@@ -182,7 +185,7 @@ static int begin(struct loop *l, const char *loc, const char *date, struct bf_er
 	l->foreign = loc == NULL;
 	l->loc = loc ? bf_xstrdup(loc) : NULL;
 	l->date = date ? bf_xstrdup(date) : NULL;
-	l->rows = 0;
+	l->rows = l->markers = 0;
 	l->t0 = bf_mono_ms();
 	return 0;
 }
@@ -319,10 +322,13 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 				l->q[l->nq - 1].reason);
 		return 0;
 	}
+	/* bf-closure's marker of a closed day (docs/closures.md) */
+	int marker = msrc && msrc->kind == BF_J_STRING && same_text(msrc->val, msrc->len, "closure");
 	struct bf_row row = { &s->def, s->cells, raw, rawlen };
 	if ((rc = bf_target_record(l->t, &row, err)))
 		return rc;
 	l->rows++;
+	l->markers += marker;
 	return 0;
 }
 
@@ -396,6 +402,9 @@ static int mark_part(struct loop *l, const struct held *h, struct bf_err *err)
 	int rc = flush_quar(l, h, err);
 	if (!rc)
 		rc = bf_state_partition_update(l->st, &u, err);
+	if (!rc)
+		rc = bf_state_loaded(l->st, h->source, h->loc, h->date, l->target_key, h->status, h->rows,
+				     h->markers, err);
 	if (rc) {
 		if (txn)
 			sqlite3_exec(l->st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -537,6 +546,7 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	h->date = bf_xstrdup(date);
 	h->status = pstatus;
 	h->rows = l->rows;
+	h->markers = l->markers;
 	h->quar = l->nq ? (upstream_q > 0 ? upstream_q : 0) + (long long)l->nq : upstream_q;
 	h->q = l->q;
 	h->nq = l->nq;
@@ -570,6 +580,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	    (rc = bf_state_run_begin(l.st, "load", o->args, err)) ||
 	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)))
 		goto done;
+	l.target_key = bf_target_key(o->target, o->topts.pg_schema);
 	if (bf_target_defers(l.t)) {
 		in.before_wait = before_wait;
 		in.wait_ctx = &l;
@@ -642,5 +653,6 @@ done:
 	bf_buf_free(&l.scratch);
 	bf_buf_free(&l.name);
 	clear_quar(&l);
+	free(l.target_key);
 	return rc;
 }

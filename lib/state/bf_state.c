@@ -11,6 +11,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_redact.h"
 #include "base/bf_time.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -290,6 +291,16 @@ static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Text that may quote a command line, a URL or a stage's message: bound with its secrets
+ * masked (base/bf_redact.h), NULL as NULL. */
+static void bind_masked(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && bf_has_secret(v))
+		sqlite3_bind_text(s, i, bf_redact(v), -1, free);
+	else
+		bind_opt_text(s, i, v);
+}
+
 static void bind_opt_int(sqlite3_stmt *s, int i, long long v)
 {
 	if (v >= 0)
@@ -311,13 +322,14 @@ int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args,
 	sqlite3_bind_text(s, 1, stage, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (long long)getpid());
-	bind_opt_text(s, 4, args);
+	bind_masked(s, 4, args);
 	const char *parent = getenv("BF_RUN_ID");
 	if (parent && *parent)
 		sqlite3_bind_int64(s, 5, atoll(parent));
 	if ((rc = done(st, s, err)))
 		return rc;
 	st->run_id = sqlite3_last_insert_rowid(st->db);
+	st->run_t0 = bf_mono_ms();
 	return 0;
 }
 
@@ -329,11 +341,12 @@ int bf_state_run_end(struct bf_state *st, int exit_code)
 	if (!st || !st->run_id)
 		return 0;
 	bf_now_rfc3339(now);
-	if (prep(st, "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", &s, &err))
+	if (prep(st, "UPDATE runs SET finished_at = ?, exit_code = ?, duration_ms = ? WHERE run_id = ?", &s, &err))
 		return err.code;
 	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, exit_code);
-	sqlite3_bind_int64(s, 3, st->run_id);
+	sqlite3_bind_int64(s, 3, bf_mono_ms() - st->run_t0);
+	sqlite3_bind_int64(s, 4, st->run_id);
 	return done(st, s, &err);
 }
 
@@ -380,6 +393,7 @@ int bf_state_partition_update(struct bf_state *st, const struct bf_partition_upd
 		  "  rows = coalesce(?9, rows),"
 		  "  quarantined = coalesce(?10, quarantined),"
 		  "  loaded_rows = CASE WHEN ?5 THEN NULL ELSE coalesce(?11, loaded_rows) END,"
+		  "  marker_rows = CASE WHEN ?5 THEN NULL ELSE marker_rows END,"
 		  "  started_at = CASE WHEN ?5 THEN ?12 ELSE started_at END,"
 		  "  finished_at = CASE WHEN ?5 THEN NULL"
 		  "                     WHEN ?4 IN ('loaded','closed','failed') THEN ?12"
@@ -395,7 +409,7 @@ int bf_state_partition_update(struct bf_state *st, const struct bf_partition_upd
 	sqlite3_bind_text(s, 3, u->date, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, u->status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, u->start ? 1 : 0);
-	bind_opt_text(s, 6, u->error);
+	bind_masked(s, 6, u->error);
 	bind_opt_text(s, 7, u->folder);
 	bind_opt_int(s, 8, u->files);
 	bind_opt_int(s, 9, u->rows);
@@ -406,6 +420,65 @@ int bf_state_partition_update(struct bf_state *st, const struct bf_partition_upd
 	if (st->run_id)
 		sqlite3_bind_int64(s, 14, st->run_id);
 	return done(st, s, err);
+}
+
+int bf_state_loaded(struct bf_state *st, const char *source, const char *location, const char *date,
+		    const char *target, const char *status, long long rows, long long marker_rows,
+		    struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	char now[21];
+	int rc;
+	bf_now_rfc3339(now);
+	if ((rc = prep(st, "INSERT OR REPLACE INTO loads (source, location, date, target, status, rows, marker_rows,"
+			   " run_id, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, location ? location : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, target ? target : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, status, -1, SQLITE_STATIC);
+	bind_opt_int(s, 6, rows);
+	bind_opt_int(s, 7, marker_rows);
+	if (st->run_id)
+		sqlite3_bind_int64(s, 8, st->run_id);
+	sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+	if ((rc = done(st, s, err)))
+		return rc;
+	if ((rc = prep(st, "UPDATE partitions SET marker_rows = ?4 WHERE source = ?1 AND location = ?2 AND date = ?3",
+		       &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, location ? location : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, date, -1, SQLITE_STATIC);
+	bind_opt_int(s, 4, marker_rows);
+	return done(st, s, err);
+}
+
+int bf_state_done_in(struct bf_state *st, const char *source, const char *location, const char *date,
+		     const char *target, int *done_, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	*done_ = 0;
+	/* the latest attempt (whatever its target) loaded or closed it, and, for one target,
+	 * it is committed there */
+	if ((rc = prep(st, target ? "SELECT 1 FROM loads WHERE source = ?1 AND location = ?2 AND date = ?3"
+			   " AND status IN ('loaded', 'closed') AND target IN (?4, '') AND EXISTS"
+			   " (SELECT 1 FROM partitions p WHERE p.source = ?1 AND p.location = ?2 AND p.date = ?3"
+			   " AND p.status IN ('loaded', 'closed')) LIMIT 1"
+			   : "SELECT 1 FROM partitions WHERE source = ?1 AND location = ?2 AND date = ?3"
+			   " AND status IN ('loaded', 'closed')", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, location ? location : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, date, -1, SQLITE_STATIC);
+	if (target)
+		sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
+	rc = bf_sqlite_step(s);
+	*done_ = rc == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : bf_sqlite_fail(st->db, rc, st->path, err);
 }
 
 int bf_state_file_seen(struct bf_state *st, const struct bf_file_seen *f, struct bf_err *err)
@@ -506,7 +579,7 @@ void bf_state_error(struct bf_state *st, const char *source, const char *locatio
 	if (prep_event(st, "INSERT INTO errors (run_id, stage, source, location, date, exit_code, message, at)"
 		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", source, location, date, &s, &err) == 0) {
 		sqlite3_bind_int(s, 6, code);
-		sqlite3_bind_text(s, 7, message, -1, SQLITE_STATIC);
+		bind_masked(s, 7, message ? message : "");
 		sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
 		done(st, s, &err);
 	}

@@ -24,6 +24,7 @@ struct bf_state {
 	sqlite3 *db;
 	char *path;
 	int64_t run_id;            /* this process's row in runs, 0 before bf_state_run_begin */
+	int64_t run_t0;            /* monotonic ms at bf_state_run_begin (for runs.duration_ms) */
 	char stage[16];
 };
 
@@ -49,7 +50,8 @@ int bf_sqlite_step(sqlite3_stmt *st);
 /* Maps an SQLite failure to an exit code and message. */
 int bf_sqlite_fail(sqlite3 *db, int rc, const char *where, struct bf_err *err);
 
-/* Begins / ends this process's run row. args: a one-line summary without secrets. */
+/* Begins / ends this process's run row (runs.duration_ms measured between the two). args:
+ * the options, recorded with any secret masked (base/bf_redact.h). */
 int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args, struct bf_err *err);
 int bf_state_run_end(struct bf_state *st, int exit_code);
 
@@ -68,6 +70,18 @@ struct bf_partition_update {
 };
 int bf_state_partition_update(struct bf_state *st, const struct bf_partition_update *u,
 			      struct bf_err *err);
+
+/* A partition committed in a target (the loads table): status loaded, closed or pending;
+ * rows committed, marker_rows the closure markers among them (< 0 unknown). Also sets
+ * partitions.marker_rows. target is the target's key (targets/bf_target.h). */
+int bf_state_loaded(struct bf_state *st, const char *source, const char *location, const char *date,
+		    const char *target, const char *status, long long rows, long long marker_rows,
+		    struct bf_err *err);
+/* *done = 1 when the latest attempt at the partition, for any target, loaded or closed it
+ * and, unless target is NULL, it is loaded or closed in target (or in a load recorded
+ * before targets were, which counts for every target). */
+int bf_state_done_in(struct bf_state *st, const char *source, const char *location, const char *date,
+		     const char *target, int *done, struct bf_err *err);
 
 struct bf_file_seen {
 	const char *source, *location, *date, *name, *stream;

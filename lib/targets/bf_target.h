@@ -56,6 +56,16 @@ struct bf_target_opts {
 
 struct bf_target;
 
+/* The key of a target in the state file (the loads table; targets/bf_target_key.c): the
+ * same for every spelling of one place, different for two. sqlite:ABSOLUTE-PATH,
+ * dir:ABSOLUTE-PATH, postgresql://HOST:PORT/DB#SCHEMA (no user, no password, only the
+ * host, hostaddr, port and dbname parameters; schema "public" unless pg_schema names one).
+ * A relative path is taken from the current folder. Allocated; the caller frees it. */
+char *bf_target_key(const char *spec, const char *pg_schema);
+/* The --pg-schema among a stage's extra arguments (the last one; "--pg-schema S" or
+ * "--pg-schema=S"), or NULL: so that bf-run keys the target the way its bf-load will. */
+const char *bf_target_schema_in_args(char *const *args, size_t n);
+
 /* Opens a target from its spec: PATH.db or sqlite:PATH, postgresql://USER@HOST:PORT/DB
  * (or postgres://), dir:PATH. */
 int bf_target_open(const char *spec, const struct bf_target_opts *o, struct bf_target **out,

@@ -52,6 +52,25 @@ static int run(struct pgt *t, const char *sql, int np, const char *const *params
 	return bf_pgconn_exec(&t->k, sql, np, params, NULL, err);
 }
 
+/* Two loaders creating one table at once (CREATE TABLE IF NOT EXISTS) can fail on a unique
+ * index of the catalog ("duplicate key value violates unique constraint
+ * pg_type_typname_nsp_index"): DDL takes a lock of its own first, held to the end of the
+ * transaction it runs in, the partition's or, outside one, its own (*own). */
+static int ddl_lock(struct pgt *t, int *own, struct bf_err *err)
+{
+	static const char lock[] = "SELECT pg_advisory_xact_lock(hashtext('bf-load: DDL'))";
+	int rc = run(t, lock, 0, NULL, err);
+	*own = !rc && PQtransactionStatus(t->k.c) == PQTRANS_IDLE;
+	if (*own && !(rc = run(t, "BEGIN", 0, NULL, err)))
+		rc = run(t, lock, 0, NULL, err);
+	return rc;
+}
+
+static int ddl_done(struct pgt *t, int own, int rc, struct bf_err *err)
+{
+	return rc || !own ? rc : run(t, "COMMIT", 0, NULL, err);
+}
+
 static void qname(struct pgt *t, struct bf_buf *q, const char *name)
 {
 	bf_sql_ident(q, t->schema);
@@ -220,7 +239,7 @@ static int describe(struct pgt *t, struct pstream *s, struct bf_err *err)
 static int ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
-	int rc, changed = 0;
+	int rc, changed = 0, own = 0, locked = 0;
 	if ((rc = end_copy(t, err)))
 		return rc;
 	if (!s->ready) {
@@ -228,9 +247,15 @@ static int ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 			return rc;
 		changed = 1;
 	}
+	/* creating a table or its views takes the DDL lock; adding columns does not (ALTER
+	 * TABLE waits on the table itself, and under the lock it could wait on a loader that
+	 * waits for the lock) */
 	if (s->ncols == 0) {
-		if ((rc = create_table(t, s, err)))
+		if ((rc = ddl_lock(t, &own, err)))
 			return rc;
+		locked = 1;
+		if ((rc = create_table(t, s, err)))
+			return ddl_done(t, own, rc, err);
 	} else {
 		for (size_t i = 0; i < d->ncols; i++) {
 			if (has_col(s, d->cols[i].name))
@@ -250,8 +275,13 @@ static int ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 		if (changed == 2 && (rc = load_cols(t, s, err)))
 			return rc;
 	}
-	if (changed && (rc = make_views(t, s, err)))
+	if (changed && !locked && (rc = ddl_lock(t, &own, err)))
 		return rc;
+	if (changed || locked) {
+		rc = changed ? make_views(t, s, err) : 0;
+		if ((rc = ddl_done(t, own, rc, err)))
+			return rc;
+	}
 	if ((changed || s->version != d->version) && (rc = describe(t, s, err)))
 		return rc;
 	s->version = d->version;
@@ -520,7 +550,9 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 		    " quarantined bigint, status text NOT NULL, state jsonb, loaded_at timestamptz NOT NULL,"
 		    " PRIMARY KEY (location, date));\n");
 	bf_target_columns_ddl(&t->sql, t->schema);
-	if ((rc = run(t, t->sql.p, 0, NULL, err)) || (rc = read_tables(t, err)))
+	int own;
+	if ((rc = ddl_lock(t, &own, err)) || (rc = ddl_done(t, own, run(t, t->sql.p, 0, NULL, err), err)) ||
+	    (rc = read_tables(t, err)))
 		goto fail;
 	*out = &t->base;
 	return 0;

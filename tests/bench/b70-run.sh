@@ -91,8 +91,9 @@ fi
 # 2. bf-run's own cost per date, with trivial compiled stages
 mkdir -p fake
 cat >fake/fake.c <<'C'
-/* A stand-in for every stage: bf-extract marks its --dates loaded in $BF_STATE (what a
- * real pipeline leaves behind); the others copy stdin to stdout. */
+/* A stand-in for every stage: bf-extract marks its --dates loaded in $BF_STATE, in
+ * partitions and in loads for $BF_TARGET (what a real pipeline leaves behind); the others
+ * copy stdin to stdout. */
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -117,22 +118,30 @@ int main(int argc, char **argv)
 	}
 	char real[PATH_MAX];
 	sqlite3 *db;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *l;
+	const char *target = getenv("BF_TARGET") ? getenv("BF_TARGET") : "";
 	if (!srcarg || !dates || !realpath(srcarg, real) || sqlite3_open(getenv("BF_STATE"), &db))
 		return 70;
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_exec(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE", 0, 0, 0);
 	sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO partitions (source, location, date, status, attempts,"
 			   " rows, loaded_rows, updated_at) VALUES (?, '185129', ?, 'loaded', 1, 0, 0, 'now')", -1, &s, 0);
+	sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO loads (source, location, date, target, status, rows,"
+			   " loaded_at) VALUES (?, '185129', ?, ?, 'loaded', 0, 'now')", -1, &l, 0);
 	char *d = strdup(dates), *save = NULL;
 	for (char *t = strtok_r(d, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		sqlite3_bind_text(s, 1, real, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, t, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		sqlite3_bind_text(l, 1, real, -1, SQLITE_STATIC);
+		sqlite3_bind_text(l, 2, t, -1, SQLITE_STATIC);
+		sqlite3_bind_text(l, 3, target, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE || sqlite3_step(l) != SQLITE_DONE)
 			return 75;
 		sqlite3_reset(s);
+		sqlite3_reset(l);
 	}
 	sqlite3_finalize(s);
+	sqlite3_finalize(l);
 	return sqlite3_exec(db, "COMMIT", 0, 0, 0) == SQLITE_OK && sqlite3_close(db) == SQLITE_OK ? 0 : 75;
 }
 C
@@ -207,7 +216,7 @@ while read -r d; do mkdir -p "odrop/185129/${d//-/}"; done <odates
 # the same four fakes wired by the shell, one pipeline a date, serially: what the stages
 # cost by themselves (process creation included) without bf-run
 rm -f fst.db*
-{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
+{ echo "PRAGMA journal_mode = WAL;"; cat "$src"/state/[0-9]*.sql; } | sqlite3 fst.db >/dev/null
 f0=$(now)
 while read -r d; do
 	BF_STATE=fst.db fake/bf-extract --source odrop --dates "$d" </dev/null | fake/bf-enrich | fake/bf-closure |
@@ -219,7 +228,7 @@ echo "stages_in_shell_ms_per_date $sh_ms ms (the four fakes in a shell pipeline,
 # the same from a minimal C driver: the floor any driver pays for these processes
 driver_ms() {
 	rm -f fst.db*
-	{ echo "PRAGMA journal_mode = WAL;"; cat "$src/state/001_init.sql"; } | sqlite3 fst.db >/dev/null
+	{ echo "PRAGMA journal_mode = WAL;"; cat "$src"/state/[0-9]*.sql; } | sqlite3 fst.db >/dev/null
 	local f0 f1
 	f0=$(now)
 	# in the environment bf-run gives its stages (malloc on huge pages unless set)

@@ -155,10 +155,10 @@ test_expect_success SQLITE3,JQ 'bf-run counts such a date as failed (exit 1), an
 	test "$(sqlite3 run.db "SELECT count(*) FROM closures WHERE date = '\''2024-01-02'\'' AND verdict = '\''closed'\''")" = 0
 '
 
-test_expect_success SQLITE3,JQ 'bf-run with --skip-unreadable for bf-extract: the day is loaded with its count, never closed' '
+test_expect_success SQLITE3,JQ 'bf-run with --skip-unreadable for bf-extract: the day is loaded with its count, never closed, exit 1' '
 	rm -f w.db run.db &&
-	bf-run --source drop --target w.db --dates 2024-01-02 --state run.db --extract-arg --skip-unreadable \
-		--log run2.json -q 2>run2.err &&
+	test_expect_code 1 bf-run --source drop --target w.db --dates 2024-01-02 --state run.db \
+		--extract-arg --skip-unreadable --log run2.json -q 2>run2.err &&
 	test "$(sqlite3 run.db "SELECT status FROM partitions WHERE date = '\''2024-01-02'\''")" = loaded &&
 	test "$(sqlite3 run.db "SELECT count(*) FROM quarantine WHERE date = '\''2024-01-02'\''")" = 1 &&
 	test "$(sqlite3 run.db "SELECT count(*) FROM closures WHERE date = '\''2024-01-02'\'' AND verdict = '\''closed'\''")" = 0

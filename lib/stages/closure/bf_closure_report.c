@@ -10,6 +10,7 @@
 #include "proto/bf_json.h"
 #include "base/bf_exit.h"
 #include "base/bf_time.h"
+#include "stages/closure/bf_closure_periods.h"
 
 static const char *const reasons[] = { "no_files", "insufficient_files", "low_activity", "low_sales" };
 #define NREASONS 4
@@ -427,6 +428,12 @@ static cJSON *analyse(const struct row *rows, size_t n, const char *source)
 	}
 	add_measures(root, rows, n);
 	add_provisional(root, rows, n);
+	/* weekends, holiday periods, runs closed everywhere (bf_closure_periods.h) */
+	struct bf_closure_day *cd = bf_xmalloc((n ? n : 1) * sizeof *cd);
+	for (size_t i = 0; i < n; i++)
+		cd[i] = (struct bf_closure_day){ rows[i].location, rows[i].day, rows[i].verdict };
+	cJSON_AddItemToObject(root, "periods", bf_closure_periods(cd, n));
+	free(cd);
 	return root;
 }
 
@@ -535,6 +542,7 @@ static void text(FILE *out, const cJSON *root)
 			str(o, "location")[0] ? str(o, "location") : "-", str(o, "reason"),
 			100 * bf_json_num(o, "weekday_open_share"));
 	text_measures(out, root);
+	bf_closure_periods_text(out, cJSON_GetObjectItemCaseSensitive(root, "periods"));
 }
 
 int bf_closure_report(struct bf_state *st, const char *source, int json, FILE *out,

@@ -17,6 +17,26 @@
 
 const char *const bf_day_status_names[5] = { "missing", "loaded", "closed", "failed", "pending" };
 
+int report_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *s;
+	int yes = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	yes = bf_sqlite_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return yes;
+}
+
+const char *report_run_seconds(const struct bf_report *r)
+{
+	/* measured by the process since version 2; whole seconds of the timestamps before */
+	return r->run_ms ? "coalesce(duration_ms / 1000.0, (julianday(finished_at) - julianday(started_at)) * 86400.0)"
+			 : "(julianday(finished_at) - julianday(started_at)) * 86400.0";
+}
+
 int report_has_table(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *s;
@@ -136,9 +156,18 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 	struct bf_report_part *all = NULL;
 	size_t n = 0, cap = 0;
 
-	if ((rc = report_prepare(r, "SELECT source, location, date, status, attempts, last_error, folder, rows,"
-			  " loaded_rows, quarantined, duration_ms FROM partitions ORDER BY date, source, location",
-			  &s, "partitions", err)))
+	int markers = report_has_column(DB(r), "partitions", "marker_rows");
+	int closures = report_has_table(DB(r), "closures");
+	struct bf_buf sql = BF_BUF_INIT;
+	bf_buf_addf(&sql, "SELECT p.source, p.location, p.date, p.status, p.attempts, p.last_error, p.folder, p.rows,"
+		    " p.loaded_rows, p.quarantined, p.duration_ms, %s, %s FROM partitions p%s ORDER BY p.date, p.source,"
+		    " p.location", markers ? "p.marker_rows" : "NULL",
+		    closures ? "c.reason" : "NULL",
+		    closures ? " LEFT JOIN closures c ON c.source = p.source AND c.location = p.location AND c.date = p.date"
+			       " AND c.verdict = 'closed'" : "");
+	rc = report_prepare(r, sql.p, &s, "partitions", err);
+	bf_buf_free(&sql);
+	if (rc)
 		return rc;
 	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
 		int32_t d;
@@ -165,6 +194,8 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 		p->loaded_rows = report_col_ll(s, 8);
 		p->quarantined = report_col_ll(s, 9);
 		p->duration_ms = report_col_ll(s, 10);
+		p->marker_rows = report_col_ll(s, 11);
+		p->reason = !strcmp(p->status, "closed") ? report_dup_or_null(report_col(s, 12)) : NULL;
 		if (lo == BF_DATE_NONE || d < lo)
 			lo = d;
 		if (hi == BF_DATE_NONE || d > hi)
@@ -197,6 +228,7 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 			free(all[i].status);
 			free(all[i].last_error);
 			free(all[i].folder);
+			free(all[i].reason);
 		}
 	}
 	r->parts = all;
@@ -214,6 +246,7 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 		bf_date_iso(d->date, iso);
 		while (pi < r->nparts && strcmp(r->parts[pi].date, iso) < 0)
 			pi++;
+		d->first = pi;
 		for (; pi < r->nparts && !strcmp(r->parts[pi].date, iso); pi++) {
 			const struct bf_report_part *p = &r->parts[pi];
 			d->partitions++;
@@ -221,6 +254,8 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 				d->rows += p->rows;
 			if (p->loaded_rows > 0)
 				d->loaded_rows += p->loaded_rows;
+			if (p->marker_rows > 0)
+				d->marker_rows += p->marker_rows;
 			if (p->quarantined > 0)
 				d->quarantined += p->quarantined;
 			if (p->attempts > d->attempts)
@@ -234,6 +269,7 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 			else
 				pending++;
 		}
+		d->closed = closed;
 		d->status = !d->partitions ? BF_DAY_MISSING : failed ? BF_DAY_FAILED : pending ? BF_DAY_PENDING
 			    : closed == d->partitions ? BF_DAY_CLOSED : BF_DAY_LOADED;
 		(void)loaded;
@@ -278,6 +314,7 @@ int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struc
 		bf_report_close(r);
 		return rc;
 	}
+	r->run_ms = report_has_column(db, "runs", "duration_ms");
 	if (!report_has_table(db, "partitions") || !report_has_table(db, "runs")) {
 		rc = bf_fail(err, BF_EDATA, o->state_path, "not a bf state file (no partitions table)");
 		bf_report_close(r);
@@ -310,6 +347,7 @@ void bf_report_close(struct bf_report *r)
 		free(r->parts[i].status);
 		free(r->parts[i].last_error);
 		free(r->parts[i].folder);
+		free(r->parts[i].reason);
 	}
 	free(r->parts);
 	free(r->days);

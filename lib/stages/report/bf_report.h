@@ -32,13 +32,17 @@ struct bf_report_day {
 	enum bf_day_status status;  /* failed if any location failed, else pending (or running)
 				      * if any is, else closed if all are, else loaded */
 	int partitions;
-	long long rows, loaded_rows, quarantined, attempts;
+	int closed;                 /* closed partitions (location-days): a loaded day with some
+				      * is closed at some locations, "partly closed" */
+	size_t first;               /* its partitions: parts[first .. first + partitions) */
+	long long rows, loaded_rows, marker_rows, quarantined, attempts;
 };
 
 struct bf_report_part {
 	char *source, *location, *status, *last_error, *folder;
+	char *reason;              /* the closure reason of a closed partition, or NULL */
 	char date[11];
-	long long attempts, rows, loaded_rows, quarantined, duration_ms;  /* -1: unknown */
+	long long attempts, rows, loaded_rows, marker_rows, quarantined, duration_ms;  /* -1: unknown */
 };
 
 struct bf_report {
@@ -54,6 +58,7 @@ struct bf_report {
 	int explicit_sel;          /* dates were chosen (not --all or nothing) */
 	char **locations;          /* the --location filter */
 	size_t nlocations;
+	int run_ms;                /* runs.duration_ms exists (schema version 2 on) */
 };
 
 /* Opens path read-only. BF_ENOINPUT when it does not exist, BF_ECONFIG when it is newer

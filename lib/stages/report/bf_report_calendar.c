@@ -1,5 +1,6 @@
 /* bf-report calendar: a heat map, weeks across and weekdays down, one cell per selected
- * date by status; or the days as JSON. */
+ * date by status (a loaded date closed at some locations has a cell of its own); or the
+ * days as JSON. Closures are also counted per location-day, as the partitions are. */
 #include "stages/report/bf_report_int.h"
 
 #include <stdio.h>
@@ -8,8 +9,15 @@
 #include "base/bf_buf.h"
 #include "base/bf_time.h"
 
-static const char cell_char[5] = { '.', '#', '-', 'X', '?' };
-static const char *const cell_color[5] = { "\033[2m", "\033[32m", "\033[34m", "\033[1;31m", "\033[33m" };
+/* by status; the sixth: loaded, closed at some locations */
+#define PARTLY 5
+static const char cell_char[6] = { '.', '#', '-', 'X', '?', '+' };
+static const char *const cell_color[6] = { "\033[2m", "\033[32m", "\033[34m", "\033[1;31m", "\033[33m", "\033[36m" };
+
+static int cell_of(const struct bf_report_day *x)
+{
+	return x->status == BF_DAY_LOADED && x->closed ? PARTLY : (int)x->status;
+}
 const char *const report_months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 static const char *const wday_names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
@@ -29,9 +37,11 @@ static const struct bf_report_day *find_day(const struct bf_report *r, int32_t d
 
 static void calendar_text(struct bf_report *r, int color, FILE *out)
 {
-	long long count[5] = { 0 };
-	for (size_t i = 0; i < r->ndays; i++)
-		count[r->days[i].status]++;
+	long long count[6] = { 0 }, closed = 0;
+	for (size_t i = 0; i < r->ndays; i++) {
+		count[cell_of(&r->days[i])]++;
+		closed += r->days[i].closed;
+	}
 	if (!r->ndays) {
 		fprintf(out, "no dates\n");
 		return;
@@ -83,12 +93,13 @@ static void calendar_text(struct bf_report *r, int color, FILE *out)
 					bf_buf_addc(&line, ' ');
 					continue;
 				}
-				if (color && cur != (int)x->status) {
+				int cell = cell_of(x);
+				if (color && cur != cell) {
 					bf_buf_adds(&line, cur >= 0 ? "\033[0m" : "");
-					bf_buf_adds(&line, cell_color[x->status]);
-					cur = (int)x->status;
+					bf_buf_adds(&line, cell_color[cell]);
+					cur = cell;
 				}
-				bf_buf_addc(&line, cell_char[x->status]);
+				bf_buf_addc(&line, cell_char[cell]);
 			}
 			if (color && cur >= 0)
 				bf_buf_adds(&line, "\033[0m");
@@ -99,16 +110,21 @@ static void calendar_text(struct bf_report *r, int color, FILE *out)
 		}
 		fputc('\n', out);
 	}
-	static const int order[5] = { BF_DAY_LOADED, BF_DAY_CLOSED, BF_DAY_FAILED, BF_DAY_PENDING, BF_DAY_MISSING };
+	static const int order[6] = { BF_DAY_LOADED, PARTLY, BF_DAY_CLOSED, BF_DAY_FAILED, BF_DAY_PENDING, BF_DAY_MISSING };
 	fprintf(out, "legend:");
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		int k = order[i];
+		const char *name = k == PARTLY ? "partly closed" : bf_day_status_names[k];
+		if (k == PARTLY && !count[k])
+			continue;
 		if (color)
-			fprintf(out, "  %s%c\033[0m %s %lld", cell_color[k], cell_char[k], bf_day_status_names[k], count[k]);
+			fprintf(out, "  %s%c\033[0m %s %lld", cell_color[k], cell_char[k], name, count[k]);
 		else
-			fprintf(out, "  %c %s %lld", cell_char[k], bf_day_status_names[k], count[k]);
+			fprintf(out, "  %c %s %lld", cell_char[k], name, count[k]);
 	}
 	fputc('\n', out);
+	fprintf(out, "closed location-days (partitions): %lld; %lld dates closed at every location, %lld at some\n",
+		closed, count[BF_DAY_CLOSED], count[PARTLY]);
 }
 
 int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, struct bf_err *err)
@@ -117,7 +133,7 @@ int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, stru
 		calendar_text(r, color, out);
 		return report_flush_out(out, err);
 	}
-	long long count[5] = { 0 };
+	long long count[5] = { 0 }, closed = 0, partly = 0;
 	cJSON *root = cJSON_CreateObject(), *c = cJSON_CreateObject();
 	char iso[11];
 	report_add_str_or_null(root, "source", r->source);
@@ -136,11 +152,14 @@ int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, stru
 		const struct bf_report_day *x = &r->days[i];
 		cJSON *o = cJSON_CreateObject();
 		count[x->status]++;
+		closed += x->closed;
+		partly += cell_of(x) == PARTLY;
 		bf_date_iso(x->date, iso);
 		cJSON_AddStringToObject(o, "date", iso);
 		cJSON_AddStringToObject(o, "status", bf_day_status_names[x->status]);
 		cJSON_AddNumberToObject(o, "weekday", bf_date_weekday(x->date));
 		cJSON_AddNumberToObject(o, "partitions", x->partitions);
+		cJSON_AddNumberToObject(o, "closed", x->closed);
 		cJSON_AddNumberToObject(o, "rows", (double)x->rows);
 		cJSON_AddNumberToObject(o, "loaded_rows", (double)x->loaded_rows);
 		cJSON_AddItemToArray(days, o);
@@ -148,5 +167,7 @@ int bf_report_calendar(struct bf_report *r, int json, int color, FILE *out, stru
 	for (int k = BF_DAY_LOADED; k <= BF_DAY_PENDING; k++)
 		cJSON_AddNumberToObject(c, bf_day_status_names[k], (double)count[k]);
 	cJSON_AddNumberToObject(c, "missing", (double)count[BF_DAY_MISSING]);
+	cJSON_AddNumberToObject(c, "partly_closed", (double)partly);
+	cJSON_AddNumberToObject(c, "closed_partitions", (double)closed);
 	return report_print_json(root, out, err);
 }

@@ -1,6 +1,9 @@
 /* bf-report --html: one self-contained page (inline CSS and SVG, no script, nothing
  * fetched) with the summary, a calendar heat map (one <rect> per selected date, its status
- * in class and data-status, a <title> tooltip) and a chart of the rows loaded per day. */
+ * in data-status and its closed locations in data-closed; class "day STATUS", or
+ * "day partly_closed" for a loaded date closed at some locations; a <title> tooltip naming
+ * the closed locations and their reasons) and a chart of the rows loaded per day. Nothing
+ * is wider than the window (SVGs scale down, the runs table scrolls in its box). */
 #include "stages/report/bf_report_int.h"
 
 #include <math.h>
@@ -18,6 +21,8 @@
 #define YEAR_H (30 + 7 * STEP + 10)
 
 static const char *const colors[5] = { "#d0d4da", "#2da44e", "#4a78c2", "#d1242f", "#e3a008" };
+#define PARTLY_COLOR "#3aa3a3"
+#define TOOLTIP_LOCATIONS 12
 
 static void esc(FILE *out, const char *s)
 {
@@ -53,7 +58,10 @@ static void summary_html(FILE *out, const cJSON *root)
 		fputs("</tr>\n", out);
 	}
 	static const char *const more[][2] = {
-		{ "rows_extracted", "Rows extracted" }, { "rows_loaded", "Rows loaded" },
+		{ "closed_partitions", "Closed location-days (partitions)" },
+		{ "dates_partly_closed", "Dates closed at some locations" },
+		{ "rows_extracted", "Rows extracted (from the source)" }, { "rows_loaded", "Rows loaded" },
+		{ "marker_rows", "Closure marker rows (of the rows loaded)" },
 		{ "quarantined_rows", "Quarantined rows" }, { "errors", "Errors" }, { "alerts", "Alerts" },
 		{ "runs", "bf-run runs" }, { "duration_s", "Run time, s" }, { "rows_per_s", "Rows per second" },
 	};
@@ -63,7 +71,7 @@ static void summary_html(FILE *out, const cJSON *root)
 	fputs("</table>\n", out);
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
 	if (cJSON_GetArraySize(runs) > 0) {
-		fputs("<h3>Runs</h3>\n<table class=\"runs\"><tr><th>run</th><th>started</th><th>exit</th><th>seconds</th>"
+		fputs("<h3>Runs</h3>\n<div class=\"wide\"><table class=\"runs\"><tr><th>run</th><th>started</th><th>exit</th><th>seconds</th>"
 		      "<th>dates</th><th>loaded</th><th>closed</th><th>failed</th><th>pending</th><th>rows</th>"
 		      "<th>quarantined</th><th>errors</th></tr>\n", out);
 		cJSON_ArrayForEach(x, runs) {
@@ -80,22 +88,77 @@ static void summary_html(FILE *out, const cJSON *root)
 				bf_json_num(x, "pending") + bf_json_num(x, "interrupted"), bf_json_num(x, "rows_loaded"), bf_json_num(x, "quarantined_rows"),
 				bf_json_num(x, "errors"));
 		}
-		fputs("</table>\n", out);
+		fputs("</table></div>\n", out);
 	}
 	fputs("</section>\n", out);
 }
 
+static int partly(const struct bf_report_day *x)
+{
+	return x->status == BF_DAY_LOADED && x->closed;
+}
+
+/* The tooltip's word on closures: which locations closed, and why. */
+static void closed_note(const struct bf_report *r, const struct bf_report_day *x, FILE *out)
+{
+	if (!x->closed)
+		return;
+	if (x->closed == x->partitions)
+		fprintf(out, "; closed at every location (%d)", x->partitions);
+	else
+		fprintf(out, "; closed at %d of %d locations", x->closed, x->partitions);
+	int shown = 0;
+	for (size_t i = x->first; i < x->first + (size_t)x->partitions; i++) {
+		const struct bf_report_part *p = &r->parts[i];
+		if (strcmp(p->status, "closed"))
+			continue;
+		if (shown == TOOLTIP_LOCATIONS) {
+			fprintf(out, ", and %d more", x->closed - shown);
+			break;
+		}
+		fputs(shown++ ? ", " : ": ", out);
+		esc(out, *p->location ? p->location : "-");
+		fputs(" (", out);
+		esc(out, p->reason ? p->reason : "closed");
+		fputc(')', out);
+	}
+}
+
+/* Month labels of a year: only over months that have a selected date, at its first one. */
+static void month_labels(const struct bf_report *r, int y, int32_t mon0, int top, FILE *out)
+{
+	int last = 0;
+	for (size_t i = 0; i < r->ndays; i++) {
+		int yy, mm, dd;
+		bf_date_to_ymd(r->days[i].date, &yy, &mm, &dd);
+		if (yy != y || mm == last)
+			continue;
+		last = mm;
+		fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ml\">%s</text>",
+			LEFT + (int)((r->days[i].date - mon0) / 7) * STEP, top + 26, report_months[mm - 1]);
+	}
+}
+
 static void calendar_svg(struct bf_report *r, FILE *out)
 {
-	long long count[5] = { 0 };
-	for (size_t i = 0; i < r->ndays; i++)
+	long long count[5] = { 0 }, closed = 0, npartly = 0;
+	for (size_t i = 0; i < r->ndays; i++) {
 		count[r->days[i].status]++;
+		closed += r->days[i].closed;
+		npartly += partly(&r->days[i]);
+	}
 	fputs("<section id=\"calendar-section\"><h2>Calendar</h2>\n<p class=\"legend\">", out);
 	static const int order[5] = { BF_DAY_LOADED, BF_DAY_CLOSED, BF_DAY_FAILED, BF_DAY_PENDING, BF_DAY_MISSING };
-	for (int i = 0; i < 5; i++)
-		fprintf(out, "<span class=\"key %s\"></span> %s <b data-count=\"%s\">%lld</b> ",
-			bf_day_status_names[order[i]], bf_day_status_names[order[i]], bf_day_status_names[order[i]],
-			count[order[i]]);
+	for (int i = 0; i < 5; i++) {
+		fprintf(out, "<span class=\"key %s\"></span> %s%s <b data-count=\"%s\">%lld</b> ",
+			bf_day_status_names[order[i]], bf_day_status_names[order[i]],
+			order[i] == BF_DAY_CLOSED ? " at every location" : "", bf_day_status_names[order[i]],
+			count[order[i]] - (order[i] == BF_DAY_LOADED ? npartly : 0));
+		if (order[i] == BF_DAY_LOADED)
+			fprintf(out, "<span class=\"key partly_closed\"></span> closed at some locations "
+				"<b data-count=\"partly_closed\">%lld</b> ", npartly);
+	}
+	fprintf(out, "<br>closed location-days (partitions): <b data-count=\"closed_partitions\">%lld</b>", closed);
 	fputs("</p>\n", out);
 	if (!r->ndays) {
 		fputs("<p>No dates.</p></section>\n", out);
@@ -116,11 +179,7 @@ static void calendar_svg(struct bf_report *r, FILE *out)
 		int32_t mon0 = jan1 - (bf_date_weekday(jan1) - 1);
 		fprintf(out, "<g class=\"year\" data-year=\"%d\"><text x=\"0\" y=\"%d\" class=\"yl\">%d</text>\n", y,
 			top + 12, y);
-		for (int mm = 1; mm <= 12; mm++) {
-			int32_t first = bf_date_from_ymd(y, mm, 1);
-			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ml\">%s</text>", LEFT + (int)((first - mon0) / 7) * STEP,
-				top + 26, report_months[mm - 1]);
-		}
+		month_labels(r, y, mon0, top, out);
 		static const char *const wd[] = { "Mon", "", "Wed", "", "Fri", "", "Sun" };
 		for (int k = 0; k < 7; k++)
 			if (*wd[k])
@@ -136,11 +195,13 @@ static void calendar_svg(struct bf_report *r, FILE *out)
 			bf_date_iso(x->date, iso);
 			const char *st = bf_day_status_names[x->status];
 			fprintf(out, "<rect class=\"day %s\" data-status=\"%s\" data-date=\"%s\" data-rows=\"%lld\""
-				" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\"><title>%s: %s",
-				st, st, iso, x->loaded_rows, LEFT + (int)((x->date - mon0) / 7) * STEP,
-				top + 30 + (bf_date_weekday(x->date) - 1) * STEP, CELL, CELL, iso, st);
+				" data-closed=\"%d\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\"><title>%s: %s",
+				partly(x) ? "partly_closed" : st, st, iso, x->loaded_rows, x->closed,
+				LEFT + (int)((x->date - mon0) / 7) * STEP, top + 30 + (bf_date_weekday(x->date) - 1) * STEP,
+				CELL, CELL, iso, st);
+			closed_note(r, x, out);
 			if (x->status != BF_DAY_MISSING)
-				fprintf(out, ", %lld rows loaded, %lld attempt%s", x->loaded_rows, x->attempts,
+				fprintf(out, "; %lld rows loaded, %lld attempt%s", x->loaded_rows, x->attempts,
 					x->attempts == 1 ? "" : "s");
 			fputs("</title></rect>\n", out);
 		}
@@ -162,7 +223,8 @@ static void rows_chart(struct bf_report *r, FILE *out)
 			max = r->days[i].loaded_rows;
 	int32_t first = r->days[0].date, last = r->days[r->ndays - 1].date;
 	long span = (long)(last - first) + 1;
-	double bw = span > 0 ? fmax(1.0, fmin(12.0, 900.0 / (double)span)) : 12.0;
+	/* the plot is at most 760 px wide (the page fits 900 px): bars get thinner, never wider */
+	double bw = span > 0 ? fmin(12.0, 760.0 / (double)span) : 12.0;
 	int left = 60, top = 10, h = 200;
 	int width = left + (int)ceil(bw * (double)span) + 20, height = top + h + 40;
 	fprintf(out, "<svg id=\"rows\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
@@ -185,7 +247,8 @@ static void rows_chart(struct bf_report *r, FILE *out)
 		fprintf(out, "<rect class=\"bar bar-%s\" data-date=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 			"<title>%s: %lld rows loaded (%s)</title></rect>\n",
 			bf_day_status_names[x->status], iso, left + bw * (double)(x->date - first), top + h - bh,
-			bw > 2 ? bw - 1 : bw, bh, iso, x->loaded_rows, bf_day_status_names[x->status]);
+			bw > 2 ? bw - 1 : bw, bh, iso, x->loaded_rows, partly(x) ? "loaded, closed at some locations"
+			: bf_day_status_names[x->status]);
 	}
 	fputs("</svg></section>\n", out);
 }
@@ -205,10 +268,12 @@ int bf_report_html(struct bf_report *r, FILE *out, struct bf_err *err)
 	      "table{border-collapse:collapse}th,td{padding:2px 10px;text-align:right;white-space:nowrap}\n"
 	      "th{text-align:left;font-weight:600}table.runs td,table.runs th{border-bottom:1px solid #eee}\n"
 	      "svg text{font:10px sans-serif;fill:#57606a}.yl{font-weight:bold;font-size:12px}\n"
+	      "svg{max-width:100%;height:auto}div.wide{max-width:100%;overflow-x:auto}\n"
 	      ".axis{stroke:#8c959f}\n.key{display:inline-block;width:11px;height:11px;border-radius:2px}\n", out);
 	for (int k = 0; k < 5; k++)
 		fprintf(out, "rect.%s,.key.%s{fill:%s;background:%s}\n", bf_day_status_names[k], bf_day_status_names[k],
 			colors[k], colors[k]);
+	fprintf(out, "rect.partly_closed,.key.partly_closed{fill:%s;background:%s}\n", PARTLY_COLOR, PARTLY_COLOR);
 	fputs("rect.bar{fill:#2da44e}rect.bar-failed{fill:#d1242f}rect.bar-closed{fill:#4a78c2}\n"
 	      "</style></head><body>\n<h1>bf report</h1>\n<p class=\"meta\">State file <code>", out);
 	esc(out, r->path);

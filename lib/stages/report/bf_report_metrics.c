@@ -107,8 +107,11 @@ cJSON *report_metrics_json(struct bf_report *r, struct bf_err *err)
 	}
 	qsort(se, nse, sizeof *se, cmp_series);
 	/* the stage runs that wrote these metrics */
-	if (report_prepare(r, "SELECT stage, exit_code, (julianday(finished_at) - julianday(started_at)) * 86400.0"
-		    " FROM runs WHERE run_id = ?", &s, "runs", err))
+	struct bf_buf sql = BF_BUF_INIT;
+	bf_buf_addf(&sql, "SELECT stage, exit_code, %s FROM runs WHERE run_id = ?", report_run_seconds(r));
+	int prc = report_prepare(r, sql.p, &s, "runs", err);
+	bf_buf_free(&sql);
+	if (prc)
 		goto out;
 	for (size_t i = 0; i < nids; i++) {
 		sqlite3_reset(s);

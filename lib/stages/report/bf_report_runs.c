@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/bf_buf.h"
+#include "base/bf_redact.h"
 #include "state/bf_state.h"
 
 const char *const report_outcomes[5] = { "loaded", "closed", "pending", "failed", "interrupted" };
@@ -69,10 +70,13 @@ int report_load_runs(struct bf_report *r, struct runrow **out, size_t *nout, str
 
 	*out = NULL;
 	*nout = 0;
-	if ((rc = report_prepare(r, "SELECT run_id, started_at, finished_at, exit_code, args,"
-			  " (julianday(finished_at) - julianday(started_at)) * 86400.0,"
-			  " (SELECT count(*) FROM runs c WHERE c.parent_run = runs.run_id)"
-			  " FROM runs WHERE stage = 'run' ORDER BY run_id", &s, "runs", err)))
+	struct bf_buf sql = BF_BUF_INIT;
+	bf_buf_addf(&sql, "SELECT run_id, started_at, finished_at, exit_code, args, %s,"
+		    " (SELECT count(*) FROM runs c WHERE c.parent_run = runs.run_id)"
+		    " FROM runs WHERE stage = 'run' ORDER BY run_id", report_run_seconds(r));
+	rc = report_prepare(r, sql.p, &s, "runs", err);
+	bf_buf_free(&sql);
+	if (rc)
 		return rc;
 	if (has_rd) {
 		if ((rc = report_prepare(r, "SELECT source, date, outcome, rows FROM run_dates WHERE run_id = ?", &d,
@@ -106,7 +110,8 @@ int report_load_runs(struct bf_report *r, struct runrow **out, size_t *nout, str
 		x.started = report_dup_or_null(report_col(s, 1));
 		x.finished = report_dup_or_null(report_col(s, 2));
 		x.exit_code = report_col_ll(s, 3);
-		x.args = report_dup_or_null(report_col(s, 4));
+		/* a state file written before args were masked may hold a secret: never shown */
+		x.args = bf_redact(report_col(s, 4));
 		x.duration = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 5);
 		x.children = sqlite3_column_int64(s, 6);
 		v = bf_xrealloc(v, (n + 1) * sizeof *v);

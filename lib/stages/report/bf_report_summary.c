@@ -1,5 +1,6 @@
 /* bf-report summary: dates by status (every location of a date together), partitions,
- * rows, quarantined rows, errors and alerts, overall and per bf-run run; text or JSON. */
+ * closures per location-day, rows extracted and loaded (closure marker rows apart),
+ * quarantined rows, errors and alerts, overall and per bf-run run; text or JSON. */
 #include "stages/report/bf_report_int.h"
 
 #include <math.h>
@@ -26,7 +27,8 @@ static int count_table(struct bf_report *r, const char *sql, long long *count, s
 }
 
 struct totals {
-	long long dates, by[5], parts, pstat[5], rows, loaded, quarantined, errors, alerts;
+	long long dates, by[5], parts, pstat[5], rows, loaded, markers, quarantined, errors, alerts;
+	long long partly;          /* loaded dates closed at some locations */
 	long long runs, run_rows;
 	double duration;
 	char from[11], to[11];
@@ -39,8 +41,10 @@ static int totals(struct bf_report *r, struct runrow *runs, size_t nruns, struct
 	int rc;
 	memset(t, 0, sizeof *t);
 	t->dates = (long long)r->ndays;
-	for (size_t i = 0; i < r->ndays; i++)
+	for (size_t i = 0; i < r->ndays; i++) {
 		t->by[r->days[i].status]++;
+		t->partly += r->days[i].status == BF_DAY_LOADED && r->days[i].closed;
+	}
 	if (r->ndays) {
 		bf_date_iso(r->days[0].date, t->from);
 		bf_date_iso(r->days[r->ndays - 1].date, t->to);
@@ -55,6 +59,8 @@ static int totals(struct bf_report *r, struct runrow *runs, size_t nruns, struct
 			t->rows += p->rows;
 		if (p->loaded_rows > 0)
 			t->loaded += p->loaded_rows;
+		if (p->marker_rows > 0)
+			t->markers += p->marker_rows;
 	}
 	if ((rc = count_table(r, "SELECT source, location, date, count(*) FROM quarantine GROUP BY source, location, date",
 			      &t->quarantined, err)) ||
@@ -131,12 +137,17 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err)
 	}
 	cJSON_AddNumberToObject(o, "missing", (double)t.by[BF_DAY_MISSING]);
 	cJSON_AddNumberToObject(o, "missing_pct", report_pct(t.by[BF_DAY_MISSING], t.dates));
+	/* closures per location-day (partitions), and dates by how many locations closed */
+	cJSON_AddNumberToObject(o, "closed_partitions", (double)t.pstat[3]);
+	cJSON_AddNumberToObject(o, "dates_closed_everywhere", (double)t.by[BF_DAY_CLOSED]);
+	cJSON_AddNumberToObject(o, "dates_partly_closed", (double)t.partly);
 	cJSON_AddItemToObject(o, "partitions", p);
 	cJSON_AddNumberToObject(p, "total", (double)t.parts);
 	for (int k = 0; k < 5; k++)
 		cJSON_AddNumberToObject(p, report_part_statuses[k], (double)t.pstat[k]);
 	cJSON_AddNumberToObject(o, "rows_extracted", (double)t.rows);
 	cJSON_AddNumberToObject(o, "rows_loaded", (double)t.loaded);
+	cJSON_AddNumberToObject(o, "marker_rows", (double)t.markers);
 	cJSON_AddNumberToObject(o, "quarantined_rows", (double)t.quarantined);
 	cJSON_AddNumberToObject(o, "errors", (double)t.errors);
 	cJSON_AddNumberToObject(o, "alerts", (double)t.alerts);
@@ -178,18 +189,28 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 	fprintf(out, "\nOverall\n");
 	fprintf(out, "  dates       %8.0f\n", bf_json_num(o, "dates"));
 	fprintf(out, "  processed   %8.0f\n", bf_json_num(o, "processed"));
-	fprintf(out, "  successful  %8.0f  %5.1f%%  (loaded or closed)\n", bf_json_num(o, "successful"), bf_json_num(o, "successful_pct"));
+	fprintf(out, "  successful  %8.0f  %5.1f%%  (loaded or closed at every location)\n", bf_json_num(o, "successful"), bf_json_num(o, "successful_pct"));
 	for (int k = BF_DAY_LOADED; k <= BF_DAY_PENDING; k++) {
 		char key[32];
 		snprintf(key, sizeof key, "%s_pct", bf_day_status_names[k]);
-		fprintf(out, "  %-11s %8.0f  %5.1f%%\n", bf_day_status_names[k], bf_json_num(o, bf_day_status_names[k]), bf_json_num(o, key));
+		fprintf(out, "  %-11s %8.0f  %5.1f%%", bf_day_status_names[k], bf_json_num(o, bf_day_status_names[k]), bf_json_num(o, key));
+		if (k == BF_DAY_LOADED && bf_json_num(o, "dates_partly_closed") > 0)
+			fprintf(out, "  (%.0f of them closed at some locations)", bf_json_num(o, "dates_partly_closed"));
+		if (k == BF_DAY_CLOSED)
+			fprintf(out, "  (at every location)");
+		fputc('\n', out);
 	}
 	fprintf(out, "  missing     %8.0f  %5.1f%%  (never worked on)\n", bf_json_num(o, "missing"), bf_json_num(o, "missing_pct"));
 	fprintf(out, "  partitions  %8.0f  (loaded %.0f, closed %.0f, failed %.0f, pending %.0f, running %.0f)\n",
 		bf_json_num(p, "total"), bf_json_num(p, "loaded"), bf_json_num(p, "closed"), bf_json_num(p, "failed"), bf_json_num(p, "pending"),
 		bf_json_num(p, "running"));
-	fprintf(out, "  rows extracted %11.0f\n", bf_json_num(o, "rows_extracted"));
+	fprintf(out, "  closed      %8.0f  location-days (partitions); %.0f dates at every location, %.0f at some\n",
+		bf_json_num(o, "closed_partitions"), bf_json_num(o, "dates_closed_everywhere"),
+		bf_json_num(o, "dates_partly_closed"));
+	fprintf(out, "  rows extracted %11.0f  (read from the source)\n", bf_json_num(o, "rows_extracted"));
 	fprintf(out, "  rows loaded    %11.0f\n", bf_json_num(o, "rows_loaded"));
+	fprintf(out, "    closure markers %9.0f  (of the rows loaded: added on closed days, never extracted)\n",
+		bf_json_num(o, "marker_rows"));
 	fprintf(out, "  quarantined    %11.0f\n", bf_json_num(o, "quarantined_rows"));
 	fprintf(out, "  errors         %11.0f\n", bf_json_num(o, "errors"));
 	fprintf(out, "  alerts         %11.0f\n", bf_json_num(o, "alerts"));

@@ -1,5 +1,7 @@
-/* bf-run's entry: plans the run, then shows the plan (--dry-run) or runs it; frees what
- * the run held. The files it calls are listed in bf_run_int.h. */
+/* bf-run's entry: plans the run, then shows the plan (--dry-run) or runs it; says what the
+ * run comes to (exit 1 for failed dates or quarantined rows, 69 when the circuit breaker
+ * stopped it, 75 when interrupted) and frees what the run held. The files it calls are
+ * listed in bf_run_int.h. */
 #include "stages/run/bf_run.h"
 
 #include <cjson/cJSON.h>
@@ -13,32 +15,53 @@
 #include "base/bf_exit.h"
 #include "base/bf_time.h"
 #include "stages/run/bf_run_int.h"
+#include "targets/bf_target.h"
 
-/* Opens the state file read-only for a dry run; *db NULL when there is none yet. */
-static int open_readonly(const char *path, sqlite3 **db, struct bf_err *err)
+/* The run's own verdict once the loop is over (rc 0 so far). */
+static int verdict(struct ctx *c, struct bf_err *err)
 {
-	*db = NULL;
-	if (access(path, F_OK))
-		return 0;
-	int rc = bf_sqlite_open_readonly(path, db, err);
+	int rc = run_breaker_verdict(c, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *s;
-	int v = 0;
-	if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
-		if (bf_sqlite_step(s) == SQLITE_ROW)
-			v = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
-	}
-	if (v > bf_migrations_count)
-		return bf_fail(err, BF_ECONFIG, path, "state file schema version %d is newer than this bf knows (%d)",
-			       v, bf_migrations_count);
-	if (v < bf_migrations_count) {
-		/* an old or empty file: what it lacks is simply not there */
-		sqlite3_close(*db);
-		*db = NULL;
-	}
+	if (run_signals_seen || c->interrupted)
+		return bf_fail(err, BF_ETEMP, NULL, "interrupted: %zu dates left; run the same command again to finish",
+			       c->todo - c->processed - c->elsewhere);
+	if (c->failed && c->quarantined)
+		return bf_fail(err, BF_PARTIAL, NULL, "%zu of %zu dates failed; %lld rows quarantined", c->failed,
+			       c->processed, c->quarantined);
+	if (c->failed)
+		return bf_fail(err, BF_PARTIAL, NULL, "%zu of %zu dates failed", c->failed, c->processed);
+	if (c->quarantined)
+		return bf_fail(err, BF_PARTIAL, NULL, "done, but %lld rows were quarantined in %zu dates (see the "
+			       "quarantine table)", c->quarantined, c->quarantined_dates);
 	return 0;
+}
+
+static void ctx_free(struct ctx *c, int32_t *days)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->it[i].last_error);
+		free(c->it[i].error);
+		free(c->it[i].ls);
+	}
+	for (size_t i = 0; i < c->nstages; i++) {
+		free(c->stages[i].path);
+		bf_strv_free(&c->stages[i].argv);
+	}
+	bf_cli_list_free(c->src_args, c->nsrc_args);
+	for (size_t i = 0; i < c->nloc; i++)
+		free(c->locs[i]);
+	free(c->locs);
+	free(c->it);
+	free(c->order);
+	free(days);
+	free(c->canon);
+	free(c->target_key);
+	for (size_t i = 0; c->env[i]; i++)
+		free(c->env[i]);
+	free(c->rates);
+	free(c->fail_times);
+	cJSON_Delete(c->alerts);
 }
 
 int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
@@ -55,21 +78,17 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	const char *nc = getenv("NO_COLOR");
 	c.color = isatty(2) && !(nc && *nc);
 	bf_retry_init(&c.retry, o->retries, o->retry_base_ms, 30000);
+	/* done means done in this target: keyed the way its bf-load keys it */
+	if (o->target)
+		c.target_key = bf_target_key(o->target, bf_target_schema_in_args(o->load_args.v, o->load_args.n));
 
 	if ((rc = run_discover(&c, &lo, &hi, err)))
 		goto out;
 	if ((rc = run_setup_stages(&c, err)))
 		goto out;
 	const char *path = bf_state_path(o->state_path);
-	if (o->dry_run) {
-		if ((rc = open_readonly(path, &c.db, err)))
-			goto out;
-	} else {
-		if ((rc = bf_state_open(path, &c.st, err)) ||
-		    (rc = bf_state_run_begin(c.st, "run", o->args, err)))
-			goto out;
-		c.db = c.st->db;
-	}
+	if ((rc = run_open_state(&c, path, err)))
+		goto out;
 	bf_claimant_init(&c.me, c.st ? c.st->run_id : 0, o->lease);
 	int sel = o->dates.all || o->dates.n || o->dates.start != BF_DATE_NONE;
 	if (!sel && o->retry_failed)
@@ -96,7 +115,7 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 		c.todo += (size_t)run;
 		c.skipped += (size_t)!run;
 	}
-	c.batch = run_batch_size(o, c.todo);
+	run_batch_init(&c);
 	if (o->dry_run) {
 		rc = run_dry_run(&c);
 		goto out;
@@ -108,27 +127,28 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	c.env[0] = bf_buf_detach(&e);
 	bf_buf_addf(&e, "BF_STATE=%s", path);
 	c.env[1] = bf_buf_detach(&e);
+	size_t ne = 2;
+	/* bf-extract skips only what is done in this target */
+	if (c.target_key) {
+		bf_buf_addf(&e, "BF_TARGET=%s", c.target_key);
+		c.env[ne++] = bf_buf_detach(&e);
+	}
 	/* glibc's malloc backs its heap with transparent huge pages: a stage touches tens of
 	 * MB per date (held partitions, SQLite's page cache), and one fault per 2 MB instead
 	 * of one per 4 KB cut the backfill's CPU time by a tenth (docs/running.md). A
 	 * GLIBC_TUNABLES of the user's own stands. */
-	c.env[2] = getenv("GLIBC_TUNABLES") ? NULL : bf_xstrdup("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
-	c.env[3] = NULL;
+	if (!getenv("GLIBC_TUNABLES"))
+		c.env[ne++] = bf_xstrdup("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+	c.env[ne] = NULL;
 
 	bf_progress_init(&c.prog, o->progress < 0 ? -1 : 1);
+	run_record_progress(&c, "running", 1);
 	rc = run_loop(&c, err);
+	run_record_progress(&c, "finished", 1);
 
 	double secs = (double)(bf_mono_ms() - c.t0) / 1000.0;
-	if (!rc) {
-		if (run_signals_seen || c.interrupted) {
-			rc = BF_ETEMP;
-			bf_fail(err, rc, NULL, "interrupted: %zu dates left; run the same command again to finish",
-				c.todo - c.processed - c.elsewhere);
-		} else if (c.failed) {
-			rc = BF_PARTIAL;
-			bf_fail(err, rc, NULL, "%zu of %zu dates failed", c.failed, c.processed);
-		}
-	}
+	if (!rc)
+		rc = verdict(&c, err);
 	if (o->progress >= 0)
 		run_summary(&c, secs);
 	run_log(&c, &rc, started, secs, err);
@@ -138,27 +158,6 @@ out:
 	else
 		sqlite3_close(c.db);
 	bf_state_close(c.st);
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.it[i].last_error);
-		free(c.it[i].error);
-	}
-	for (size_t i = 0; i < c.nstages; i++) {
-		free(c.stages[i].path);
-		bf_strv_free(&c.stages[i].argv);
-	}
-	bf_cli_list_free(c.src_args, c.nsrc_args);
-	for (size_t i = 0; i < c.nloc; i++)
-		free(c.locs[i]);
-	free(c.locs);
-	free(c.it);
-	free(c.order);
-	free(days);
-	free(c.canon);
-	free(c.env[0]);
-	free(c.env[1]);
-	free(c.env[2]);
-	free(c.rates);
-	free(c.fail_times);
-	cJSON_Delete(c.alerts);
+	ctx_free(&c, days);
 	return rc;
 }

@@ -1,5 +1,7 @@
-/* bf-run's alerts: a failure rate, a burst of failures, a drop in throughput. Each is
- * printed, recorded in the state file and the JSON log, and fed to --alert-command. */
+/* bf-run's alerts: a failure rate, a burst of failures, a drop in throughput (of the
+ * partitions with data: bf_run_jobs.c leaves closed and empty ones out), the circuit
+ * breaker opening. Each is printed, recorded in the state file and the JSON log, and fed
+ * to --alert-command. */
 #include "stages/run/bf_run_int.h"
 
 #include <stdarg.h>
@@ -10,10 +12,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_time.h"
 
-static void alert(struct ctx *c, const char *kind, double value, double threshold, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void alert(struct ctx *c, const char *kind, double value, double threshold, const char *fmt, ...)
+void run_alert(struct ctx *c, const char *kind, double value, double threshold, const char *fmt, ...)
 {
 	char msg[512], now[21];
 	va_list ap;
@@ -86,7 +85,7 @@ void run_check_alerts(struct ctx *c, struct item *t, int failed, double batch_ra
 		double rate = 100.0 * (double)c->failed / (double)c->processed;
 		if (rate >= o->alert_failure_rate) {
 			c->alerted_rate = 1;
-			alert(c, "failure_rate", rate, o->alert_failure_rate,
+			run_alert(c, "failure_rate", rate, o->alert_failure_rate,
 			      "failure rate %.0f%% (%zu of %zu dates) reached the threshold of %.0f%%",
 			      rate, c->failed, c->processed, o->alert_failure_rate);
 		}
@@ -101,7 +100,7 @@ void run_check_alerts(struct ctx *c, struct item *t, int failed, double batch_ra
 		if ((int)in >= o->alert_burst &&
 		    (!c->last_burst_alert || now - c->last_burst_alert > (int64_t)(o->alert_burst_window * 1000))) {
 			c->last_burst_alert = now;
-			alert(c, "error_burst", (double)in, o->alert_burst,
+			run_alert(c, "error_burst", (double)in, o->alert_burst,
 			      "%zu failures within %.0f s (last: %s: %s)", in, o->alert_burst_window, t->iso,
 			      t->error ? t->error : "?");
 		}
@@ -116,7 +115,7 @@ void run_check_alerts(struct ctx *c, struct item *t, int failed, double batch_ra
 			if (drop >= o->alert_throughput_drop &&
 			    (!c->last_drop_alert || now - c->last_drop_alert > 60000)) {
 				c->last_drop_alert = now;
-				alert(c, "throughput_drop", drop, o->alert_throughput_drop,
+				run_alert(c, "throughput_drop", drop, o->alert_throughput_drop,
 				      "throughput dropped %.0f%% (%.0f rows/s against %.0f on average) at %s",
 				      drop, batch_rate, mean, t->iso);
 			}

@@ -1,4 +1,5 @@
-/* bf-run --dry-run: the plan, as text or JSON (--json), on stdout. */
+/* bf-run --dry-run: the plan, as text or JSON (--json), on stdout; command lines and the
+ * target with any secret masked. */
 #include "stages/run/bf_run_int.h"
 
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "base/bf_buf.h"
+#include "base/bf_redact.h"
 
 static const char *const plan_names[] = { "new", "failed", "done", "pending" };
 
@@ -27,7 +29,9 @@ static void print_cmdline(struct bf_buf *b, char *const *argv, const char *dates
 			bf_buf_addc(b, ' ');
 		if (i == 0 && strrchr(a, '/'))
 			a = strrchr(a, '/') + 1;
-		bf_buf_adds(b, a);
+		char *m = bf_redact(a);
+		bf_buf_adds(b, m);
+		free(m);
 	}
 	if (dates)
 		bf_buf_addf(b, " --dates %s", dates);
@@ -43,17 +47,25 @@ int run_dry_run(struct ctx *c)
 	size_t pipes = (run + c->batch - 1) / c->batch;
 	if (c->o->json) {
 		cJSON *r = cJSON_CreateObject();
+		char *target = bf_redact(c->o->target ? c->o->target : "");
 		cJSON_AddStringToObject(r, "source", c->canon);
-		cJSON_AddStringToObject(r, "target", c->o->target ? c->o->target : "");
+		cJSON_AddStringToObject(r, "target", target);
+		free(target);
+		if (c->target_key)
+			cJSON_AddStringToObject(r, "target_key", c->target_key);
 		cJSON *p = cJSON_AddArrayToObject(r, "pipeline");
 		for (size_t s = 0; s < c->nstages; s++) {
 			cJSON *a = cJSON_CreateArray();
-			for (size_t k = 0; k < c->stages[s].argv.n; k++)
-				cJSON_AddItemToArray(a, cJSON_CreateString(k ? c->stages[s].argv.v[k] : c->stages[s].name));
+			for (size_t k = 0; k < c->stages[s].argv.n; k++) {
+				char *m = bf_redact(k ? c->stages[s].argv.v[k] : c->stages[s].name);
+				cJSON_AddItemToArray(a, cJSON_CreateString(m));
+				free(m);
+			}
 			cJSON_AddItemToArray(p, a);
 		}
 		cJSON_AddNumberToObject(r, "max_workers", c->o->max_workers);
 		cJSON_AddNumberToObject(r, "batch_size", (double)c->batch);
+		cJSON_AddBoolToObject(r, "batch_adapted", c->o->batch_size <= 0);
 		cJSON *cn = cJSON_AddObjectToObject(r, "counts");
 		for (int k = 0; k < 4; k++)
 			cJSON_AddNumberToObject(cn, plan_names[k], (double)counts[k]);
@@ -81,15 +93,21 @@ int run_dry_run(struct ctx *c)
 	struct bf_buf b = BF_BUF_INIT;
 	for (size_t s = 0; s < c->nstages; s++) {
 		bf_buf_adds(&b, s ? " | " : "");
-		if (c->o->shell_pipeline)
-			bf_buf_addf(&b, "%s -c '%s' bf-run D...", c->stages[0].path, c->o->shell_pipeline);
+		if (c->o->shell_pipeline) {
+			char *m = bf_redact(c->o->shell_pipeline);
+			bf_buf_addf(&b, "%s -c '%s' bf-run D...", c->stages[0].path, m);
+			free(m);
+		}
 		else
 			print_cmdline(&b, c->stages[s].argv.v, s ? NULL : "D,...");
 	}
+	char *target = bf_redact(c->o->target ? c->o->target : "the shell pipeline's target");
 	printf("plan: %zu dates from %s into %s: %zu new, %zu failed before, %zu done, %zu pending\n",
-	       c->n, c->canon, c->o->target ? c->o->target : "the shell pipeline's target", counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
-	printf("would run %zu dates in %zu pipelines of up to %zu dates, %d at once:\n  %s\n", run, pipes,
-	       c->batch, c->o->max_workers, b.p);
+	       c->n, c->canon, target, counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
+	free(target);
+	printf("would run %zu dates in %s%zu pipelines of up to %zu dates%s, %d at once:\n  %s\n", run,
+	       c->o->batch_size > 0 ? "" : "at least ", pipes, c->batch,
+	       c->o->batch_size > 0 ? "" : " (from 1, adapted to the time per date)", c->o->max_workers, b.p);
 	bf_buf_free(&b);
 	for (size_t q = 0; q < c->n; q++) {
 		const struct item *t = &c->it[c->order[q]];

@@ -1,5 +1,6 @@
 /* bf-run's main loop: collects the outcomes of the pipelines that ended, claims and starts
- * the next batches while workers are free, and waits; the first signal stops starting new
+ * the next batches while workers are free (and the circuit breaker lets it), reads the
+ * STATE lines of the running ones, and waits; the first signal stops starting new
  * pipelines, the second (or the end of --grace) stops the running ones. */
 #include "stages/run/bf_run_int.h"
 
@@ -25,14 +26,14 @@ static void on_signal(int sig)
 	last_signal = sig;
 }
 
-/* Collects up to batch_size dates ready to go, claiming them. Returns the count (0: none
- * ready now); *waiting: some are waiting for a retry time or another run's claim. */
-static size_t next_batch(struct ctx *c, size_t *batch, int64_t *wake, struct bf_err *err, int *rc)
+/* Collects up to max dates ready to go, claiming them. Returns the count (0: none ready
+ * now); *wake: when one waiting for a retry time or another run's claim may be ready. */
+static size_t next_batch(struct ctx *c, size_t *batch, size_t max, int64_t *wake, struct bf_err *err, int *rc)
 {
 	size_t nb = 0;
 	int64_t now = bf_mono_ms();
 	*rc = 0;
-	for (size_t q = 0; q < c->n && nb < c->batch; q++) {
+	for (size_t q = 0; q < c->n && nb < max; q++) {
 		struct item *t = &c->it[c->order[q]];
 		if (t->st != RS_TODO || (t->solo && nb))
 			continue;
@@ -79,7 +80,7 @@ static int loop(struct ctx *c, struct bf_err *err)
 	int stopping = 0, killed = 0, rc = 0;
 	int64_t stop_at = 0;
 	size_t *batch = bf_xmalloc(c->batch * sizeof *batch);
-	struct pollfd fds[MAX_JOBS * 4 + 1];
+	struct pollfd fds[MAX_JOBS * 5 + 1];
 
 	for (;;) {
 		int64_t now = bf_mono_ms();
@@ -113,6 +114,7 @@ static int loop(struct ctx *c, struct bf_err *err)
 		/* one transaction: the outcomes of the pipelines that ended, the lease and the
 		 * claims of the next batch */
 		for (size_t i = 0; i < c->njobs;) {
+			run_read_states(&c->jobs[i]);
 			if (bf_pipeline_step(&c->jobs[i].p)) {
 				struct bf_err terr = { 0 };
 				if (run_txn_begin(c, &terr))
@@ -127,34 +129,48 @@ static int loop(struct ctx *c, struct bf_err *err)
 		/* each batch is started as soon as its claim is committed (one after the other,
 		 * as the workers free up: stages of different pipelines do not all start at once) */
 		int64_t wake = 0;
+		if (c->brk.stopped)
+			stopping = 1;
 		for (;;) {
-			size_t nb = 0;
-			if (!stopping && !rc && c->njobs < (size_t)o->max_workers)
-				nb = next_batch(c, batch, &wake, err, &rc);
+			size_t nb = 0, max = c->batch_now;
+			int gate = !stopping && !rc && c->njobs < (size_t)o->max_workers ? run_breaker_gate(c, now, &wake) : 0;
+			if (gate == 2)
+				max = 1;   /* the circuit breaker's probe: one date */
+			if (gate)
+				nb = next_batch(c, batch, max, &wake, err, &rc);
+			if (gate == 2 && !nb)
+				c->brk.state = BRK_OPEN;  /* no date to probe with yet */
 			struct bf_err cerr = { 0 };
 			if (run_txn_commit(c, &cerr) && !rc) {
 				*err = cerr;
 				rc = cerr.code;
 			}
 			if (nb && !rc)
-				rc = run_start_job(c, batch, nb, err);
+				rc = run_start_job(c, batch, nb, gate == 2, err);
 			else
 				for (size_t i = 0; i < nb; i++) {  /* not started: give the dates back */
 					c->it[batch[i]].st = RS_TODO;
 					run_release(c, &c->it[batch[i]]);
 				}
-			if (!nb || rc)
+			if (!nb || rc || gate == 2)
 				break;
 		}
 		if (rc && !c->njobs)
 			break;
 		if (rc)
 			stopping = 1;
+		c->stopping = stopping;
 		if (!c->njobs && (stopping || !todo_left(c)))
 			break;
 		size_t nfds = 0;
-		for (size_t i = 0; i < c->njobs; i++)
+		for (size_t i = 0; i < c->njobs; i++) {
 			bf_pipeline_pollfds(&c->jobs[i].p, fds, &nfds, sizeof fds / sizeof fds[0]);
+			if (c->jobs[i].live.fd >= 0 && nfds < sizeof fds / sizeof fds[0]) {
+				fds[nfds].fd = c->jobs[i].live.fd;
+				fds[nfds].events = POLLIN;
+				fds[nfds++].revents = 0;
+			}
+		}
 		int timeout = 200;
 		if (wake && !c->njobs)
 			timeout = (int)(wake - now > 0 ? (wake - now < 1000 ? wake - now : 1000) : 1);
@@ -163,6 +179,7 @@ static int loop(struct ctx *c, struct bf_err *err)
 		ppoll(fds, nfds, &ts, &c->waitmask);
 		run_reap_alerts(c, 0);
 		run_show_progress(c, 0);
+		run_record_progress(c, NULL, 0);
 	}
 	free(batch);
 	/* dates left to do are interrupted when we were stopped */
@@ -172,6 +189,15 @@ static int loop(struct ctx *c, struct bf_err *err)
 			if (t->tries) {
 				t->st = RS_INTERRUPTED;
 				c->interrupted++;
+				if (c->brk.stopped) {
+					/* tried, and held back by the circuit breaker: left for the next run */
+					struct bf_buf e = BF_BUF_INIT;
+					bf_buf_addf(&e, "not done: %s (bf-run stopped by its circuit breaker)",
+						    t->error ? t->error : c->brk.last);
+					run_mark_partitions(c, t, "pending", e.p);
+					run_record_date(c, t, "interrupted");
+					bf_buf_free(&e);
+				}
 			}
 		}
 	}

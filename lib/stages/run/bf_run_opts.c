@@ -30,5 +30,9 @@ void bf_run_opts_init(struct bf_run_opts *o)
 	o->retry_base_ms = 500;
 	o->grace = -1;
 	o->lease = 60;
+	o->batch_seconds = 30;
+	o->breaker_failures = 3;
+	o->breaker_cooldown = 30;
+	o->breaker_probes = 3;
 	o->alert_burst_window = 60;
 }
