@@ -169,7 +169,9 @@ int bf_http_poll(struct bf_http *h, int wait_ms, void (*done)(void *, struct bf_
 	int running, n = 0, left;
 	CURLMsg *msg;
 	curl_multi_perform(h->multi, &running);
-	if (wait_ms > 0 && h->active) {
+	/* wait only when nothing finished yet: a transfer done by that first perform is
+	 * handed back at once */
+	if (wait_ms > 0 && h->active && running == h->active) {
 		curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
 		curl_multi_perform(h->multi, &running);
 	}

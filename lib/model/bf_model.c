@@ -204,9 +204,11 @@ static void usage_of(struct bf_model_job *j, const cJSON *root)
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
-	if (cJSON_IsNumber(p) && p->valuedouble >= 0)
+	/* counts from the server: taken only when they fit (a cast of a huge double is
+	 * undefined) */
+	if (cJSON_IsNumber(p) && p->valuedouble >= 0 && p->valuedouble < 1e15)
 		j->prompt_tokens += (long long)p->valuedouble;
-	if (cJSON_IsNumber(c) && c->valuedouble >= 0)
+	if (cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble < 1e15)
 		j->completion_tokens += (long long)c->valuedouble;
 }
 
@@ -233,9 +235,12 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 		cJSON_ArrayForEach(it, data) {
 			const cJSON *ix = cJSON_GetObjectItemCaseSensitive(it, "index");
 			const cJSON *emb = cJSON_GetObjectItemCaseSensitive(it, "embedding"), *v;
-			int k = cJSON_IsNumber(ix) ? (int)ix->valuedouble : i;
+			/* an index is a whole number below n (a huge or fractional one is refused
+			 * before any conversion: (int) of it would be undefined) */
+			double dk = cJSON_IsNumber(ix) ? ix->valuedouble : i;
+			int k = dk >= 0 && dk < j->n && dk == (double)(int)dk ? (int)dk : -1;
 			i++;
-			if (k < 0 || k >= j->n || j->outputs[k]) {
+			if (k < 0 || j->outputs[k]) {
 				bad = "the answer's embedding indexes are wrong";
 				goto out;
 			}
@@ -244,8 +249,12 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 				bad = "an embedding is missing";
 				goto out;
 			}
+			/* every embedding of the column has one dimension: the one asked for, else
+			 * the first seen (in this answer or an earlier one) */
+			if (!t->dim && !t->seen_dim)
+				t->seen_dim = dim;
 			int want = t->dim ? t->dim : t->seen_dim;
-			if (want && dim != want) {
+			if (dim != want) {
 				snprintf(why, whylen, "embedding dimension %d, expected %d", dim, want);
 				bad = why;
 				goto out;
@@ -267,9 +276,6 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 			bf_buf_addc(&b, ']');
 			j->outputs[k] = bf_buf_detach(&b);
 		}
-		if (!t->seen_dim)
-			t->seen_dim = t->dim ? t->dim : cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-							cJSON_GetArrayItem(data, 0), "embedding"));
 	} else {
 		const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
