@@ -141,6 +141,10 @@ struct serve_progress {
 	long long total;           /* -1: unknown */
 	double secs, rows_per_s, pct;
 	double eta_s;              /* -1: unknown */
+	/* from bf-run's own record (run_progress), when it wrote one */
+	int recorded;
+	char state[16];            /* running, paused, stopping, finished */
+	long long parts_planned, parts_done, parts_closed, quarantined, batch_size;
 };
 /* The run going on now, if any, from the state file (db may be NULL: no file yet);
  * mypid, myrun and mytotal: the supervisor's bf-run (0 when none), its run id (0 before

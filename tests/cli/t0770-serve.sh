@@ -210,6 +210,10 @@ test_expect_success SQLITE3,JQ 'POST run: 202 with the run id, 409 while it runs
 	test "$(api $URL_B POST /api/backfill/run run.json)" = 409 && jq -e ".error | test(\"is going\")" out.json &&
 	running $URL_B && test "$(jq .current.run_id st.json)" = "$id" &&
 	test "$(jq .current.dates.total st.json)" = 30 &&
+	# once bf-run recorded its progress, the figures are its own (run_progress)
+	wait_until "status $URL_B && jq -e \".current.partitions.done >= 2\" st.json" 60 &&
+	test "$(q s2.db "select partitions_planned from run_progress where run_id = $id")" = 60 &&
+	test "$(jq -r "[.current.state, .current.partitions.planned] | join(\"|\")" st.json)" = "running|60" &&
 	wait_until "idle $URL_B" 120 &&
 	test "$(jq .runs[0].exit_code st.json)" = 0 &&
 	test "$(jq .runs[0].summary.dates st.json)" = 30 &&
