@@ -37,6 +37,12 @@ static void end_request(struct bf_http *h, struct bf_http_req *r)
 	h->active--;
 }
 
+void bf_http_req_init(struct bf_http_req *r)
+{
+	memset(r, 0, sizeof *r);
+	bf_buf_init(&r->resp);
+}
+
 struct bf_http *bf_http_new(void)
 {
 	static int inited;

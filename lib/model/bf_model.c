@@ -156,7 +156,7 @@ void bf_model_submit(struct bf_model *m, struct bf_model_job *j)
 	j->attempt = 0;
 	j->due_ms = 0;
 	j->probe = 0;
-	memset(&j->req, 0, sizeof j->req);
+	bf_http_req_init(&j->req);
 	build_body(m, j);
 	m->pending++;
 	push(&m->wait_head, &m->wait_tail, j);
@@ -217,7 +217,7 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 {
 	struct bf_model_task *t = (struct bf_model_task *)j->task;
 	struct bf_jsoncheck ck = { 0 };
-	if (bf_jsoncheck(j->req.resp.p ? j->req.resp.p : "", j->req.resp.len, &ck) != 0 || !ck.top_is_object)
+	if (bf_jsoncheck(j->req.resp.p, j->req.resp.len, &ck) != 0 || !ck.top_is_object)
 		return "the answer is not a JSON object";
 	cJSON *root = cJSON_ParseWithLength(j->req.resp.p, j->req.resp.len);
 	if (!root)
@@ -365,7 +365,7 @@ static void on_http(void *ctx, struct bf_http_req *r)
 		return;
 	} else if (r->status < 200 || r->status >= 300) {
 		finish(m, j, BF_EDATA, "HTTP %ld: the API refused the request: %.120s", r->status,
-		       r->resp.p ? r->resp.p : "");
+		       r->resp.p);
 		m->pending--;
 		return;
 	} else if ((invalid = validate(j, why, sizeof why))) {
@@ -412,7 +412,7 @@ static void on_http(void *ctx, struct bf_http_req *r)
 static int send_job(struct bf_model *m, struct bf_model_job *j, struct bf_err *err)
 {
 	bf_http_req_clear(&j->req);
-	memset(&j->req, 0, sizeof j->req);
+	bf_http_req_init(&j->req);
 	j->req.url = j->task->kind == BF_MODEL_EMBED ? m->url_embed : m->url_chat;
 	j->req.body = j->body;
 	j->req.body_len = strlen(j->body);

@@ -87,6 +87,7 @@ static struct stream *find_stream(struct sqlt *t, const char *name, int create)
 	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
 	struct stream *s = &t->s[t->ns++];
 	memset(s, 0, sizeof *s);
+	bf_buf_init(&s->arena);
 	s->name = bf_xstrdup(name);
 	return s;
 }
@@ -403,7 +404,7 @@ static int step(struct sqlt *t, sqlite3_stmt *st, struct bf_err *err)
 
 static void bind_pcell(struct stream *s, sqlite3_stmt *st, int p, const struct pcell *c)
 {
-	const char *base = s->arena.p ? s->arena.p : "";
+	const char *base = s->arena.p;
 	switch (c->kind) {
 	case BF_C_TEXT:
 		sqlite3_bind_text(st, p, base + c->off, (int)c->len, SQLITE_STATIC);
@@ -478,7 +479,7 @@ static int sq_record(struct bf_target *bt, const struct bf_row *r, struct bf_err
 			bf_vec_le_bytes(c, &t->blob);
 			pc->off = s->arena.len;
 			pc->len = t->blob.len;
-			bf_buf_add(&s->arena, t->blob.p ? t->blob.p : "", t->blob.len);
+			bf_buf_add(&s->arena, t->blob.p, t->blob.len);
 			break;
 		default: break;
 		}
@@ -584,6 +585,8 @@ static const char target_ddl[] =
 int bf_target_sqlite_open(const char *path, struct bf_target **out, struct bf_err *err)
 {
 	struct sqlt *t = bf_xcalloc(1, sizeof *t);
+	bf_buf_init(&t->sql);
+	bf_buf_init(&t->blob);
 	int rc;
 	t->base.ops = &sqlite_ops;
 	t->base.display = bf_xstrdup(path);

@@ -210,6 +210,11 @@ int bf_enrich_run(struct bf_enrich_opts *o, int in_fd, int out_fd, struct bf_err
 	struct ctx c;
 	int rc = 0, nmodel = 0;
 	memset(&c, 0, sizeof c);
+	bf_buf_init(&c.scratch);
+	bf_buf_init(&c.text);
+	bf_buf_init(&c.mem);
+	bf_buf_init(&c.sname);
+	bf_buf_init(&c.lin);
 	c.o = o;
 	c.auto_on = o->auto_derive >= 0 ? o->auto_derive : (o->nderives == 0 && o->ntasks == 0);
 	c.pass = o->on_error_pass > 0;

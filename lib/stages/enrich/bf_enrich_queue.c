@@ -45,7 +45,7 @@ void bf_enrich_write_record(struct ctx *c, struct held *h)
 			c->total_passed++;
 		}
 	}
-	bf_filter_write_spliced(c->f, h->line, h->len, h->rs, m->p ? m->p : "", m->len);
+	bf_filter_write_spliced(c->f, h->line, h->len, h->rs, m->p, m->len);
 }
 
 void bf_enrich_held_free(struct held *h)
