@@ -13,6 +13,7 @@
 
 #include "base/bf_datesel.h"
 #include "base/bf_log.h"
+#include "base/bf_shard.h"
 #include "sources/bf_source.h"
 
 struct bf_strv {
@@ -29,6 +30,7 @@ struct bf_run_opts {
 	struct bf_strv locations;
 	struct bf_datesel dates;
 	int retry_failed, newest_first, force;
+	struct bf_shard shard;     /* only this shard's partitions (count 0: every one) */
 	int dry_run, json;
 	int max_workers;           /* default 2 */
 	int batch_size;            /* dates per pipeline; 0: adapted to the time per date */
