@@ -64,6 +64,19 @@ test_expect_success 'bf-run --shard --dry-run: the shard share of each date' '
 	test "$(cat n)" -gt 0
 '
 
+test_expect_success JQ 'the JSON log names the shard; a shell pipeline has it in $BF_SHARD' '
+	bf-run --source drop --target w.db --dates 2024-01-05 --state l.db --shard 1/1 --log one.json -q &&
+	jq -e "has(\"shard\") | not" one.json &&
+	bf-run --source drop --target w.db --dates 2024-01-05,2024-01-07 --state l.db --shard 3/3 --log three.json \
+		-q --force &&
+	jq -e ".shard == \"3/3\"" three.json &&
+	{ bf-run --source drop --all --state sh.db --shard 2/3 --no-log -q \
+		--shell-pipeline "echo \"\$BF_SHARD\" >>\"$TRASH_DIRECTORY/seen\"" || :; } &&
+	sort -u seen >actual &&
+	echo 2/3 >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'three shards into one SQLite target; their verdicts judged again are the single run'\''s' '
 	bf-run --source drop --target one.db --all --state one.st --max-workers 1 --no-log -q &&
 	for k in 1 2 3; do

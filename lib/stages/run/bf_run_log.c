@@ -103,6 +103,8 @@ static cJSON *document(struct ctx *c, int code, const char *started, double secs
 	cJSON_AddNumberToObject(r, "run_id", (double)c->st->run_id);
 	add_masked(r, "source", c->canon);
 	add_masked(r, "target", c->o->target);
+	if (c->shard_arg[0])
+		cJSON_AddStringToObject(r, "shard", c->shard_arg);  /* "K/N": this run's share only */
 	if (c->target_key)
 		add_masked(r, "target_key", c->target_key);
 	cJSON_AddStringToObject(r, "started_at", started);
