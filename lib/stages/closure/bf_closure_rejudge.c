@@ -130,7 +130,7 @@ static int judge(const struct bf_closure_cfg *cfg, struct bf_state *hist, const 
 		v->evidence = ev;
 		return 0;
 	}
-	/* the measure the shard judged it by */
+	/* the measure the shard judged it by (its names borrowed from ev, but the stream) */
 	struct bf_closure_measure me = { 0 };
 	const char *act = bf_json_str(th, "activity_stream"), *amount = bf_json_str(th, "amount_column");
 	const char *dot = amount ? strchr(amount, '.') : NULL;
@@ -184,7 +184,7 @@ static void say_change(FILE *out, char *const *states, const struct row *r, cons
 		r->col[C_REASON] ? r->col[C_REASON] : "", v->verdict, v->reason ? "/" : "", v->reason ? v->reason : "");
 }
 
-static int exec(struct bf_state *st, const char *sql, struct bf_err *err)
+static int run_sql(struct bf_state *st, const char *sql, struct bf_err *err)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : bf_sqlite_fail(st->db, rc, "history file", err);
@@ -201,7 +201,7 @@ int bf_closure_rejudge(const struct bf_closure_cfg *cfg, const char *history_pat
 	if ((rc = bf_state_open(history_path, &hist, err)))
 		return rc;
 	/* the history file is derived: rewritten whole each time */
-	if ((rc = exec(hist, "BEGIN IMMEDIATE; DELETE FROM closures; DELETE FROM files", err)))
+	if ((rc = run_sql(hist, "BEGIN IMMEDIATE; DELETE FROM closures; DELETE FROM files", err)))
 		goto done;
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = read_state(states[i], i, hist, &rows, &nrows, err);
@@ -225,7 +225,7 @@ int bf_closure_rejudge(const struct bf_closure_cfg *cfg, const char *history_pat
 		bf_closure_verdict_free(&v);
 	}
 	if (!rc)
-		rc = exec(hist, "COMMIT", err);
+		rc = run_sql(hist, "COMMIT", err);
 done:
 	if (rc)
 		sqlite3_exec(hist->db, "ROLLBACK", NULL, NULL, NULL);
