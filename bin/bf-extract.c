@@ -10,6 +10,7 @@
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
 #include "base/bf_opt.h"
+#include "base/bf_shard.h"
 #include "stages/bf_extract.h"
 #include "base/bf_log.h"
 #include "sources/bf_source_cli.h"
@@ -28,6 +29,8 @@ static const char usage[] =
 	"      --layout PATTERN    folder layout (default {location}/{yyyymmdd}); placeholders\n"
 	"                          {location} {yyyymmdd} {date} {yyyy} {mm} {dd}\n"
 	"      --location L        only this location (repeatable; requested even if missing)\n"
+	"      --shard K/N         only the partitions shard K of N owns (K from 1; auto or auto/N:\n"
+	"                          from a Slurm array or Kubernetes Indexed Job; see bf-run(1))\n"
 	"      --include GLOBS     file-name patterns, comma-separated (default *.csv,*.csv.gz)\n"
 	"      --delimiter C       field delimiter (default ,)\n"
 	"      --date D, --dates D..., --start-date D --end-date D, --all\n"
@@ -51,11 +54,12 @@ static const char usage[] =
 	"  -V, --version           version\n";
 
 enum { O_LOCATION = 0x100, O_INCLUDE, O_DELIM, O_FORCE, O_STRICT, O_STATE, O_PROGRESS,
-       O_SKIP_UNREADABLE, O_TARGET, O_PGSCHEMA };
+       O_SKIP_UNREADABLE, O_TARGET, O_PGSCHEMA, O_SHARD };
 
 static const struct option longopts[] = {
 	{ "source", required_argument, NULL, 's' },
 	{ "location", required_argument, NULL, O_LOCATION },
+	{ "shard", required_argument, NULL, O_SHARD },
 	{ "include", required_argument, NULL, O_INCLUDE },
 	{ "delimiter", required_argument, NULL, O_DELIM },
 	{ "force", no_argument, NULL, O_FORCE },
@@ -81,6 +85,7 @@ int main(int argc, char **argv)
 	static char *args;
 	struct bf_err err = { 0 };
 	int c, idx, rc;
+	const char *shard_spec = NULL;
 
 	bf_main_init(argv);
 	bf_datesel_init(&o.dates);
@@ -92,6 +97,7 @@ int main(int argc, char **argv)
 			o.locations = bf_xrealloc(o.locations, (o.nlocations + 1) * sizeof *o.locations);
 			o.locations[o.nlocations++] = optarg;
 			break;
+		case O_SHARD: shard_spec = optarg; break;
 		case O_INCLUDE: o.include = optarg; break;
 		case O_DELIM:
 			if (strlen(optarg) != 1 && strcmp(optarg, "\\t"))
@@ -126,6 +132,9 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("%s", err.msg);
 	if (!o.source)
 		return bf_cli_usage_error("--source is required");
+	if (shard_spec && bf_shard_parse(shard_spec, NULL, &o.shard, &err))
+		return bf_cli_usage_error("%s", err.msg);
+	bf_shard_say(&o.shard);
 	if (bf_cli_refuse_secret("--source", o.source) || bf_cli_refuse_secret("--target", o.target))
 		return BF_EUSAGE;
 	rc = bf_extract_run(&o, 1, &err);

@@ -10,6 +10,7 @@
 #include "base/bf_init.h"
 #include "base/bf_opt.h"
 #include "base/bf_log.h"
+#include "base/bf_shard.h"
 #include "stages/run/bf_run.h"
 #include "base/bf_time.h"
 #include "sources/bf_source_cli.h"
@@ -30,6 +31,9 @@ static const char usage[] =
 	"      --retry-failed      only dates whose last attempt failed (alone: all of them)\n"
 	"      --newest-first      work from the latest date back\n"
 	"      --force             redo dates already done (stages get --force)\n"
+	"      --shard K/N         only the partitions (location, date) shard K of N owns, K from\n"
+	"                          1; auto, auto/N: the index from a Slurm array or a Kubernetes\n"
+	"                          Indexed Job (GNU parallel: --shard {%}/N)\n"
 	"  -n, --dry-run           print the plan and change nothing\n"
 	"      --json              the plan as JSON (with --dry-run)\n"
 	"Source (used to find the dates, and passed to every bf-extract):\n"
@@ -84,7 +88,7 @@ static const char usage[] =
 	"  bf-run --source /srv/drops --target wh.db --retry-failed\n";
 
 enum { O_LOCATION = 0x100, O_RETRY_FAILED, O_NEWEST, O_FORCE, O_JSON, O_BATCH, O_RETRIES,
-       O_RETRY_DELAY, O_GRACE, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
+       O_RETRY_DELAY, O_GRACE, O_SHARD, O_LEASE, O_NO_ENRICH, O_NO_CLOSURE, O_EXTRACT_ARG, O_ENRICH_ARG,
        O_CLOSURE_ARG, O_LOAD_ARG, O_PASS_ARG, O_PASS_FLAG, O_EXEC_PATH, O_STATE, O_LOG, O_NO_LOG,
        O_PROGRESS, O_ALERT_RATE, O_ALERT_DROP, O_ALERT_BURST, O_SHELL_PIPELINE, O_SHELL,
        O_BATCH_SECONDS, O_BREAKER_FAILURES, O_BREAKER_COOLDOWN, O_BREAKER_PROBES };
@@ -112,6 +116,7 @@ static const struct option longopts[] = {
 	{ "breaker-probes", required_argument, NULL, O_BREAKER_PROBES },
 	{ "no-enrich", no_argument, NULL, O_NO_ENRICH },
 	{ "no-closure", no_argument, NULL, O_NO_CLOSURE },
+	{ "shard", required_argument, NULL, O_SHARD },
 	{ "extract-arg", required_argument, NULL, O_EXTRACT_ARG },
 	{ "enrich-arg", required_argument, NULL, O_ENRICH_ARG },
 	{ "closure-arg", required_argument, NULL, O_CLOSURE_ARG },
@@ -144,6 +149,7 @@ int main(int argc, char **argv)
 	struct bf_run_opts o;
 	struct bf_err err = { 0 };
 	char *args = NULL;
+	const char *shard_spec = NULL;
 	char **av;
 	int ac = 0, c, idx, rc;
 
@@ -177,6 +183,7 @@ int main(int argc, char **argv)
 		case O_RETRY_FAILED: o.retry_failed = 1; break;
 		case O_NEWEST: o.newest_first = 1; break;
 		case O_FORCE: o.force = 1; break;
+		case O_SHARD: shard_spec = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case O_JSON: o.json = 1; break;
 		case 'j':
@@ -300,6 +307,11 @@ int main(int argc, char **argv)
 		DONE(bf_cli_usage_error("--shell goes with --shell-pipeline"));
 	if (o.json && !o.dry_run)
 		DONE(bf_cli_usage_error("--json goes with --dry-run (the run's JSON is its --log)"));
+	if (shard_spec) {
+		if (bf_shard_parse(shard_spec, NULL, &o.shard, &err))
+			DONE(bf_cli_usage_error("%s", err.msg));
+		bf_shard_say(&o.shard);
+	}
 	rc = bf_run_run(&o, &err);
 	if (rc && err.code)
 		bf_err_print(&err);

@@ -9,6 +9,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_cli.h"
 #include "stages/closure/bf_closure.h"
+#include "stages/closure/bf_closure_rejudge.h"
 #include "stages/closure/bf_closure_report.h"
 #include "base/bf_exit.h"
 #include "base/bf_init.h"
@@ -20,6 +21,7 @@
 static const char usage[] =
 	"Usage: bf-closure [options] < messages.ndjson > messages.ndjson\n"
 	"       bf-closure --report [--json] [--source SRC]\n"
+	"       bf-closure --rejudge --history FILE [options] SHARD-STATE...\n"
 	"Decides at each partition's STATE whether the business was open, closed (no_files,\n"
 	"insufficient_files, low_activity, low_sales) or pending; adds closure_indicator and\n"
 	"closure_reason to every record, one closure marker record per expected stream without\n"
@@ -40,6 +42,11 @@ static const char usage[] =
 	"      --due-days N            an export of day D is due N days after D (default 1)\n"
 	"      --today D               judge as if today were D (YYYY-MM-DD)\n"
 	"      --max-memory SIZE       held bytes before spilling to $TMPDIR (default 64M)\n"
+	"      --history FILE          read the history (open days before, days around) from FILE,\n"
+	"                              written by --rejudge, instead of the state file\n"
+	"      --rejudge               judge the verdicts of the shards' state files again in date\n"
+	"                              order from their observations, into the --history FILE;\n"
+	"                              print those that changed (FILE SOURCE LOCATION DATE OLD NEW)\n"
 	"      --report                the closure analysis of the state file instead\n"
 	"      --json                  the report as JSON\n"
 	"      --source SRC            the report of one source only\n"
@@ -52,7 +59,7 @@ static const char usage[] =
 
 enum { O_EXPSTREAMS = 0x100, O_EXPFILES, O_MINFILES, O_MINROWS, O_MINSALES, O_ACTSTREAM,
        O_AMOUNT, O_VOID, O_ACTFRAC, O_SALESFRAC, O_WEEKS, O_DUE, O_TODAY, O_MAXMEM, O_REPORT, O_JSON,
-       O_SOURCE, O_STATE, O_MAXLINE };
+       O_SOURCE, O_STATE, O_MAXLINE, O_HISTORY, O_REJUDGE };
 
 static const struct option longopts[] = {
 	{ "expect-streams", required_argument, NULL, O_EXPSTREAMS },
@@ -70,6 +77,8 @@ static const struct option longopts[] = {
 	{ "today", required_argument, NULL, O_TODAY },
 	{ "max-memory", required_argument, NULL, O_MAXMEM },
 	{ "report", no_argument, NULL, O_REPORT },
+	{ "history", required_argument, NULL, O_HISTORY },
+	{ "rejudge", no_argument, NULL, O_REJUDGE },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "source", required_argument, NULL, O_SOURCE },
 	{ "state", required_argument, NULL, O_STATE },
@@ -83,7 +92,7 @@ static const struct option longopts[] = {
 
 struct cli {
 	char *amount;
-	int report, json;
+	int report, json, rejudge;
 	const char *source;
 };
 
@@ -157,6 +166,8 @@ static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *c
 				return BF_EUSAGE;
 			break;
 		case O_REPORT: cl->report = 1; break;
+		case O_HISTORY: o->history_path = optarg; break;
+		case O_REJUDGE: cl->rejudge = 1; break;
 		case O_JSON: cl->json = 1; break;
 		case O_SOURCE: cl->source = optarg; break;
 		case O_STATE: o->state_path = optarg; break;
@@ -171,7 +182,9 @@ static int parse(int argc, char **argv, struct bf_closure_opts *o, struct cli *c
 		default: return bf_cli_usage_error("unknown option");
 		}
 	}
-	if (optind < argc)
+	if (cl->rejudge && (!o->history_path || optind >= argc || cl->report))
+		return bf_cli_usage_error("--rejudge: --history FILE and the shards' state files, without --report");
+	if (optind < argc && !cl->rejudge)
 		return bf_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
 	if ((cl->json || cl->source) && !cl->report)
 		return bf_cli_usage_error("--json and --source go with --report");
@@ -202,6 +215,16 @@ int main(int argc, char **argv)
 		bf_state_close(st);
 		if (rc)
 			bf_err_print(&err);
+		rc = bf_cli_close_stdout(rc);
+	} else if (cl.rejudge) {
+		long long judged, changed;
+		rc = bf_closure_rejudge(&o.cfg, o.history_path, argv + optind, (size_t)(argc - optind), stdout, &judged,
+					&changed, &err);
+		if (rc)
+			bf_err_print(&err);
+		else if (bf_log_level() >= 1)
+			fprintf(stderr, "%s: %lld verdicts judged again over %d state files: %lld changed\n", bf_prog(),
+				judged, argc - optind, changed);
 		rc = bf_cli_close_stdout(rc);
 	} else {
 		rc = bf_closure_run(&o, 0, 1, &err);

@@ -51,14 +51,15 @@ build_pkgs=(
 # /usr/bin/time for peak RSS;
 # chromium: headless page checks (large, but part of the test set); man-db: the man
 # pages are rendered by the tests; mariadb-server and the ODBC drivers: the SQL source
-# tests (servers on loopback).
+# tests (servers on loopback); parallel: GNU parallel --sshlogin drives the shards of
+# t1000 on three sshd.
 demo_pkgs=(sqlite3)
 test_pkgs=(
 	sqlite3 perl jq valgrind man-db
 	openssh-server openssh-client postgresql
 	mariadb-server mariadb-client odbc-postgresql odbc-mariadb libsqliteodbc
 	openssl python3 ca-certificates procps iproute2 curl
-	time gzip
+	time gzip parallel
 	chromium
 )
 # python3-numpy with OpenBLAS: the peer of b95-search (the reference BLAS numpy would

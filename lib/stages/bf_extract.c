@@ -680,6 +680,17 @@ static int table_open(struct ctx *c, char ***locs, size_t *nlocs, int32_t *lo, i
 	return 0;
 }
 
+/* How many of the locations' partitions of date the shard owns (all without --shard). */
+static size_t shard_owned(const struct bf_extract_opts *o, char **locs, size_t nlocs, int32_t date)
+{
+	char iso[11];
+	size_t n = 0;
+	bf_date_iso(date, iso);
+	for (size_t l = 0; l < nlocs; l++)
+		n += (size_t)bf_shard_owns(&o->shard, locs[l], iso);
+	return n;
+}
+
 int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *err)
 {
 	struct ctx c = { .o = o };
@@ -724,11 +735,17 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 		}
 	}
 	ndates = bf_datesel_resolve(&o->dates, lo, hi, &dates);
+	/* with --shard, the partitions of the others are not requested at all */
+	size_t nparts = 0;
+	for (size_t d = 0; d < ndates; d++)
+		nparts += shard_owned(o, locs, nlocs, dates[d]);
 	for (size_t d = 0; d < ndates && !rc; d++) {
 		for (size_t l = 0; l < nlocs && !rc; l++) {
+			if (!shard_owned(o, locs + l, 1, dates[d]))
+				continue;
 			rc = do_partition(&c, locs[l], dates[d], err);
 			bf_progress_show(&c.prog, 0, "%lld/%zu partitions, %lld rows, %lld quarantined, %lld failed",
-					 c.done_parts + c.skipped, ndates * nlocs, c.total_rows, c.total_bad, c.failed);
+					 c.done_parts + c.skipped, nparts, c.total_rows, c.total_bad, c.failed);
 		}
 	}
 	bf_progress_done(&c.prog);
@@ -739,7 +756,7 @@ int bf_extract_run(const struct bf_extract_opts *o, int out_fd, struct bf_err *e
 		   : c.total_bad || c.total_unreadable ? BF_PARTIAL : 0;
 	if (rc && c.failed)
 		bf_fail(err, rc, NULL, "%lld of %zu partitions failed, %lld rows quarantined",
-			c.failed, ndates * nlocs, c.total_bad);
+			c.failed, nparts, c.total_bad);
 	else if (rc == BF_PARTIAL && c.total_unreadable)
 		bf_fail(err, rc, NULL, "done, but %lld entries could not be read and %lld bad rows were "
 			"quarantined (see the quarantine table)", c.total_unreadable, c.total_bad);

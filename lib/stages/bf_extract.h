@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base/bf_datesel.h"
+#include "base/bf_shard.h"
 #include "base/bf_log.h"
 #include "sources/bf_source.h"
 
@@ -27,6 +28,7 @@ struct bf_extract_opts {
 	const char *pg_schema;     /* ... with its --pg-schema); NULL: $BF_TARGET, a target key */
 	const char *args;          /* for the runs table */
 	struct bf_source_opts src;  /* src.layout NULL: BF_LAYOUT_DEFAULT */
+	struct bf_shard shard;     /* only the partitions this shard owns (count 0: every one) */
 };
 
 /* Returns the exit code: 0; 1 when rows or entries were quarantined, when partitions failed

@@ -60,7 +60,7 @@
 #	run_unprivileged PROG ARGS...: PROG as a user who is not root (see below);
 #	odbc_driver FILE, odbc_setup: unixODBC drivers and a test-local odbcinst.ini.
 # Prerequisites known to every script: ROOT, SSHD, PG, MARIADB, ODBC_PG, ODBC_MARIADB,
-# ODBC_SQLITE, HTTPS, SQLITE3, CURL, JQ, VALGRIND, CHROMIUM. A test whose prerequisite is missing is skipped,
+# ODBC_SQLITE, HTTPS, SQLITE3, CURL, JQ, VALGRIND, CHROMIUM, PARALLEL (GNU parallel). A test whose prerequisite is missing is skipped,
 # except when CI=true, where it fails: CI must run everything.
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -280,6 +280,7 @@ test_lazy_prereq CURL 'command -v curl'
 test_lazy_prereq JQ 'command -v jq'
 test_lazy_prereq VALGRIND 'command -v valgrind'
 test_lazy_prereq CHROMIUM 'command -v chromium'
+test_lazy_prereq PARALLEL 'parallel --version | grep -q "GNU parallel"'
 
 _bf_ci() {
 	case "${CI:-}" in

@@ -22,6 +22,7 @@
 struct cl {
 	const struct bf_closure_opts *o;
 	struct bf_state *st;
+	struct bf_state *hist;     /* where the history is read: --history, else st */
 	struct bf_closure_hold hold;
 	long long held_msgs;
 	struct bf_closure_tally tally;       /* of the partition */
@@ -204,7 +205,7 @@ static int measure_day(struct cl *c, const char *source, const char *loc, int32_
 {
 	const struct bf_closure_tally *t = &c->tally;
 	struct bf_closure_catalogue cat = { 0 };
-	int rc = bf_closure_catalogue_load(c->st, source, loc, day, c->o->cfg.baseline_weeks, &cat, err);
+	int rc = bf_closure_catalogue_load(c->hist, source, loc, day, c->o->cfg.baseline_weeks, &cat, err);
 	if (!rc) {
 		cat.days += t->nstreams > 0;
 		for (size_t i = 0; i < t->nstreams; i++) {
@@ -339,7 +340,7 @@ static int on_state(void *ctx, struct bf_filter *f, struct bf_msg *m, struct bf_
 	obs.seen_streams = (const char *const *)c->seen;
 	obs.nseen = c->nseen;
 
-	if ((rc = bf_closure_history_load(c->st, source, loc, day, c->o->cfg.baseline_weeks,
+	if ((rc = bf_closure_history_load(c->hist, source, loc, day, c->o->cfg.baseline_weeks,
 					  me.activity_known ? me.activity_stream : NULL, amount.p, &h, err)))
 		goto out;
 	bf_closure_decide(&c->o->cfg, day, &obs, &h, &v);
@@ -421,12 +422,17 @@ int bf_closure_run(const struct bf_closure_opts *o, int in_fd, int out_fd, struc
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &c.st, err)) ||
 	    (rc = bf_state_run_begin(c.st, "closure", o->args, err)))
 		goto done;
+	c.hist = c.st;
+	if (o->history_path && (rc = bf_state_open_readonly(o->history_path, &c.hist, err)))
+		goto done;
 	rc = bf_filter_run(&ops, &c, in_fd, out_fd, o->max_line ? o->max_line : BF_MAX_LINE_DEFAULT, err);
 	if (!rc && c.hold.total_spilled)
 		bf_note(NULL, "spilled %lld bytes to a temporary file", c.hold.total_spilled);
 done:
 	if (c.st)
 		bf_state_run_end(c.st, rc);
+	if (c.hist != c.st)
+		bf_state_close(c.hist);
 	bf_state_close(c.st);
 	bf_closure_hold_free(&c.hold);
 	bf_closure_tally_free(&c.tally);

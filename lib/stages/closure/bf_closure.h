@@ -119,6 +119,8 @@ int bf_closure_store(struct bf_state *st, const char *source, const char *locati
 struct bf_closure_opts {
 	struct bf_closure_cfg cfg;
 	const char *state_path;
+	const char *history_path;  /* the history (open days, days to learn from) read from this
+				    * state file instead (bf-closure --rejudge's); NULL: state_path */
 	const char *args;
 	size_t max_line;           /* 0: default */
 	size_t max_memory;         /* 0: default */

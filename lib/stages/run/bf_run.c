@@ -43,6 +43,7 @@ static void ctx_free(struct ctx *c, int32_t *days)
 		free(c->it[i].last_error);
 		free(c->it[i].error);
 		free(c->it[i].ls);
+		free(c->it[i].own);
 	}
 	for (size_t i = 0; i < c->nstages; i++) {
 		free(c->stages[i].path);
@@ -95,14 +96,18 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 		ndays = run_failed_dates(&c, &days);
 	else
 		ndays = bf_datesel_resolve(&o->dates, lo, hi, &days);
+	size_t nsel = ndays;
+	ndays = run_shard_days(&c, days, ndays);
 	if (!ndays)
-		bf_warn(c.canon, o->dates.all ? "no date folders found" : "no dates selected");
+		bf_warn(c.canon, nsel ? "none of the selected partitions is this shard's" :
+			o->dates.all ? "no date folders found" : "no dates selected");
 	c.n = ndays;
 	c.it = bf_xcalloc(ndays ? ndays : 1, sizeof *c.it);
 	c.order = bf_xcalloc(ndays ? ndays : 1, sizeof *c.order);
 	for (size_t i = 0; i < ndays; i++) {
 		c.it[i].day = days[i];
 		bf_date_iso(days[i], c.it[i].iso);
+		run_shard_item(&c, &c.it[i]);
 		c.order[i] = o->newest_first ? ndays - 1 - i : i;
 	}
 	if (ndays && (rc = run_load_status(&c, c.it[0].iso, c.it[ndays - 1].iso, err)))
@@ -113,6 +118,7 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 		int run = o->retry_failed ? t->plan == P_FAILED : o->force || t->plan != P_DONE;
 		t->st = run ? RS_TODO : RS_SKIP;
 		c.todo += (size_t)run;
+		c.parts_todo += run ? t->nown : 0;
 		c.skipped += (size_t)!run;
 	}
 	run_batch_init(&c);
@@ -131,6 +137,11 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 	/* bf-extract skips only what is done in this target */
 	if (c.target_key) {
 		bf_buf_addf(&e, "BF_TARGET=%s", c.target_key);
+		c.env[ne++] = bf_buf_detach(&e);
+	}
+	/* a --shell-pipeline's bf-extract takes --shard "$BF_SHARD" */
+	if (c.shard_arg[0]) {
+		bf_buf_addf(&e, "BF_SHARD=%s", c.shard_arg);
 		c.env[ne++] = bf_buf_detach(&e);
 	}
 	/* glibc's malloc backs its heap with transparent huge pages: a stage touches tens of

@@ -14,6 +14,7 @@
 
 #include "base/bf_datesel.h"
 #include "base/bf_log.h"
+#include "base/bf_shard.h"
 #include "base/bf_strv.h"
 #include "sources/bf_source.h"
 
@@ -23,6 +24,7 @@ struct bf_run_opts {
 	struct bf_strv locations;
 	struct bf_datesel dates;
 	int retry_failed, newest_first, force;
+	struct bf_shard shard;     /* only this shard's partitions (count 0: every one) */
 	int dry_run, json;
 	int max_workers;           /* default 2 */
 	int batch_size;            /* dates per pipeline; 0: adapted to the time per date */

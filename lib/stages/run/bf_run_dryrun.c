@@ -21,6 +21,15 @@ static const char *action(const struct ctx *c, const struct item *t)
 	       t->plan == P_PENDING ? "resume" : "run";
 }
 
+/* The partitions of the planned dates that are this shard's. */
+static long long owned_parts(const struct ctx *c)
+{
+	long long n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		n += c->it[i].nown;
+	return n;
+}
+
 static void print_cmdline(struct bf_buf *b, char *const *argv, const char *dates)
 {
 	for (size_t i = 0; argv[i]; i++) {
@@ -70,6 +79,15 @@ int run_dry_run(struct ctx *c)
 		for (int k = 0; k < 4; k++)
 			cJSON_AddNumberToObject(cn, plan_names[k], (double)counts[k]);
 		cJSON_AddNumberToObject(cn, "to_run", (double)run);
+		if (c->shard_arg[0]) {
+			cJSON *sh = cJSON_AddObjectToObject(r, "shard");
+			cJSON_AddNumberToObject(sh, "index", c->o->shard.index);
+			cJSON_AddNumberToObject(sh, "count", c->o->shard.count);
+			if (c->o->shard.how[0])
+				cJSON_AddStringToObject(sh, "from", c->o->shard.how);
+			cJSON_AddNumberToObject(sh, "partitions", (double)owned_parts(c));
+			cJSON_AddNumberToObject(sh, "partitions_to_run", (double)c->parts_todo);
+		}
 		cJSON_AddNumberToObject(r, "pipelines", (double)pipes);
 		cJSON *ds = cJSON_AddArrayToObject(r, "dates");
 		for (size_t q = 0; q < c->n; q++) {
@@ -80,6 +98,12 @@ int run_dry_run(struct ctx *c)
 			cJSON_AddStringToObject(d, "action", action(c, t));
 			cJSON_AddBoolToObject(d, "will_run", t->st == RS_TODO);
 			cJSON_AddNumberToObject(d, "attempts", (double)t->attempts);
+			if (t->own) {
+				cJSON *ls = cJSON_AddArrayToObject(d, "locations");
+				for (size_t k = 0; k < c->nloc; k++)
+					if (t->own[k])
+						cJSON_AddItemToArray(ls, cJSON_CreateString(c->locs[k]));
+			}
 			if (t->last_error)
 				cJSON_AddStringToObject(d, "last_error", t->last_error);
 			cJSON_AddItemToArray(ds, d);
@@ -105,6 +129,10 @@ int run_dry_run(struct ctx *c)
 	printf("plan: %zu dates from %s into %s: %zu new, %zu failed before, %zu done, %zu pending\n",
 	       c->n, c->canon, target, counts[P_NEW], counts[P_FAILED], counts[P_DONE], counts[P_PENDING]);
 	free(target);
+	if (c->shard_arg[0])
+		printf("shard %d of %d%s%s%s: %lld of the dates' partitions are this shard's, %lld to run\n",
+		       c->o->shard.index, c->o->shard.count, c->o->shard.how[0] ? " (" : "", c->o->shard.how,
+		       c->o->shard.how[0] ? ")" : "", owned_parts(c), c->parts_todo);
 	printf("would run %zu dates in %s%zu pipelines of up to %zu dates%s, %d at once:\n  %s\n", run,
 	       c->o->batch_size > 0 ? "" : "at least ", pipes, c->batch,
 	       c->o->batch_size > 0 ? "" : " (from 1, adapted to the time per date)", c->o->max_workers, b.p);
@@ -118,6 +146,8 @@ int run_dry_run(struct ctx *c)
 			printf(": %s", t->last_error);
 		if (t->busy)
 			printf(" [%s]", t->holder);
+		if (t->own && t->nown < (int)c->nloc)
+			printf(" (%d of %zu locations)", t->nown, c->nloc);
 		putchar('\n');
 	}
 	return 0;

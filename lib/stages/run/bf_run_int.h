@@ -6,6 +6,7 @@
  *   bf_run_opts.c     the options' defaults and string vectors (bf_run.h)
  *   bf_run_open.c     the state file: read-write, or read-only for --dry-run (same refusals)
  *   bf_run_plan.c     the dates of the source and where each stands in the target
+ *   bf_run_shard.c    --shard: the dates and locations of this shard's partitions
  *   bf_run_batch.c    dates per pipeline: fixed, or adapted to the time per date
  *   bf_run_dryrun.c   the plan shown by --dry-run (text or JSON)
  *   bf_run_claims.c   this run's claims on its dates (state/bf_claims.h) and their lease
@@ -61,6 +62,8 @@ struct item {
 	char iso[11];
 	int plan;
 	struct locstat *ls;        /* one per location of ctx.locs */
+	unsigned char *own;        /* per location: this shard's partition (NULL: not sharded) */
+	int nown;                  /* the date's partitions this run works on */
 	int nrows;                 /* locations with a partitions row */
 	long long attempts;
 	long long quarantined;     /* rows quarantined by this run's stages */
@@ -149,9 +152,13 @@ struct ctx {
 	struct bf_progress prog;
 	struct bf_retry retry;
 	struct breaker brk;
-	char *env[5];              /* BF_RUN_ID, BF_STATE, BF_TARGET, GLIBC_TUNABLES: NULL-ended */
+	char *env[6];              /* BF_RUN_ID, BF_STATE, BF_TARGET, BF_SHARD, GLIBC_TUNABLES:
+				    * NULL-ended */
+	char shard_arg[32];        /* "K/N" with --shard, else "" */
 	/* counters for this run */
 	size_t todo, processed, ok, failed, interrupted, elsewhere, skipped;
+	long long parts_todo;      /* partitions of the dates to do (this shard's) */
+	long long parts_elsewhere; /* ... of those done by another run meanwhile */
 	size_t dates_closed;       /* dates closed at every location */
 	size_t partly;             /* failed dates that some locations committed */
 	long long parts_done;      /* partitions of the dates judged (progress) */
@@ -180,6 +187,12 @@ struct ctx {
  * which refuses what the run would refuse, with the same exit codes. */
 int run_open_state(struct ctx *c, const char *path, struct bf_err *err);
 
+/* Whether the run works on location k of the date (the shard's, or every one). */
+static inline int run_owns(const struct item *t, size_t k)
+{
+	return !t->own || t->own[k];
+}
+
 /* bf_run_plan.c */
 /* Opens the source: its canonical name, its locations, and with --all its first and last
  * dates (*lo, *hi). */
@@ -194,6 +207,13 @@ size_t run_failed_dates(struct ctx *c, int32_t **out);
 int run_item_committed(const struct ctx *c, const struct item *t, int mine);
 /* Locations of the item committed in the target by this run. */
 int run_item_mine(const struct ctx *c, const struct item *t);
+
+/* bf_run_shard.c */
+/* With --shard, keeps the days that hold a partition of this shard (days compacted);
+ * returns how many. */
+size_t run_shard_days(const struct ctx *c, int32_t *days, size_t n);
+/* The date's share of the run: item.own (with --shard) and item.nown. */
+void run_shard_item(const struct ctx *c, struct item *t);
 
 /* bf_run_batch.c */
 /* The most dates per pipeline (--batch-size, else from the plan) and the first size. */

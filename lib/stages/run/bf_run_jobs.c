@@ -107,7 +107,7 @@ static void take_figures(struct ctx *c, struct item *t, int mine)
 	t->parts_closed = t->parts_loaded = 0;
 	for (size_t i = 0; i < c->nloc; i++) {
 		const struct locstat *l = &t->ls[i];
-		if (!l->tstatus || (mine && !l->tmine))
+		if (!run_owns(t, i) || !l->tstatus || (mine && !l->tmine))
 			continue;
 		t->parts_loaded++;
 		t->parts_closed += l->tstatus == 'c';
@@ -131,7 +131,7 @@ static void partly_note(const struct ctx *c, const struct item *t, struct bf_buf
 {
 	for (size_t i = 0, n = 0; i < c->nloc; i++) {
 		const struct locstat *l = &t->ls[i];
-		if (!l->tstatus || !l->tmine)
+		if (!run_owns(t, i) || !l->tstatus || !l->tmine)
 			continue;
 		bf_buf_addf(b, "%s%s (%lld rows%s)", n++ ? ", " : "", *c->locs[i] ? c->locs[i] : "-", l->trows,
 			    l->tstatus == 'c' ? ", closed" : "");
@@ -149,9 +149,11 @@ static void date_done(struct ctx *c, struct item *t, long long *data_rows, long 
 	t->code = 0;
 	c->processed++;
 	c->ok++;
-	c->parts_done += (long long)c->nloc;
-	*parts += (long long)c->nloc;
+	c->parts_done += t->nown;
+	*parts += t->nown;
 	for (size_t i = 0; i < c->nloc; i++) {
+		if (!run_owns(t, i))
+			continue;
 		pending += t->ls[i].tstatus == 'p';
 		closed += t->ls[i].tstatus == 'c';
 		if (t->ls[i].tstatus != 'c' && t->ls[i].rows > 0) {
@@ -159,8 +161,8 @@ static void date_done(struct ctx *c, struct item *t, long long *data_rows, long 
 			(*data_parts)++;
 		}
 	}
-	c->dates_closed += closed == (int)c->nloc;
-	run_record_date(c, t, closed == (int)c->nloc ? "closed" : pending ? "pending" : "loaded");
+	c->dates_closed += closed == t->nown;
+	run_record_date(c, t, closed == t->nown ? "closed" : pending ? "pending" : "loaded");
 	bf_state_metric(c->st, c->canon, NULL, t->iso, "pipeline_ms", (double)t->ms);
 	run_release(c, t);
 	run_breaker_success(c);
@@ -172,7 +174,7 @@ static void date_failed(struct ctx *c, struct item *t, const char *stage, const 
 	t->st = RS_FAILED;
 	c->processed++;
 	c->failed++;
-	c->parts_done += (long long)c->nloc;
+	c->parts_done += t->nown;
 	struct bf_buf partly = BF_BUF_INIT;
 	if (run_item_mine(c, t)) {
 		/* what did commit stays in the target: counted, and said */
@@ -268,7 +270,7 @@ void run_finish_job(struct ctx *c, struct job *j)
 		}
 		int nfailed = 0;
 		for (size_t l = 0; l < c->nloc; l++)
-			nfailed += t->ls[l].pstatus == 'f';
+			nfailed += run_owns(t, l) && t->ls[l].pstatus == 'f';
 		if (k >= 0) {
 			/* the partition's own error names the file; the stage's line is the fallback */
 			const char *msg = nfailed && t->last_error ? t->last_error : line;

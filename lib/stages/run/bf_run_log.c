@@ -62,12 +62,12 @@ static cJSON *summary(struct ctx *c, double secs)
 	return s;
 }
 
-static cJSON *date_entry(const struct ctx *c, const struct item *t)
+static cJSON *date_entry(const struct item *t)
 {
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "date", t->iso);
 	cJSON_AddStringToObject(d, "outcome", outcome_names[t->st]);
-	cJSON_AddNumberToObject(d, "partitions", (double)c->nloc);
+	cJSON_AddNumberToObject(d, "partitions", t->nown);
 	cJSON_AddNumberToObject(d, "partitions_committed", t->parts_loaded);
 	cJSON_AddNumberToObject(d, "closed", t->parts_closed);
 	cJSON_AddNumberToObject(d, "rows_loaded", (double)t->rows);
@@ -103,6 +103,8 @@ static cJSON *document(struct ctx *c, int code, const char *started, double secs
 	cJSON_AddNumberToObject(r, "run_id", (double)c->st->run_id);
 	add_masked(r, "source", c->canon);
 	add_masked(r, "target", c->o->target);
+	if (c->shard_arg[0])
+		cJSON_AddStringToObject(r, "shard", c->shard_arg);  /* "K/N": this run's share only */
 	if (c->target_key)
 		add_masked(r, "target_key", c->target_key);
 	cJSON_AddStringToObject(r, "started_at", started);
@@ -116,7 +118,7 @@ static cJSON *document(struct ctx *c, int code, const char *started, double secs
 	for (size_t q = 0; q < c->n; q++) {
 		struct item *t = &c->it[c->order[q]];
 		if (t->st == RS_OK || t->st == RS_FAILED || t->st == RS_INTERRUPTED)
-			cJSON_AddItemToArray(ds, date_entry(c, t));
+			cJSON_AddItemToArray(ds, date_entry(t));
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct item *t = &c->it[i];
@@ -134,7 +136,7 @@ static cJSON *document(struct ctx *c, int code, const char *started, double secs
 		/* a failed date that some locations committed is partly loaded */
 		cJSON *pl = cJSON_AddArrayToObject(e, "partly_loaded");
 		for (size_t k = 0; k < c->nloc; k++)
-			if (t->ls[k].tstatus && t->ls[k].tmine)
+			if (run_owns(t, k) && t->ls[k].tstatus && t->ls[k].tmine)
 				cJSON_AddItemToArray(pl, cJSON_CreateString(c->locs[k]));
 		cJSON_AddItemToArray(er, e);
 	}

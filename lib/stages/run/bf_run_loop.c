@@ -55,6 +55,7 @@ static size_t next_batch(struct ctx *c, size_t *batch, size_t max, int64_t *wake
 		if (res == CLAIM_DONE) {
 			t->st = RS_ELSEWHERE;
 			c->elsewhere++;
+			c->parts_elsewhere += t->nown;
 			continue;
 		}
 		t->busy = 0;

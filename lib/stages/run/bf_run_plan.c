@@ -96,6 +96,8 @@ int run_item_committed(const struct ctx *c, const struct item *t, int mine)
 		return 0;
 	for (size_t i = 0; i < c->nloc; i++) {
 		const struct locstat *l = &t->ls[i];
+		if (!run_owns(t, i))
+			continue;
 		/* an attempt since then that did not finish undoes it */
 		if (!l->tstatus || (mine && !l->tmine) || (l->pstatus != 'l' && l->pstatus != 'c' && l->pstatus != 'p'))
 			return 0;
@@ -107,7 +109,7 @@ int run_item_mine(const struct ctx *c, const struct item *t)
 {
 	int n = 0;
 	for (size_t i = 0; i < c->nloc; i++)
-		n += t->ls[i].tstatus && t->ls[i].tmine;
+		n += run_owns(t, i) && t->ls[i].tstatus && t->ls[i].tmine;
 	return n;
 }
 
@@ -120,6 +122,8 @@ static int item_done(const struct ctx *c, const struct item *t)
 		return 0;
 	for (size_t i = 0; i < c->nloc; i++) {
 		const struct locstat *l = &t->ls[i];
+		if (!run_owns(t, i))
+			continue;
 		if ((l->tstatus != 'l' && l->tstatus != 'c') || (l->pstatus != 'l' && l->pstatus != 'c'))
 			return 0;
 	}
@@ -131,6 +135,8 @@ static void item_classify(struct ctx *c, struct item *t)
 	int failed = 0, started = 0;
 	for (size_t i = 0; i < c->nloc; i++) {
 		const struct locstat *l = &t->ls[i];
+		if (!run_owns(t, i))
+			continue;
 		failed += l->pstatus == 'f';
 		/* worked on for this target: committed there, or an attempt not finished
 		 * (a partition loaded or closed in another target is new here) */
@@ -222,7 +228,8 @@ static void take_load(struct ctx *c, sqlite3_stmt *s)
 static void take_quarantine(struct ctx *c, sqlite3_stmt *s)
 {
 	struct item *t = run_find_item(c, (const char *)sqlite3_column_text(s, 0));
-	if (t && loc_index(c, (const char *)sqlite3_column_text(s, 1)) >= 0)
+	int k = t ? loc_index(c, (const char *)sqlite3_column_text(s, 1)) : -1;
+	if (k >= 0 && run_owns(t, (size_t)k))
 		t->quarantined += sqlite3_column_int64(s, 2);
 }
 

@@ -68,6 +68,8 @@ void run_mark_partitions(struct ctx *c, struct item *t, const char *status, cons
 	for (size_t i = 0; i < c->nloc; i++) {
 		char cur[16];
 		struct bf_err err = { 0 };
+		if (!run_owns(t, i))
+			continue;  /* another shard's */
 		if (bf_state_partition_status(c->st, c->canon, c->locs[i], t->iso, cur, &err)) {
 			bf_err_print(&err);
 			continue;
@@ -117,7 +119,7 @@ void run_record_progress(struct ctx *c, const char *state, int force)
 	sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, (long long)c->n);
 	sqlite3_bind_int64(s, 6, (long long)c->todo);
-	sqlite3_bind_int64(s, 7, (long long)(c->todo * c->nloc));
+	sqlite3_bind_int64(s, 7, c->parts_todo);
 	sqlite3_bind_int64(s, 8, (long long)(c->processed + c->elsewhere));
 	sqlite3_bind_int64(s, 9, (long long)c->failed);
 	sqlite3_bind_int64(s, 10, done);

@@ -3,6 +3,7 @@
 #include "stages/run/bf_run_int.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,6 +79,8 @@ static void setup_shell(struct ctx *c)
 int run_setup_stages(struct ctx *c, struct bf_err *err)
 {
 	const struct bf_run_opts *o = c->o;
+	if (o->shard.count > 1)
+		snprintf(c->shard_arg, sizeof c->shard_arg, "%d/%d", o->shard.index, o->shard.count);
 	if (o->shell_pipeline) {
 		setup_shell(c);
 		return 0;
@@ -109,6 +112,11 @@ int run_setup_stages(struct ctx *c, struct bf_err *err)
 			for (size_t k = 0; k < o->locations.n; k++) {
 				bf_strv_push(&s->argv, "--location");
 				bf_strv_push(&s->argv, o->locations.v[k]);
+			}
+			/* the other shards' partitions are not even requested */
+			if (c->shard_arg[0]) {
+				bf_strv_push(&s->argv, "--shard");
+				bf_strv_push(&s->argv, c->shard_arg);
 			}
 		}
 		if (i == 3) {

@@ -92,8 +92,8 @@ double run_eta(const struct ctx *c, double *share, long long *done, long long *r
 {
 	struct live lv;
 	run_live_totals(c, &lv);
-	long long planned = (long long)(c->todo * c->nloc);
-	*done = c->parts_done + (long long)(c->elsewhere * c->nloc) + lv.parts;
+	long long planned = c->parts_todo;
+	*done = c->parts_done + c->parts_elsewhere + lv.parts;
 	if (*done > planned)
 		*done = planned;
 	*rows = c->rows + lv.rows;

@@ -18,7 +18,7 @@ void run_show_progress(struct ctx *c, int force)
 	bf_progress_show(&c->prog, force,
 			 "%3.0f%% %zu/%zu dates (%zu done, %zu failed), %lld/%lld partitions (%lld closed), "
 			 "%lld rows, %.0f rows/s, ETA %s%s",
-			 100.0 * share, dates, c->todo, c->ok, c->failed, done, (long long)(c->todo * c->nloc), closed,
+			 100.0 * share, dates, c->todo, c->ok, c->failed, done, c->parts_todo, closed,
 			 rows, secs > 0 ? (double)rows / secs : 0, eta,
 			 c->brk.state != BRK_CLOSED && !c->brk.stopped ? " (paused: circuit breaker)" : "");
 }
