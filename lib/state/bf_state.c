@@ -122,20 +122,25 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 	return 0;
 }
 
+void bf_sqlite_readonly_uri(struct bf_buf *uri, const char *path)
+{
+	bf_buf_adds(uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%')
+			bf_buf_addf(uri, "%%%02X", (unsigned char)*p);
+		else
+			bf_buf_addc(uri, *p);
+	}
+	bf_buf_adds(uri, "?mode=ro");
+}
+
 int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
 {
 	struct bf_buf uri = BF_BUF_INIT;
 	sqlite3 *db = NULL;
 	*out = NULL;
 	/* a file: URI with mode=ro, so that the file is never created or written */
-	bf_buf_adds(&uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '?' || *p == '#' || *p == '%')
-			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			bf_buf_addc(&uri, *p);
-	}
-	bf_buf_adds(&uri, "?mode=ro");
+	bf_sqlite_readonly_uri(&uri, path);
 	int rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	bf_buf_free(&uri);

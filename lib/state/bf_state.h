@@ -43,6 +43,9 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 /* Opens an existing SQLite file read-only: it is never created, written or migrated (a
  * file: URI with mode=ro); the same busy wait. Returns 0, or BF_EIO with err filled. */
 int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err);
+/* Appends the file: URI (mode=ro) that bf_sqlite_open_readonly opens path by. */
+struct bf_buf;
+void bf_sqlite_readonly_uri(struct bf_buf *uri, const char *path);
 /* Runs sql (no results) retrying while busy; returns 0, BF_ETEMP or BF_ESOFTWARE. */
 int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err);
 /* Steps a prepared statement, retrying while busy; returns the sqlite code. */

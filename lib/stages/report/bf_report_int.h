@@ -12,7 +12,8 @@
  *   bf_report_closures.c    closures (stages/closure's analysis)
  *   bf_report_prometheus.c  --prometheus
  *   bf_report_html.c        --html
- *   bf_report_file.c        files written whole or not at all */
+ *   bf_report_file.c        files written whole or not at all
+ *   bf_report_states.c      several state files: their names, runs and conflicts */
 #ifndef BF_REPORT_INT_H
 #define BF_REPORT_INT_H
 
@@ -82,6 +83,17 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err);
 /* The metrics as JSON: stages (rows, time, rows/s, ms per date) and every series (caller
  * deletes); NULL with err filled. */
 cJSON *report_metrics_json(struct bf_report *r, struct bf_err *err);
+
+/* bf_report_states.c */
+/* Several files: their paths and the partitions found in more than one of them. */
+int report_load_states(struct bf_report *r, struct bf_err *err);
+void report_states_free(struct bf_report *r);
+/* Adds "run_id" (as its file numbers it) and, for several files, "state" (its file). */
+void report_add_run_id(const struct bf_report *r, cJSON *o, long long run_id);
+/* The file of a run id; NULL for one file. */
+const char *report_run_state(const struct bf_report *r, long long run_id);
+/* "state": the path, or for several files an array of them; and "conflicts" for several. */
+void report_add_states(const struct bf_report *r, cJSON *root);
 
 /* bf_report_calendar.c */
 extern const char *const report_months[12];  /* "Jan" ... */
