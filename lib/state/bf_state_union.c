@@ -53,7 +53,7 @@ int bf_state_expand(const char *const *args, size_t nargs, char ***paths, size_t
 			continue;
 		}
 		memset(&g, 0, sizeof g);
-		int rc = glob(args[i], GLOB_ERR, NULL, &g);
+		int rc = glob(args[i], 0, NULL, &g);
 		if (rc == GLOB_NOMATCH) {
 			globfree(&g);
 			/* a file whose name only looks like a pattern */
@@ -234,7 +234,8 @@ static int copy_file(sqlite3 *db, const char *path, long long k, struct bf_err *
 		if (skip)
 			continue;
 		const char *dst = !strcmp(tables[i], "partitions") ? "_bf_all_partitions"
-				: !strcmp(tables[i], "closures") ? "_bf_all_closures" : tables[i];
+				: !strcmp(tables[i], "closures") ? "_bf_all_closures"
+				: !strcmp(tables[i], "quarantine") ? "_bf_all_quarantine" : tables[i];
 		rc = copy_table(db, tables[i], dst, k, path, err);
 	}
 	if (!rc)
@@ -256,11 +257,8 @@ static int settle(sqlite3 *db, struct bf_err *err)
 		" FROM _bf_all_partitions) WHERE _bf_rank = 1;"
 		"CREATE UNIQUE INDEX partitions_key ON partitions (source, location, date);"
 		"CREATE INDEX all_partitions_key ON _bf_all_partitions (source, location, date);";
-	static const char closures[] =
-		"CREATE TABLE closures AS SELECT * FROM _bf_all_closures c WHERE NOT EXISTS (SELECT 1 FROM partitions p"
-		" WHERE p.source = c.source AND p.location = c.location AND p.date = c.date AND p._bf_state <> c._bf_state);"
-		"DROP TABLE _bf_all_closures;"
-		"CREATE INDEX closures_key ON closures (source, location, date);";
+	/* what belongs to a partition's copy: kept from the file whose copy counts */
+	static const char *const belong[] = { "closures", "quarantine" };
 	static const char *const indexes[][2] = {
 		{ "runs", "run_id" }, { "runs", "parent_run" }, { "run_dates", "run_id" }, { "metrics", "run_id" },
 		{ "alerts", "run_id" }, { "quarantine", "run_id" }, { "errors", "run_id" },
@@ -268,14 +266,26 @@ static int settle(sqlite3 *db, struct bf_err *err)
 	int rc;
 	if ((rc = exec(db, sql, "state files", err)))
 		return rc;
-	char **t;
-	size_t nt;
-	if ((rc = names(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_bf_all_closures'", NULL,
-			"state files", &t, &nt, err)))
-		return rc;
-	bf_state_paths_free(t, nt);
-	if (nt && (rc = exec(db, closures, "state files", err)))
-		return rc;
+	for (size_t i = 0; i < sizeof belong / sizeof belong[0]; i++) {
+		char **t;
+		size_t nt;
+		struct bf_buf q = BF_BUF_INIT;
+		bf_buf_addf(&q, "_bf_all_%s", belong[i]);
+		rc = names(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1", q.p, "state files", &t,
+			   &nt, err);
+		bf_state_paths_free(t, nt);
+		bf_buf_reset(&q);
+		bf_buf_addf(&q, "CREATE TABLE %s AS SELECT * FROM _bf_all_%s c WHERE NOT EXISTS (SELECT 1 FROM partitions p"
+			    " WHERE p.source = c.source AND p.location = c.location AND p.date = c.date"
+			    " AND p._bf_state <> c._bf_state); DROP TABLE _bf_all_%s;"
+			    " CREATE INDEX %s_key ON %s (source, location, date);",
+			    belong[i], belong[i], belong[i], belong[i], belong[i]);
+		if (!rc && nt)
+			rc = exec(db, q.p, "state files", err);
+		bf_buf_free(&q);
+		if (rc)
+			return rc;
+	}
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
 		struct bf_buf q = BF_BUF_INIT;
 		sqlite3_stmt *s;

@@ -17,8 +17,8 @@
  * Partitions are meant to be disjoint across files. One found in several is a conflict:
  * every copy stays in _bf_all_partitions, and partitions holds the one that counts, the
  * one finished last (finished_at, then updated_at; the earlier file on a tie); closures
- * keeps the verdicts of that file only. Runs, run dates, metrics, quarantined rows,
- * errors and alerts are kept from every file. The caller owns the connection
+ * and quarantine keep that file's rows for it only. Runs, run dates, metrics, errors and
+ * alerts are kept from every file (they happened). The caller owns the connection
  * (sqlite3_close). */
 #ifndef BF_STATE_UNION_H
 #define BF_STATE_UNION_H
