@@ -112,19 +112,9 @@ int main(int argc, char **argv)
 	bf_datesel_init(&ds);
 	while ((c = getopt_long(argc, argv, "s:o:hV", longopts, &idx)) != -1) {
 		switch (c) {
-		case O_STATE:
-			states = realloc(states, (nstates + 1) * sizeof *states);
-			if (!states)
-				return bf_error(BF_EOS, NULL, "out of memory");
-			states[nstates++] = optarg;
-			break;
+		case O_STATE: bf_cli_list_add(&states, &nstates, optarg); break;
 		case 's': o.source = optarg; break;
-		case O_LOCATION:
-			locs = realloc(locs, (nlocs + 1) * sizeof *locs);
-			if (!locs)
-				return bf_error(BF_EOS, NULL, "out of memory");
-			locs[nlocs++] = optarg;
-			break;
+		case O_LOCATION: bf_cli_list_add(&locs, &nlocs, optarg); break;
 		case O_JSON: w.json = 1; break;
 		case O_HTML: html = optarg; break;
 		case O_PROM: prom = 1; break;

@@ -89,12 +89,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': o.source = optarg; break;
 		case 't': o.target = optarg; break;
-		case O_STATE:
-			states = realloc(states, (nstates + 1) * sizeof *states);
-			if (!states)
-				return bf_error(BF_EOS, NULL, "out of memory");
-			states[nstates++] = optarg;
-			break;
+		case O_STATE: bf_cli_list_add(&states, &nstates, optarg); break;
 		case O_TOKEN: o.token_file = optarg; break;
 		case 'l': o.listen = optarg; break;
 		case O_LOG_DIR: o.log_dir = optarg; break;

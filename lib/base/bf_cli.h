@@ -19,6 +19,9 @@ int bf_cli_refuse_secret(const char *opt, const char *value);
  * Free with bf_cli_list_free. */
 char **bf_cli_split_list(const char *s, size_t *n);
 void bf_cli_list_free(char **list, size_t n);
+/* Appends value (borrowed, not copied) to *list, the values of a repeatable option;
+ * free(*list) when done. */
+void bf_cli_list_add(const char ***list, size_t *n, const char *value);
 /* Closes stdout and reports a failure (74); returns rc if it was already non-zero. */
 int bf_cli_close_stdout(int rc);
 

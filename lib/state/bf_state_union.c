@@ -9,6 +9,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_sql.h"
 #include "state/bf_state.h"
 
 /* Tables the reports never read (and the biggest): not copied. */
@@ -82,18 +83,6 @@ int bf_state_expand(const char *const *args, size_t nargs, char ***paths, size_t
 	return 0;
 }
 
-/* A quoted SQL identifier. */
-static void ident(struct bf_buf *b, const char *name)
-{
-	bf_buf_addc(b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			bf_buf_addc(b, '"');
-		bf_buf_addc(b, *p);
-	}
-	bf_buf_addc(b, '"');
-}
-
 static int exec(sqlite3 *db, const char *sql, const char *path, struct bf_err *err)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -152,11 +141,11 @@ static int copy_table(sqlite3 *db, const char *src, const char *dst, long long k
 	}
 	if (!nhave) {
 		bf_buf_adds(&sql, "CREATE TABLE main.");
-		ident(&sql, dst);
+		bf_sql_ident(&sql, dst);
 		bf_buf_adds(&sql, " (_bf_state INTEGER");
 		for (size_t i = 0; i < ncols; i++) {
 			bf_buf_adds(&sql, ", ");
-			ident(&sql, cols[i]);
+			bf_sql_ident(&sql, cols[i]);
 		}
 		bf_buf_adds(&sql, ");");
 	}
@@ -164,33 +153,33 @@ static int copy_table(sqlite3 *db, const char *src, const char *dst, long long k
 		if (has(have, nhave, cols[i]))
 			continue;
 		bf_buf_adds(&sql, "ALTER TABLE main.");
-		ident(&sql, dst);
+		bf_sql_ident(&sql, dst);
 		bf_buf_adds(&sql, " ADD COLUMN ");
-		ident(&sql, cols[i]);
+		bf_sql_ident(&sql, cols[i]);
 		bf_buf_adds(&sql, ";");
 	}
 	bf_buf_adds(&sql, "INSERT INTO main.");
-	ident(&sql, dst);
+	bf_sql_ident(&sql, dst);
 	bf_buf_adds(&sql, " (_bf_state");
 	for (size_t i = 0; i < ncols; i++) {
 		bf_buf_adds(&sql, ", ");
-		ident(&sql, cols[i]);
+		bf_sql_ident(&sql, cols[i]);
 	}
 	bf_buf_addf(&sql, ") SELECT %lld", k);
 	for (size_t i = 0; i < ncols; i++) {
 		bf_buf_adds(&sql, ", ");
 		if (!strcmp(cols[i], "run_id") || !strcmp(cols[i], "parent_run")) {
 			bf_buf_addc(&sql, '(');
-			ident(&sql, cols[i]);
+			bf_sql_ident(&sql, cols[i]);
 			bf_buf_addf(&sql, " + %lld)", k * BF_STATE_RUN_STRIDE);
 		} else if (!strcmp(src, "quarantine") && !strcmp(cols[i], "raw")) {
 			bf_buf_adds(&sql, "NULL");  /* counted, never shown: not copied */
 		} else {
-			ident(&sql, cols[i]);
+			bf_sql_ident(&sql, cols[i]);
 		}
 	}
 	bf_buf_adds(&sql, " FROM f.");
-	ident(&sql, src);
+	bf_sql_ident(&sql, src);
 	rc = exec(db, sql.p, path, err);
 	bf_buf_free(&sql);
 	bf_state_paths_free(cols, ncols);

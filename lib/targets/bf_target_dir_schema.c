@@ -5,19 +5,8 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_file.h"
+#include "base/bf_sql.h"
 #include "targets/bf_types.h"
-
-/* A quoted Snowflake identifier (case kept). */
-static void sf_ident(struct bf_buf *b, const char *name)
-{
-	bf_buf_addc(b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			bf_buf_addc(b, '"');
-		bf_buf_addc(b, *p);
-	}
-	bf_buf_addc(b, '"');
-}
 
 static void bigquery(struct bf_buf *b, const struct bf_stream_def *def)
 {
@@ -44,15 +33,15 @@ static void snowflake(struct bf_buf *b, const struct bf_stream_def *def, const c
 	bf_buf_adds(b, "-- The table of stream ");
 	comment_name(b, def->name);
 	bf_buf_adds(b, " (bf-load, dir: target), its columns as the files hold them.\nCREATE TABLE IF NOT EXISTS ");
-	sf_ident(b, def->name);
+	bf_sql_ident(b, def->name);
 	bf_buf_adds(b, " (\n");
 	for (size_t i = 0; i < def->ncols; i++) {
 		bf_buf_adds(b, "  ");
-		sf_ident(b, def->cols[i].name);
+		bf_sql_ident(b, def->cols[i].name);
 		bf_buf_addf(b, " %s%s\n", bf_type_snowflake(def->cols[i].type), i + 1 < def->ncols ? "," : "");
 	}
 	bf_buf_adds(b, ");\n-- Load its files from a stage (PUT the folder there first):\n-- COPY INTO ");
-	sf_ident(b, def->name);
+	bf_sql_ident(b, def->name);
 	bf_buf_adds(b, " FROM @bf_stage/");
 	comment_name(b, stage_dir);
 	bf_buf_adds(b, "/\n--   FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PATTERN = '.*[.]ndjson';\n");
