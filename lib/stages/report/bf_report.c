@@ -278,6 +278,80 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 	return 0;
 }
 
+const char *report_state_at(const struct bf_report *r, long long k)
+{
+	return k >= 0 && (size_t)k < r->nstates ? r->states[k] : "?";
+}
+
+/* Several files: their paths and the partitions found in more than one of them. */
+static void states_free(struct bf_report *r)
+{
+	for (size_t i = 0; i < r->nstates; i++)
+		free(r->states[i]);
+	free(r->states);
+	for (size_t i = 0; i < r->nconflicts; i++) {
+		struct bf_report_conflict *c = &r->conflicts[i];
+		free(c->source);
+		free(c->location);
+		free(c->date);
+		free(c->states);
+		free(c->counted);
+	}
+	free(r->conflicts);
+}
+
+static int load_conflicts(struct bf_report *r, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = report_prepare(r, "SELECT a.source, a.location, a.date, a._bf_state, p._bf_state FROM _bf_all_partitions a"
+				 " JOIN partitions p ON p.source = a.source AND p.location = a.location AND p.date = a.date"
+				 " WHERE EXISTS (SELECT 1 FROM _bf_all_partitions b WHERE b.source = a.source"
+				 " AND b.location = a.location AND b.date = a.date AND b._bf_state <> a._bf_state)"
+				 " ORDER BY a.date, a.source, a.location, a._bf_state", &s, "partitions", err)))
+		return rc;
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		const char *src = report_col(s, 0), *loc = report_col(s, 1), *date = report_col(s, 2);
+		if (!src || !loc || !date || !report_wanted(r, src, loc, date))
+			continue;
+		struct bf_report_conflict *c = r->nconflicts ? &r->conflicts[r->nconflicts - 1] : NULL;
+		if (!c || strcmp(c->source, src) || strcmp(c->location, loc) || strcmp(c->date, date)) {
+			r->conflicts = bf_xrealloc(r->conflicts, (r->nconflicts + 1) * sizeof *r->conflicts);
+			c = &r->conflicts[r->nconflicts++];
+			c->source = bf_xstrdup(src);
+			c->location = bf_xstrdup(loc);
+			c->date = bf_xstrdup(date);
+			c->states = bf_xstrdup(report_state_at(r, sqlite3_column_int64(s, 3)));
+			c->counted = bf_xstrdup(report_state_at(r, sqlite3_column_int64(s, 4)));
+			continue;
+		}
+		struct bf_buf b = BF_BUF_INIT;
+		bf_buf_adds(&b, c->states);
+		bf_buf_adds(&b, ", ");
+		bf_buf_adds(&b, report_state_at(r, sqlite3_column_int64(s, 3)));
+		free(c->states);
+		c->states = bf_buf_detach(&b);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : report_db_fail(r, rc, "partitions", err);
+}
+
+static int load_states(struct bf_report *r, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = report_prepare(r, "SELECT path FROM _bf_states ORDER BY idx", &s, "state files", err)))
+		return rc;
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		r->states = bf_xrealloc(r->states, (r->nstates + 1) * sizeof *r->states);
+		r->states[r->nstates++] = bf_xstrdup(report_col(s, 0) ? report_col(s, 0) : "");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return report_db_fail(r, rc, "state files", err);
+	return load_conflicts(r, err);
+}
+
 /* Several files, read as one snapshot (state/bf_state_union.h). */
 static int open_several(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err)
 {
@@ -364,7 +438,7 @@ int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struc
 	r->explicit_sel = o->dates && !o->dates->all && (o->dates->n || o->dates->start != BF_DATE_NONE ||
 							 o->dates->end != BF_DATE_NONE);
 	if ((rc = resolve_source(r, o->source, err)) || (rc = load_parts(r, o->dates, err)) ||
-	    (several && (rc = report_load_states(r, err)))) {
+	    (several && (rc = load_states(r, err)))) {
 		bf_report_close(r);
 		return rc;
 	}
@@ -393,6 +467,6 @@ void bf_report_close(struct bf_report *r)
 	for (size_t i = 0; i < r->nlocations; i++)
 		free(r->locations[i]);
 	free(r->locations);
-	report_states_free(r);
+	states_free(r);
 	free(r);
 }
