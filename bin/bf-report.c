@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	struct bf_err err = { 0 };
 	struct what w = { 0 };
 	const char *html = NULL, *output = NULL, *color = "auto";
-	const char **locs = NULL, **states = NULL;
+	const char **locs BF_CLI_LIST = NULL, **states BF_CLI_LIST = NULL;
 	size_t nlocs = 0, nstates = 0, npaths = 0;
 	char **paths = NULL;
 	int c, idx, rc, prom = 0, cmd = -1;
@@ -192,8 +192,6 @@ int main(int argc, char **argv)
 		bf_err_print(&err);
 	bf_report_close(w.r);
 	bf_datesel_free(&ds);
-	free(locs);
-	free(states);
 	bf_state_paths_free(paths, npaths);
 	return bf_cli_close_stdout(rc);
 }

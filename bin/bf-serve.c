@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 {
 	struct bf_serve_opts o;
 	struct bf_err err = { 0 };
-	const char **states = NULL;
+	const char **states BF_CLI_LIST = NULL;
 	char **paths = NULL;
 	size_t nstates = 0, npaths = 0;
 	int c, rc;
@@ -140,7 +140,6 @@ int main(int argc, char **argv)
 		rc = bf_serve_run(&o, &err);
 	if (rc)
 		bf_err_print(&err);
-	free(states);
 	bf_state_paths_free(paths, npaths);
 	return rc;
 }

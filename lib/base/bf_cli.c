@@ -106,3 +106,9 @@ void bf_cli_list_add(const char ***list, size_t *n, const char *value)
 	*list = bf_xrealloc(*list, (*n + 1) * sizeof **list);
 	(*list)[(*n)++] = value;
 }
+
+void bf_cli_list_release(const char ***list)
+{
+	free(*list);
+	*list = NULL;
+}

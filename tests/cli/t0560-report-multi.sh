@@ -54,6 +54,11 @@ test_expect_success JQ 'a quoted pattern is expanded by bf-report, sorted; the f
 	jq -e "(.state | length) == 3 and .conflicts == []" twice.json &&
 	test_expect_code 66 bf-report --state "nowhere/*.db" summary 2>err &&
 	grep -q "nowhere/\*.db: no state file matches" err &&
+	test_expect_code 66 bf-report --state shard/1.db --state missing.db summary 2>err &&
+	grep -q "missing.db" err &&
+	echo "not a database" >text.db &&
+	test_expect_code 65 bf-report --state "shard/*.db" --state text.db summary 2>err &&
+	grep -q "text.db" err &&
 	cat shard/*.db | sha256sum >sum.after &&
 	test_cmp sum.before sum.after
 '
@@ -145,7 +150,13 @@ test_expect_success CURL,JQ 'bf-serve with two --state: the combined figures ove
 	grep -qx "bf_rows_loaded_total $want" m.prom &&
 	grep -qx "bf_runs_total 2" m.prom &&
 	curl -sf -H "$AUTH" "$URL_M/" >page.html &&
-	grep -q "shard/2.db" page.html
+	grep -q "<th>state file</th>" page.html &&
+	grep -q "<td>shard/2.db</td>" page.html &&
+	serve C --source drop --target c.db --state "closed/*.db" --log-dir . --threads 2 &&
+	curl -sf -H "$AUTH" "$URL_C/api/analytics/closure-summary" >cl.json &&
+	n=$(( $(q closed/a.db "select count(*) from closures where verdict = '\''closed'\''") +
+	      $(q closed/b.db "select count(*) from closures where verdict = '\''closed'\''") )) &&
+	jq -e --argjson n $n ".partitions.judged == 120 and .partitions.closed == \$n and \$n > 0" cl.json
 '
 
 test_done
