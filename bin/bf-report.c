@@ -12,14 +12,16 @@
 #include "base/bf_log.h"
 #include "stages/report/bf_report.h"
 #include "state/bf_state.h"
+#include "state/bf_state_union.h"
 #include "base/bf_time.h"
 
 static const char usage[] =
-	"Usage: bf-report [--state PATH] [--source S] [--location L] [date selection]\n"
+	"Usage: bf-report [--state PATH]... [--source S] [--location L] [date selection]\n"
 	"                 (summary | dates | closures | metrics | calendar) [--json] [--output FILE]\n"
 	"       bf-report [...] --html FILE\n"
 	"       bf-report [...] --prometheus [--output FILE]\n"
-	"Reports on a backfill from the state file, which is opened read-only.\n"
+	"Reports on a backfill from the state file, which is opened read-only; from several\n"
+	"(the shards of one backfill) as one.\n"
 	"\n"
 	"Subcommands (default summary):\n"
 	"  summary                 dates loaded, closed, failed, pending, missing (with percentages),\n"
@@ -29,7 +31,8 @@ static const char usage[] =
 	"  metrics                 throughput and timings per stage (rows/s, ms per date, p50/p95)\n"
 	"  calendar                a calendar heat map: weeks across, weekdays down\n"
 	"Options:\n"
-	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db); repeatable,\n"
+	"                          and a quoted pattern ('state/*.db') is expanded by bf-report\n"
 	"  -s, --source S          only this source (a folder is matched by its real path)\n"
 	"      --location L        only this location (repeatable)\n"
 	"      --date D, --dates D..., --start-date D --end-date D, --all\n"
@@ -83,29 +86,35 @@ static int write_report(void *arg, FILE *out, struct bf_err *err)
 	}
 }
 
+/* A partition in several state files is said on stderr (the first ten of them). */
+static void warn_conflicts(const struct bf_report *r)
+{
+	for (size_t i = 0; i < r->nconflicts && i < 10; i++)
+		bf_warn(NULL, "%s %s %s: in several state files (%s); counted: %s", r->conflicts[i].date,
+			r->conflicts[i].location, r->conflicts[i].source, r->conflicts[i].states, r->conflicts[i].counted);
+	if (r->nconflicts > 10)
+		bf_warn(NULL, "%zu more partitions in several state files (bf-report summary lists them)", r->nconflicts - 10);
+}
+
 int main(int argc, char **argv)
 {
 	struct bf_report_opts o = { 0 };
 	struct bf_datesel ds;
 	struct bf_err err = { 0 };
 	struct what w = { 0 };
-	const char *state = NULL, *html = NULL, *output = NULL, *color = "auto";
-	const char **locs = NULL;
-	size_t nlocs = 0;
+	const char *html = NULL, *output = NULL, *color = "auto";
+	const char **locs BF_CLI_LIST = NULL, **states BF_CLI_LIST = NULL;
+	size_t nlocs = 0, nstates = 0, npaths = 0;
+	char **paths = NULL;
 	int c, idx, rc, prom = 0, cmd = -1;
 
 	bf_main_init(argv);
 	bf_datesel_init(&ds);
 	while ((c = getopt_long(argc, argv, "s:o:hV", longopts, &idx)) != -1) {
 		switch (c) {
-		case O_STATE: state = optarg; break;
+		case O_STATE: bf_cli_list_add(&states, &nstates, optarg); break;
 		case 's': o.source = optarg; break;
-		case O_LOCATION:
-			locs = realloc(locs, (nlocs + 1) * sizeof *locs);
-			if (!locs)
-				return bf_error(BF_EOS, NULL, "out of memory");
-			locs[nlocs++] = optarg;
-			break;
+		case O_LOCATION: bf_cli_list_add(&locs, &nlocs, optarg); break;
 		case O_JSON: w.json = 1; break;
 		case O_HTML: html = optarg; break;
 		case O_PROM: prom = 1; break;
@@ -161,11 +170,17 @@ int main(int argc, char **argv)
 	w.color = !strcmp(color, "always") ||
 		  (!strcmp(color, "auto") && !output && isatty(STDOUT_FILENO) && !(nc && *nc));
 
-	o.state_path = bf_state_path(state);
+	o.state_path = bf_state_path(nstates ? states[0] : NULL);
 	o.locations = locs;
 	o.nlocations = nlocs;
 	o.dates = &ds;
-	rc = bf_report_open(&o, &w.r, &err);
+	rc = nstates ? bf_state_expand(states, nstates, &paths, &npaths, &err) : 0;
+	o.state_paths = (const char *const *)paths;
+	o.nstates = npaths;
+	if (!rc)
+		rc = bf_report_open(&o, &w.r, &err);
+	if (!rc)
+		warn_conflicts(w.r);
 	if (!rc) {
 		const char *file = html ? html : output;
 		if (file && strcmp(file, "-"))
@@ -177,6 +192,6 @@ int main(int argc, char **argv)
 		bf_err_print(&err);
 	bf_report_close(w.r);
 	bf_datesel_free(&ds);
-	free(locs);
+	bf_state_paths_free(paths, npaths);
 	return bf_cli_close_stdout(rc);
 }

@@ -12,9 +12,10 @@
 #include "base/bf_opt.h"
 #include "serve/bf_serve.h"
 #include "state/bf_state.h"
+#include "state/bf_state_union.h"
 
 static const char usage[] =
-	"Usage: bf-serve --source SRC --target TARGET --token-file FILE [--state PATH]\n"
+	"Usage: bf-serve --source SRC --target TARGET --token-file FILE [--state PATH]...\n"
 	"                [--listen HOST:PORT] [options] [-- BF-RUN-OPTION...]\n"
 	"Serves a backfill over HTTP: its status and runs, closure analytics, daily trends,\n"
 	"Prometheus metrics and the HTML report; POST /api/backfill/run starts bf-run.\n"
@@ -23,7 +24,9 @@ static const char usage[] =
 	"Options:\n"
 	"  -s, --source SRC        the source of the runs it starts (as bf-run --source)\n"
 	"  -t, --target TARGET     the warehouse (as bf-run --target); trends read its views\n"
-	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
+	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db); repeatable,\n"
+	"                          and a quoted pattern ('state/*.db') is expanded by bf-serve:\n"
+	"                          the shards' files shown as one; runs it starts write the first\n"
 	"      --token-file FILE   the bearer token (first line); must not be readable by\n"
 	"                          group or others\n"
 	"  -l, --listen ADDR       HOST:PORT, [V6]:PORT or PORT (default 127.0.0.1:8080);\n"
@@ -75,7 +78,9 @@ int main(int argc, char **argv)
 {
 	struct bf_serve_opts o;
 	struct bf_err err = { 0 };
-	const char *state = NULL;
+	const char **states BF_CLI_LIST = NULL;
+	char **paths = NULL;
+	size_t nstates = 0, npaths = 0;
 	int c, rc;
 
 	bf_main_init(argv);
@@ -84,7 +89,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': o.source = optarg; break;
 		case 't': o.target = optarg; break;
-		case O_STATE: state = optarg; break;
+		case O_STATE: bf_cli_list_add(&states, &nstates, optarg); break;
 		case O_TOKEN: o.token_file = optarg; break;
 		case 'l': o.listen = optarg; break;
 		case O_LOG_DIR: o.log_dir = optarg; break;
@@ -127,9 +132,14 @@ int main(int argc, char **argv)
 		return bf_cli_usage_error("--target is required");
 	if (!o.token_file)
 		return bf_cli_usage_error("--token-file is required");
-	o.state_path = bf_state_path(state);
-	rc = bf_serve_run(&o, &err);
+	rc = nstates ? bf_state_expand(states, nstates, &paths, &npaths, &err) : 0;
+	o.state_path = bf_state_path(npaths ? paths[0] : NULL);
+	o.state_paths = (const char *const *)paths;
+	o.nstates = npaths;
+	if (!rc)
+		rc = bf_serve_run(&o, &err);
 	if (rc)
 		bf_err_print(&err);
+	bf_state_paths_free(paths, npaths);
 	return rc;
 }

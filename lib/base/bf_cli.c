@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/bf_buf.h"
-
 #include "base/bf_exit.h"
 #include "base/bf_log.h"
 #include "base/bf_redact.h"
@@ -100,4 +99,16 @@ void bf_cli_list_free(char **list, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
+}
+
+void bf_cli_list_add(const char ***list, size_t *n, const char *value)
+{
+	*list = bf_xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = value;
+}
+
+void bf_cli_list_release(const char ***list)
+{
+	free(*list);
+	*list = NULL;
 }

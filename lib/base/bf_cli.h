@@ -19,6 +19,12 @@ int bf_cli_refuse_secret(const char *opt, const char *value);
  * Free with bf_cli_list_free. */
 char **bf_cli_split_list(const char *s, size_t *n);
 void bf_cli_list_free(char **list, size_t n);
+/* Appends value (borrowed, not copied) to *list, the values of a repeatable option. A
+ * list declared BF_CLI_LIST is freed when it goes out of scope, whichever return leaves
+ * main (a usage error included). */
+void bf_cli_list_add(const char ***list, size_t *n, const char *value);
+void bf_cli_list_release(const char ***list);
+#define BF_CLI_LIST __attribute__((cleanup(bf_cli_list_release)))
 /* Closes stdout and reports a failure (74); returns rc if it was already non-zero. */
 int bf_cli_close_stdout(int rc);
 

@@ -13,7 +13,7 @@
 #include "base/bf_exit.h"
 #include "search/bf_search_db.h"
 #include "pg/bf_pgconnect.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 struct pg {
 	struct bf_sdb base;

@@ -15,7 +15,7 @@
 #include "base/bf_exit.h"
 #include "search/bf_search_db.h"
 #include "state/bf_state.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 struct sq {
 	struct bf_sdb base;

@@ -13,7 +13,11 @@
 
 struct bf_serve_opts {
 	const char *source, *target;   /* passed to every bf-run */
-	const char *state_path;        /* resolved (--state, $BF_STATE, ...) */
+	const char *state_path;        /* resolved (--state, $BF_STATE, ...); the runs it starts
+					* write it */
+	const char *const *state_paths;  /* nstates > 1: the state files of several shards, shown
+					  * as one (the first is state_path) */
+	size_t nstates;
 	const char *listen;            /* "HOST:PORT" or "[V6]:PORT"; default 127.0.0.1:8080 */
 	const char *token_file;        /* the bearer token; refused when group/other may read it */
 	const char *log_dir;           /* bf-run's --log files go here (default ".") */

@@ -14,6 +14,7 @@
 
 #include "base/bf_exit.h"
 #include "state/bf_state.h"
+#include "state/bf_state_union.h"
 
 static const char *const statuses[] = { "pending", "running", "loaded", "closed", "failed" };
 static const char *const outcomes[] = { "loaded", "closed", "pending", "failed", "interrupted" };
@@ -74,19 +75,39 @@ static int fail(struct serve *sv, sqlite3 *db, int rc, struct serve_reply *r)
 	return -1;
 }
 
+/* Several state files: each run id as its own file numbers it, and that file. */
+static void name_runs(struct serve *sv, cJSON *arr)
+{
+	cJSON *x;
+	if (!serve_several(sv))
+		return;
+	cJSON_ArrayForEach(x, arr) {
+		cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "run_id");
+		long long v = (long long)id->valuedouble;
+		size_t k = (size_t)(v / BF_STATE_RUN_STRIDE);
+		cJSON_SetNumberValue(id, (double)(v % BF_STATE_RUN_STRIDE));
+		cJSON_AddStringToObject(x, "state", k < sv->o->nstates ? sv->o->state_paths[k] : "?");
+	}
+}
+
 /* The last 10 runs, newest first, each with its outcomes (run_dates). */
 static int runs_json(struct serve *sv, sqlite3 *db, cJSON *arr, struct serve_reply *r)
 {
 	sqlite3_stmt *s;
 	long long lo = -1;
-	int rc = sqlite3_prepare_v2(db, "SELECT run_id, started_at, finished_at, exit_code, pid, args FROM runs"
-				    " WHERE stage = 'run' ORDER BY run_id DESC LIMIT 10", -1, &s, NULL);
+	/* several state files: the newest of them all */
+	int rc = sqlite3_prepare_v2(db, serve_several(sv)
+				    ? "SELECT run_id, started_at, finished_at, exit_code, pid, args FROM runs"
+				      " WHERE stage = 'run' ORDER BY started_at DESC, run_id DESC LIMIT 10"
+				    : "SELECT run_id, started_at, finished_at, exit_code, pid, args FROM runs"
+				      " WHERE stage = 'run' ORDER BY run_id DESC LIMIT 10", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return fail(sv, db, rc, r);
 	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject(), *sm;
 		long long id = sqlite3_column_int64(s, 0);
-		lo = id;
+		if (lo < 0 || id < lo)
+			lo = id;
 		cJSON_AddNumberToObject(o, "run_id", (double)id);
 		for (int k = 1; k <= 2; k++) {
 			const char *t = (const char *)sqlite3_column_text(s, k);
@@ -138,7 +159,10 @@ static int runs_json(struct serve *sv, sqlite3 *db, cJSON *arr, struct serve_rep
 		}
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : fail(sv, db, rc, r);
+	if (rc != SQLITE_DONE)
+		return fail(sv, db, rc, r);
+	name_runs(sv, arr);
+	return 0;
 }
 
 static int parts_json(struct serve *sv, sqlite3 *db, cJSON *o, struct serve_reply *r)
@@ -198,7 +222,13 @@ void serve_api_backfill(struct serve_req *q, struct serve_reply *r)
 	cJSON_AddItemToObject(root, "current", p.running ? current_json(&p) : cJSON_CreateNull());
 	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
 	cJSON *parts = cJSON_AddObjectToObject(root, "partitions");
-	if (db && (runs_json(sv, db, runs, r) || parts_json(sv, db, parts, r))) {
+	sqlite3 *all = db ? serve_states_db(sv, &err) : NULL;
+	if (db && !all) {
+		cJSON_Delete(root);
+		serve_reply_err(r, &err);
+		return;
+	}
+	if (db && (runs_json(sv, all, runs, r) || parts_json(sv, all, parts, r))) {
 		cJSON_Delete(root);
 		return;
 	}

@@ -13,7 +13,7 @@
 #include "base/bf_time.h"
 #include "state/bf_state.h"
 #include "pg/bf_pgconnect.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 struct trend_q {
 	const char *from, *to, *location;  /* location NULL: every one */

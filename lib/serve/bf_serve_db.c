@@ -12,9 +12,10 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 #include "state/bf_state.h"
+#include "state/bf_state_union.h"
 
 struct serve_conns {
-	sqlite3 *state, *wh;
+	sqlite3 *state, *wh, *all;
 	struct serve_cache cache;
 };
 
@@ -25,6 +26,7 @@ static void conns_free(void *p)
 		return;
 	sqlite3_close(c->state);
 	sqlite3_close(c->wh);
+	sqlite3_close(c->all);
 	free(c->cache.body);
 	free(c);
 }
@@ -71,6 +73,23 @@ sqlite3 *serve_state_db(struct serve *sv, struct bf_err *err)
 	return open_ro(&mine(sv)->state, sv->o->state_path, err);
 }
 
+int serve_several(const struct serve *sv)
+{
+	return sv->o->state_paths && sv->o->nstates > 1;
+}
+
+sqlite3 *serve_states_db(struct serve *sv, struct bf_err *err)
+{
+	if (!serve_several(sv))
+		return serve_state_db(sv, err);
+	struct serve_conns *c = mine(sv);
+	sqlite3_close(c->all);
+	c->all = NULL;
+	if (bf_state_open_union(sv->o->state_paths, sv->o->nstates, &c->all, err))
+		return NULL;
+	return c->all;
+}
+
 sqlite3 *serve_wh_db(struct serve *sv, struct bf_err *err)
 {
 	if (!sv->wh_sqlite) {
@@ -87,7 +106,8 @@ void serve_db_drop(struct serve *sv)
 		return;
 	sqlite3_close(c->state);
 	sqlite3_close(c->wh);
-	c->state = c->wh = NULL;
+	sqlite3_close(c->all);
+	c->state = c->wh = c->all = NULL;
 	c->cache.valid = 0;
 }
 

@@ -121,6 +121,11 @@ void serve_db_fini(struct serve *sv);
 /* This thread's read-only connection to the state file / the SQLite warehouse; NULL
  * with err filled (66 when the file does not exist yet). */
 sqlite3 *serve_state_db(struct serve *sv, struct bf_err *err);
+/* Every state file as one: serve_state_db's connection for one file; for several, a fresh
+ * read-only snapshot of them all (state/bf_state_union.h), kept until the next call. */
+sqlite3 *serve_states_db(struct serve *sv, struct bf_err *err);
+/* Several state files: a run id as its file numbers it, and that file. */
+int serve_several(const struct serve *sv);
 sqlite3 *serve_wh_db(struct serve *sv, struct bf_err *err);
 /* Drops this thread's connections (after an error that may have been theirs). */
 void serve_db_drop(struct serve *sv);

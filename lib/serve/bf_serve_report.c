@@ -15,6 +15,8 @@ char *serve_report_capture(struct serve *sv, serve_report_writer *write, size_t 
 	size_t n = 0;
 	int rc;
 	o.state_path = sv->o->state_path;
+	o.state_paths = sv->o->state_paths;
+	o.nstates = sv->o->nstates;
 	o.source = sv->canon;
 	if ((rc = bf_report_open(&o, &rep, err)))
 		return NULL;

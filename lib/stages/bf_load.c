@@ -8,7 +8,7 @@
 #include "proto/bf_colmap.h"
 #include "proto/bf_json.h"
 #include "base/bf_progress.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
 

@@ -122,9 +122,7 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 	return 0;
 }
 
-/* A file: URI for path with mode=ro (and immutable=1), so that the file is never created
- * or written. */
-static void readonly_uri(struct bf_buf *uri, const char *path, int immutable)
+void bf_sqlite_readonly_uri(struct bf_buf *uri, const char *path, int immutable)
 {
 	bf_buf_adds(uri, "file:");
 	for (const char *p = path; *p; p++) {
@@ -139,7 +137,7 @@ static void readonly_uri(struct bf_buf *uri, const char *path, int immutable)
 static int open_uri(const char *path, int immutable, sqlite3 **db)
 {
 	struct bf_buf uri = BF_BUF_INIT;
-	readonly_uri(&uri, path, immutable);
+	bf_sqlite_readonly_uri(&uri, path, immutable);
 	*db = NULL;
 	int rc = sqlite3_open_v2(uri.p, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	bf_buf_free(&uri);
@@ -187,6 +185,11 @@ int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
 	wait_and_codes(db);
 	*out = db;
 	return 0;
+}
+
+int bf_sqlite_is_immutable(sqlite3 *db)
+{
+	return sqlite3_uri_boolean(sqlite3_db_filename(db, "main"), "immutable", 0);
 }
 
 static int user_version(sqlite3 *db, int *v)

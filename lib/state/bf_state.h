@@ -45,6 +45,12 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
  * cannot write is read as immutable when no -wal file is beside it, and refused when one
  * is. Returns 0, or BF_EIO with err filled. */
 int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err);
+/* Appends the file: URI that bf_sqlite_open_readonly opens path by: mode=ro, and
+ * immutable=1 when it read the file as immutable (bf_sqlite_is_immutable). */
+struct bf_buf;
+void bf_sqlite_readonly_uri(struct bf_buf *uri, const char *path, int immutable);
+/* 1 when db was opened as immutable (see bf_sqlite_open_readonly). */
+int bf_sqlite_is_immutable(sqlite3 *db);
 /* Runs sql (no results) retrying while busy; returns 0, BF_ETEMP or BF_ESOFTWARE. */
 int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err);
 /* Steps a prepared statement, retrying while busy; returns the sqlite code. */

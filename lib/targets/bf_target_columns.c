@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 static void qname(struct bf_buf *q, const char *schema, const char *name)
 {

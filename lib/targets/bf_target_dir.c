@@ -6,7 +6,9 @@
  * Each file is written as a temporary file in its own directory, fsynced and renamed at
  * the partition's STATE; a partition that has no rows of a stream any more loses that
  * stream's old file. PATH/_bf_loads/<date>/<location>.json keeps the STATE of each load.
- * Records without bf lineage are appended as PATH/<stream>/_appended/<time>-<pid>-<n>.ndjson. */
+ * Records without bf lineage are appended as PATH/<stream>/_appended/<time>-<pid>-<n>.ndjson.
+ * Each stream's folder also holds its schema for BigQuery and Snowflake
+ * (targets/bf_target_dir_schema.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include "base/bf_exit.h"
 #include "base/bf_file.h"
 #include "targets/bf_target_backend.h"
+#include "targets/bf_target_dir_schema.h"
 
 struct dstream {
 	char *name, *enc;
@@ -101,6 +104,8 @@ static int dir_schema(struct bf_target *bt, const struct bf_stream_def *def, str
 	struct dstream *s = find(t, def->name);
 	char *d = join(t->root, s->enc, NULL, NULL);
 	int rc = bf_mkdirs(d, 0755, err);
+	if (!rc)
+		rc = bf_dir_write_schemas(d, def, err);
 	free(d);
 	return rc;
 }

@@ -19,7 +19,7 @@
 #include "targets/bf_target_views.h"
 #include "targets/bf_pgconn.h"
 #include "targets/bf_pgcopy.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 struct pstream {
 	char *name;

@@ -8,7 +8,7 @@
 #include "targets/bf_target_backend.h"
 #include "targets/bf_target_columns.h"
 #include "targets/bf_target_views.h"
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 #include "state/bf_state.h"
 
 /* A record waiting for its batch: its cells copied (text and blobs into the stream's

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 void bf_target_views_sql(struct bf_buf *q, const char *schema, const char *table,
 			 int (*has_col)(void *ctx, const char *col), void *ctx, const char *amount,

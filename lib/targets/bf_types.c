@@ -69,6 +69,36 @@ const char *bf_type_pg(enum bf_type t)
 	}
 }
 
+const char *bf_type_bigquery(enum bf_type t)
+{
+	switch (t) {
+	case BF_T_INTEGER: return "INT64";
+	case BF_T_NUMBER: return "BIGNUMERIC";  /* exact, 38 digits after the point */
+	case BF_T_BOOLEAN: return "BOOL";
+	case BF_T_DATE: return "DATE";
+	case BF_T_DATETIME: return "DATETIME";
+	case BF_T_TIMESTAMPTZ: return "TIMESTAMP";
+	case BF_T_JSON: return "JSON";
+	case BF_T_VECTOR: return "FLOAT64";
+	default: return "STRING";
+	}
+}
+
+const char *bf_type_snowflake(enum bf_type t)
+{
+	switch (t) {
+	case BF_T_INTEGER: return "NUMBER(38,0)";
+	case BF_T_NUMBER: return "NUMBER(38,12)";
+	case BF_T_BOOLEAN: return "BOOLEAN";
+	case BF_T_DATE: return "DATE";
+	case BF_T_DATETIME: return "TIMESTAMP_NTZ";
+	case BF_T_TIMESTAMPTZ: return "TIMESTAMP_TZ";
+	case BF_T_JSON: return "VARIANT";
+	case BF_T_VECTOR: return "ARRAY";
+	default: return "VARCHAR";
+	}
+}
+
 static int is_type(const cJSON *ty, const char *name)
 {
 	if (cJSON_IsString(ty))

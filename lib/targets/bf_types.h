@@ -39,6 +39,10 @@ int bf_type_parse(const char *name, enum bf_type *out);
 enum bf_type bf_type_of_schema(const cJSON *prop);
 const char *bf_type_sqlite(enum bf_type t);
 const char *bf_type_pg(enum bf_type t);
+/* The column type of a BigQuery schema (a vector is FLOAT64, mode REPEATED) and of a
+ * Snowflake table, for the files of the dir: target. */
+const char *bf_type_bigquery(enum bf_type t);
+const char *bf_type_snowflake(enum bf_type t);
 
 /* A typed value ready for a target. */
 enum bf_cell_kind { BF_C_NULL = 0, BF_C_TEXT, BF_C_INT, BF_C_VEC };

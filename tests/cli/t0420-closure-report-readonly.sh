@@ -61,13 +61,15 @@ test_expect_success 'a file that cannot be written is read' '
 '
 
 test_expect_success 'a WAL file in a folder that cannot be written is read; beside a -wal file it is refused' '
-	mkdir walro && cp st.db walro/st.db &&
+	mkdir walro && cp st.db walro/st.db && cp st.db walro/st2.db &&
 	test "$(sqlite3 walro/st.db "PRAGMA journal_mode")" = wal &&
 	test ! -e walro/st.db-wal &&
-	own_unprivileged walro/st.db && chmod 555 walro &&
+	own_unprivileged walro/st.db walro/st2.db && chmod 555 walro &&
 	test_when_finished "chmod 755 walro" &&
 	run_unprivileged bf-closure --report --state walro/st.db >wal.txt &&
 	test_cmp report.txt wal.txt &&
+	run_unprivileged bf-report --state "walro/*.db" summary >two.txt 2>two.err &&
+	grep "walro/st2.db" two.txt &&
 	test ! -e walro/st.db-shm &&
 	chmod 755 walro && : >walro/st.db-wal && chmod 555 walro &&
 	test_expect_code 74 run_unprivileged bf-closure --report --state walro/st.db 2>err &&

@@ -14,6 +14,7 @@
 #include "base/bf_time.h"
 #include "stages/report/bf_report_int.h"
 #include "state/bf_state.h"
+#include "state/bf_state_union.h"
 
 const char *const bf_day_status_names[5] = { "missing", "loaded", "closed", "failed", "pending" };
 
@@ -277,23 +278,116 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 	return 0;
 }
 
-int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err)
+const char *report_state_at(const struct bf_report *r, long long k)
+{
+	return k >= 0 && (size_t)k < r->nstates ? r->states[k] : "?";
+}
+
+/* Several files: their paths and the partitions found in more than one of them. */
+static void states_free(struct bf_report *r)
+{
+	for (size_t i = 0; i < r->nstates; i++)
+		free(r->states[i]);
+	free(r->states);
+	for (size_t i = 0; i < r->nconflicts; i++) {
+		struct bf_report_conflict *c = &r->conflicts[i];
+		free(c->source);
+		free(c->location);
+		free(c->date);
+		free(c->states);
+		free(c->counted);
+	}
+	free(r->conflicts);
+}
+
+static int load_conflicts(struct bf_report *r, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = report_prepare(r, "SELECT a.source, a.location, a.date, a._bf_state, p._bf_state FROM _bf_all_partitions a"
+				 " JOIN partitions p ON p.source = a.source AND p.location = a.location AND p.date = a.date"
+				 " WHERE EXISTS (SELECT 1 FROM _bf_all_partitions b WHERE b.source = a.source"
+				 " AND b.location = a.location AND b.date = a.date AND b._bf_state <> a._bf_state)"
+				 " ORDER BY a.date, a.source, a.location, a._bf_state", &s, "partitions", err)))
+		return rc;
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		const char *src = report_col(s, 0), *loc = report_col(s, 1), *date = report_col(s, 2);
+		if (!src || !loc || !date || !report_wanted(r, src, loc, date))
+			continue;
+		struct bf_report_conflict *c = r->nconflicts ? &r->conflicts[r->nconflicts - 1] : NULL;
+		if (!c || strcmp(c->source, src) || strcmp(c->location, loc) || strcmp(c->date, date)) {
+			r->conflicts = bf_xrealloc(r->conflicts, (r->nconflicts + 1) * sizeof *r->conflicts);
+			c = &r->conflicts[r->nconflicts++];
+			c->source = bf_xstrdup(src);
+			c->location = bf_xstrdup(loc);
+			c->date = bf_xstrdup(date);
+			c->states = bf_xstrdup(report_state_at(r, sqlite3_column_int64(s, 3)));
+			c->counted = bf_xstrdup(report_state_at(r, sqlite3_column_int64(s, 4)));
+			continue;
+		}
+		struct bf_buf b = BF_BUF_INIT;
+		bf_buf_adds(&b, c->states);
+		bf_buf_adds(&b, ", ");
+		bf_buf_adds(&b, report_state_at(r, sqlite3_column_int64(s, 3)));
+		free(c->states);
+		c->states = bf_buf_detach(&b);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : report_db_fail(r, rc, "partitions", err);
+}
+
+static int load_states(struct bf_report *r, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = report_prepare(r, "SELECT path FROM _bf_states ORDER BY idx", &s, "state files", err)))
+		return rc;
+	while ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		r->states = bf_xrealloc(r->states, (r->nstates + 1) * sizeof *r->states);
+		r->states[r->nstates++] = bf_xstrdup(report_col(s, 0) ? report_col(s, 0) : "");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return report_db_fail(r, rc, "state files", err);
+	return load_conflicts(r, err);
+}
+
+/* Several files, read as one snapshot (state/bf_state_union.h). */
+static int open_several(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err)
+{
+	sqlite3 *db;
+	int rc;
+	if ((rc = bf_state_open_union(o->state_paths, o->nstates, &db, err)))
+		return rc;
+	struct bf_report *r = bf_xcalloc(1, sizeof *r);
+	struct bf_buf path = BF_BUF_INIT;
+	for (size_t i = 0; i < o->nstates; i++)
+		bf_buf_addf(&path, "%s%s", i ? ", " : "", o->state_paths[i]);
+	r->db = db;
+	r->path = bf_buf_detach(&path);
+	r->run_ms = report_has_column(db, "runs", "duration_ms");
+	*out = r;
+	return 0;
+}
+
+/* One file, checked here. */
+static int open_one(const char *path, struct bf_report **out, struct bf_err *err)
 {
 	struct bf_report *r;
 	sqlite3 *db = NULL;
 	int rc, v = -1;
 
 	*out = NULL;
-	if (access(o->state_path, F_OK))
-		return bf_fail(err, errno == ENOENT || errno == ENOTDIR ? BF_ENOINPUT : BF_EOS, o->state_path,
+	if (access(path, F_OK))
+		return bf_fail(err, errno == ENOENT || errno == ENOTDIR ? BF_ENOINPUT : BF_EOS, path,
 			       "%s", errno == ENOENT ? "no such state file" : strerror(errno));
-	if (access(o->state_path, R_OK))
-		return bf_fail(err, BF_ENOPERM, o->state_path, "cannot read: %s", strerror(errno));
-	if ((rc = bf_sqlite_open_readonly(o->state_path, &db, err)))
+	if (access(path, R_OK))
+		return bf_fail(err, BF_ENOPERM, path, "cannot read: %s", strerror(errno));
+	if ((rc = bf_sqlite_open_readonly(path, &db, err)))
 		return rc;
 	r = bf_xcalloc(1, sizeof *r);
 	r->db = db;
-	r->path = bf_xstrdup(o->state_path);
+	r->path = bf_xstrdup(path);
 	sqlite3_stmt *s;
 	if ((rc = report_prepare(r, "PRAGMA user_version", &s, "schema version", err))) {
 		bf_report_close(r);
@@ -309,17 +403,31 @@ int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struc
 		return rc;
 	}
 	if (v > bf_migrations_count) {
-		rc = bf_fail(err, BF_ECONFIG, o->state_path,
+		rc = bf_fail(err, BF_ECONFIG, path,
 			     "state file schema version %d is newer than this bf knows (%d)", v, bf_migrations_count);
 		bf_report_close(r);
 		return rc;
 	}
 	r->run_ms = report_has_column(db, "runs", "duration_ms");
 	if (!report_has_table(db, "partitions") || !report_has_table(db, "runs")) {
-		rc = bf_fail(err, BF_EDATA, o->state_path, "not a bf state file (no partitions table)");
+		rc = bf_fail(err, BF_EDATA, path, "not a bf state file (no partitions table)");
 		bf_report_close(r);
 		return rc;
 	}
+	*out = r;
+	return 0;
+}
+
+int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struct bf_err *err)
+{
+	struct bf_report *r;
+	int rc;
+	int several = o->state_paths && o->nstates > 1;
+
+	*out = NULL;
+	if ((rc = several ? open_several(o, &r, err)
+			  : open_one(o->state_paths && o->nstates ? o->state_paths[0] : o->state_path, &r, err)))
+		return rc;
 	if (o->nlocations) {
 		r->locations = bf_xcalloc(o->nlocations, sizeof *r->locations);
 		for (size_t i = 0; i < o->nlocations; i++)
@@ -329,7 +437,8 @@ int bf_report_open(const struct bf_report_opts *o, struct bf_report **out, struc
 	/* --all is the same as no selection: every date from the first to the last found */
 	r->explicit_sel = o->dates && !o->dates->all && (o->dates->n || o->dates->start != BF_DATE_NONE ||
 							 o->dates->end != BF_DATE_NONE);
-	if ((rc = resolve_source(r, o->source, err)) || (rc = load_parts(r, o->dates, err))) {
+	if ((rc = resolve_source(r, o->source, err)) || (rc = load_parts(r, o->dates, err)) ||
+	    (several && (rc = load_states(r, err)))) {
 		bf_report_close(r);
 		return rc;
 	}
@@ -358,5 +467,6 @@ void bf_report_close(struct bf_report *r)
 	for (size_t i = 0; i < r->nlocations; i++)
 		free(r->locations[i]);
 	free(r->locations);
+	states_free(r);
 	free(r);
 }

@@ -17,6 +17,8 @@
 
 struct bf_report_opts {
 	const char *state_path;    /* the state file (already resolved: --state, $BF_STATE, ...) */
+	const char *const *state_paths;  /* or several (nstates > 1): read as one (state/bf_state_union.h) */
+	size_t nstates;
 	const char *source;        /* NULL: every source; a local folder is matched by its real path */
 	const char *const *locations;  /* NULL or nlocations entries: only these locations */
 	size_t nlocations;
@@ -45,9 +47,20 @@ struct bf_report_part {
 	long long attempts, rows, loaded_rows, marker_rows, quarantined, duration_ms;  /* -1: unknown */
 };
 
+/* A partition found in several state files: the copy finished last counts. */
+struct bf_report_conflict {
+	char *source, *location, *date;
+	char *states;              /* the files holding it, ", " between them */
+	char *counted;             /* the file whose copy counts */
+};
+
 struct bf_report {
-	void *db;                  /* sqlite3 *, read-only */
-	char *path;
+	void *db;                  /* sqlite3 *, read-only (several files: an in-memory snapshot) */
+	char *path;                /* the file, or the files with ", " between them */
+	char **states;             /* several files: each (the index in run ids, _bf_state) */
+	size_t nstates;            /* 0 for one file */
+	struct bf_report_conflict *conflicts;  /* in the selection, by date, source, location */
+	size_t nconflicts;
 	char *source;              /* canonical source of the filter, or NULL */
 	struct bf_report_part *parts;  /* sorted by date, source, location */
 	size_t nparts;

@@ -70,10 +70,13 @@ static void summary_html(FILE *out, const cJSON *root)
 			!strcmp(more[i][0], "duration_s") ? 1 : 0, bf_json_num(o, more[i][0]));
 	fputs("</table>\n", out);
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
+	/* several state files: each run with its file */
+	int several = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "state"));
 	if (cJSON_GetArraySize(runs) > 0) {
 		fputs("<h3>Runs</h3>\n<div class=\"wide\"><table class=\"runs\"><tr><th>run</th><th>started</th><th>exit</th><th>seconds</th>"
 		      "<th>dates</th><th>loaded</th><th>closed</th><th>failed</th><th>pending</th><th>rows</th>"
-		      "<th>quarantined</th><th>errors</th></tr>\n", out);
+		      "<th>quarantined</th><th>errors</th>", out);
+		fputs(several ? "<th>state file</th></tr>\n" : "</tr>\n", out);
 		cJSON_ArrayForEach(x, runs) {
 			const cJSON *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
 			fprintf(out, "<tr><td>%.0f</td><td>", bf_json_num(x, "run_id"));
@@ -83,10 +86,16 @@ static void summary_html(FILE *out, const cJSON *root)
 			else
 				fputs("</td><td>-</td>", out);
 			fprintf(out, "<td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td>"
-				"<td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
+				"<td>%.0f</td><td>%.0f</td><td>%.0f</td>",
 				bf_json_num(x, "duration_s"), bf_json_num(x, "dates"), bf_json_num(x, "loaded"), bf_json_num(x, "closed"), bf_json_num(x, "failed"),
 				bf_json_num(x, "pending") + bf_json_num(x, "interrupted"), bf_json_num(x, "rows_loaded"), bf_json_num(x, "quarantined_rows"),
 				bf_json_num(x, "errors"));
+			if (several) {
+				fputs("<td>", out);
+				esc(out, bf_json_str(x, "state"));
+				fputs("</td>", out);
+			}
+			fputs("</tr>\n", out);
 		}
 		fputs("</table></div>\n", out);
 	}

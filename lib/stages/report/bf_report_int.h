@@ -12,7 +12,8 @@
  *   bf_report_closures.c    closures (stages/closure's analysis)
  *   bf_report_prometheus.c  --prometheus
  *   bf_report_html.c        --html
- *   bf_report_file.c        files written whole or not at all */
+ *   bf_report_file.c        files written whole or not at all
+ *   bf_report_states.c      several state files: the file of a run, the files in JSON */
 #ifndef BF_REPORT_INT_H
 #define BF_REPORT_INT_H
 
@@ -39,6 +40,8 @@ const char *report_col(sqlite3_stmt *s, int i);
 /* The column as a number, -1 when NULL. */
 long long report_col_ll(sqlite3_stmt *s, int i);
 char *report_dup_or_null(const char *s);
+/* Several files: the path of file k ("?" when there is none). */
+const char *report_state_at(const struct bf_report *r, long long k);
 /* Whether a row of the state file is in the selection; location NULL: not checked
  * (run_dates has none). */
 int report_wanted(const struct bf_report *r, const char *source, const char *location, const char *date);
@@ -82,6 +85,14 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err);
 /* The metrics as JSON: stages (rows, time, rows/s, ms per date) and every series (caller
  * deletes); NULL with err filled. */
 cJSON *report_metrics_json(struct bf_report *r, struct bf_err *err);
+
+/* bf_report_states.c */
+/* Adds "run_id" (as its file numbers it) and, for several files, "state" (its file). */
+void report_add_run_id(const struct bf_report *r, cJSON *o, long long run_id);
+/* The file of a run id; NULL for one file. */
+const char *report_run_state(const struct bf_report *r, long long run_id);
+/* "state": the path, or for several files an array of them; and "conflicts" for several. */
+void report_add_states(const struct bf_report *r, cJSON *root);
 
 /* bf_report_calendar.c */
 extern const char *const report_months[12];  /* "Jan" ... */

@@ -205,7 +205,7 @@ cJSON *report_metrics_json(struct bf_report *r, struct bf_err *err)
 	cJSON *ra = cJSON_AddArrayToObject(root, "runs");
 	for (size_t i = 0; i < nruns; i++) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "run_id", (double)runs[i].run_id);
+		report_add_run_id(r, o, runs[i].run_id);
 		cJSON_AddNumberToObject(o, "dates", (double)runs[i].dates);
 		cJSON_AddNumberToObject(o, "rows_loaded", (double)runs[i].rows);
 		if (runs[i].duration < 0)
@@ -276,10 +276,15 @@ int bf_report_metrics(struct bf_report *r, int json, FILE *out, struct bf_err *e
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
 	if (cJSON_GetArraySize(runs) > 0) {
 		fprintf(out, "\nbf-run runs (wall clock)\n");
-		fprintf(out, "  %6s  %6s  %11s  %10s  %10s  %9s\n", "run", "dates", "rows", "seconds", "rows/s", "ms/date");
-		cJSON_ArrayForEach(x, runs)
-			fprintf(out, "  %6.0f  %6.0f  %11.0f  %10.3f  %10.0f  %9.1f\n", bf_json_num(x, "run_id"), bf_json_num(x, "dates"),
+		fprintf(out, "  %6s  %6s  %11s  %10s  %10s  %9s%s\n", "run", "dates", "rows", "seconds", "rows/s", "ms/date",
+			r->nstates ? "  state file" : "");
+		cJSON_ArrayForEach(x, runs) {
+			fprintf(out, "  %6.0f  %6.0f  %11.0f  %10.3f  %10.0f  %9.1f", bf_json_num(x, "run_id"), bf_json_num(x, "dates"),
 				bf_json_num(x, "rows_loaded"), bf_json_num(x, "duration_s"), bf_json_num(x, "rows_per_s"), bf_json_num(x, "ms_per_date"));
+			if (r->nstates)
+				fprintf(out, "  %s", bf_json_str(x, "state"));
+			fputc('\n', out);
+		}
 	}
 	cJSON_Delete(root);
 	return report_flush_out(out, err);

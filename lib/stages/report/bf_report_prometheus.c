@@ -3,10 +3,12 @@
 #include "stages/report/bf_report_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/bf_buf.h"
 #include "proto/bf_json.h"
 
 static void prom_escape(FILE *out, const char *s)
@@ -33,6 +35,75 @@ static void prom_num(FILE *out, double v)
 		fprintf(out, "%.0f\n", v);
 	else
 		fprintf(out, "%.6g\n", v);
+}
+
+/* The sample name with the labels of file k (several files) and extra ("" or
+ * `outcome="..."`). */
+static void prom_name(FILE *out, const struct bf_report *r, size_t k, const char *name, const char *extra)
+{
+	fputs(name, out);
+	if (!r->nstates && !*extra) {
+		fputc(' ', out);
+		return;
+	}
+	fputc('{', out);
+	fputs(extra, out);
+	if (r->nstates) {
+		fprintf(out, "%sstate=\"", *extra ? "," : "");
+		prom_escape(out, r->states[k]);
+		fputc('"', out);
+	}
+	fputs("} ", out);
+}
+
+/* The gauges of the last bf-run of each file (last[k] NULL: none). */
+static void last_runs(FILE *out, const struct bf_report *r, const cJSON **last, size_t n)
+{
+	static const char *const gauges[][3] = {
+		{ "bf_run_duration_seconds", "duration_s", "Wall-clock duration of the last bf-run." },
+		{ "bf_run_exit_code", "exit_code", "Exit status of the last bf-run (-1 while running or killed)." },
+		{ "bf_run_rows_per_second", "rows_per_s", "Rows loaded per second of the last bf-run." },
+	};
+	size_t any = 0;
+	for (size_t k = 0; k < n; k++)
+		any += last[k] != NULL;
+	if (!any)
+		return;
+	for (size_t g = 0; g < sizeof gauges / sizeof gauges[0]; g++) {
+		prom_head(out, gauges[g][0], "gauge", gauges[g][2]);
+		for (size_t k = 0; k < n; k++) {
+			if (!last[k])
+				continue;
+			prom_name(out, r, k, gauges[g][0], "");
+			if (g == 1)
+				prom_num(out, cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(last[k], "exit_code"))
+						      ? bf_json_num(last[k], "exit_code") : -1);
+			else
+				prom_num(out, bf_json_num(last[k], gauges[g][1]));
+		}
+	}
+	prom_head(out, "bf_run_dates", "gauge", "Dates of the last bf-run by outcome.");
+	for (size_t k = 0; k < n; k++) {
+		for (int o = 0; last[k] && o < 5; o++) {
+			char extra[64];
+			snprintf(extra, sizeof extra, "outcome=\"%s\"", report_outcomes[o]);
+			prom_name(out, r, k, "bf_run_dates", extra);
+			prom_num(out, bf_json_num(last[k], report_outcomes[o]));
+		}
+	}
+	int head = 0;
+	for (size_t k = 0; k < n; k++) {
+		const char *fin = last[k] ? bf_json_str(last[k], "finished_at") : NULL;
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		if (!fin || !strptime(fin, "%Y-%m-%dT%H:%M:%SZ", &tm))
+			continue;
+		if (!head++)
+			prom_head(out, "bf_run_last_finished_timestamp_seconds", "gauge",
+				  "When the last bf-run finished (Unix time).");
+		prom_name(out, r, k, "bf_run_last_finished_timestamp_seconds", "");
+		prom_num(out, (double)timegm(&tm));
+	}
 }
 
 int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
@@ -74,35 +145,18 @@ int bf_report_prometheus(struct bf_report *r, FILE *out, struct bf_err *err)
 		fprintf(out, "%s ", counters[k][0]);
 		prom_num(out, bf_json_num(o, counters[k][1]));
 	}
-	int nr = cJSON_GetArraySize(runs);
-	if (nr > 0) {
-		const cJSON *last = cJSON_GetArrayItem(runs, nr - 1);
-		prom_head(out, "bf_run_duration_seconds", "gauge", "Wall-clock duration of the last bf-run.");
-		fprintf(out, "bf_run_duration_seconds ");
-		prom_num(out, bf_json_num(last, "duration_s"));
-		prom_head(out, "bf_run_exit_code", "gauge", "Exit status of the last bf-run (-1 while running or killed).");
-		fprintf(out, "bf_run_exit_code ");
-		prom_num(out, cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(last, "exit_code")) ? bf_json_num(last, "exit_code") : -1);
-		prom_head(out, "bf_run_rows_per_second", "gauge", "Rows loaded per second of the last bf-run.");
-		fprintf(out, "bf_run_rows_per_second ");
-		prom_num(out, bf_json_num(last, "rows_per_s"));
-		prom_head(out, "bf_run_dates", "gauge", "Dates of the last bf-run by outcome.");
-		for (int k = 0; k < 5; k++) {
-			fprintf(out, "bf_run_dates{outcome=\"%s\"} ", report_outcomes[k]);
-			prom_num(out, bf_json_num(last, report_outcomes[k]));
-		}
-		const char *fin = bf_json_str(last, "finished_at");
-		if (fin) {
-			struct tm tm;
-			memset(&tm, 0, sizeof tm);
-			if (strptime(fin, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-				prom_head(out, "bf_run_last_finished_timestamp_seconds", "gauge",
-					  "When the last bf-run finished (Unix time).");
-				fprintf(out, "bf_run_last_finished_timestamp_seconds ");
-				prom_num(out, (double)timegm(&tm));
-			}
-		}
+	/* the last bf-run: of the file, or of each file (labelled state="...") */
+	size_t nlast = r->nstates ? r->nstates : 1;
+	const cJSON **last = bf_xcalloc(nlast, sizeof *last);
+	cJSON_ArrayForEach(x, runs) {
+		size_t k = 0;
+		while (k < r->nstates && strcmp(r->states[k], bf_json_str(x, "state") ? bf_json_str(x, "state") : ""))
+			k++;
+		if (k < nlast)
+			last[k] = x;
 	}
+	last_runs(out, r, last, nlast);
+	free(last);
 	const cJSON *stages = cJSON_GetObjectItemCaseSensitive(met, "stages");
 	prom_head(out, "bf_stage_rows_per_second", "gauge", "Rows per second of a stage over its timed work.");
 	cJSON_ArrayForEach(x, stages) {

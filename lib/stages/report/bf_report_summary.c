@@ -77,11 +77,11 @@ static int totals(struct bf_report *r, struct runrow *runs, size_t nruns, struct
 	return 0;
 }
 
-static cJSON *run_json(const struct runrow *x)
+static cJSON *run_json(const struct bf_report *r, const struct runrow *x)
 {
 	cJSON *o = cJSON_CreateObject();
 	long long ok = x->n[0] + x->n[1] + x->n[2];
-	cJSON_AddNumberToObject(o, "run_id", (double)x->run_id);
+	report_add_run_id(r, o, x->run_id);
 	report_add_str_or_null(o, "started_at", x->started);
 	report_add_str_or_null(o, "finished_at", x->finished);
 	report_add_num_or_null(o, "exit_code", x->exit_code);
@@ -120,7 +120,7 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err)
 		return NULL;
 	}
 	cJSON *root = cJSON_CreateObject(), *o = cJSON_CreateObject(), *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "state", r->path);
+	report_add_states(r, root);
 	report_add_str_or_null(root, "source", r->source);
 	report_add_str_or_null(root, "from", r->ndays ? t.from : NULL);
 	report_add_str_or_null(root, "to", r->ndays ? t.to : NULL);
@@ -156,7 +156,7 @@ cJSON *bf_report_summary_json(struct bf_report *r, struct bf_err *err)
 	cJSON_AddNumberToObject(o, "rows_per_s", t.duration > 0 ? round(t.run_rows / t.duration) : 0);
 	cJSON *arr = cJSON_AddArrayToObject(root, "runs");
 	for (size_t i = 0; i < nruns; i++)
-		cJSON_AddItemToArray(arr, run_json(&runs[i]));
+		cJSON_AddItemToArray(arr, run_json(r, &runs[i]));
 	report_runs_free(runs, nruns);
 	return root;
 }
@@ -181,7 +181,10 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "overall");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "partitions");
 	char dur[32];
-	fprintf(out, "state file   %s\n", r->path);
+	if (!r->nstates)
+		fprintf(out, "state file   %s\n", r->path);
+	for (size_t i = 0; i < r->nstates; i++)
+		fprintf(out, "%-12s %s\n", i ? "" : "state files", r->states[i]);
 	if (r->source)
 		fprintf(out, "source       %s\n", r->source);
 	if (bf_json_str(root, "from"))
@@ -216,11 +219,18 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 	fprintf(out, "  alerts         %11.0f\n", bf_json_num(o, "alerts"));
 	fmt_duration(dur, sizeof dur, bf_json_num(o, "duration_s"));
 	fprintf(out, "  bf-run runs    %11.0f  (%s, %.0f rows/s)\n", bf_json_num(o, "runs"), dur, bf_json_num(o, "rows_per_s"));
+	if (r->nconflicts) {
+		fprintf(out, "\nConflicts (a partition in several state files; the copy finished last counts)\n");
+		for (size_t i = 0; i < r->nconflicts; i++)
+			fprintf(out, "  %s  %s  %s: in %s; counted: %s\n", r->conflicts[i].date, r->conflicts[i].location,
+				r->conflicts[i].source, r->conflicts[i].states, r->conflicts[i].counted);
+	}
 	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs"), *x;
 	if (cJSON_GetArraySize(runs) > 0) {
 		fprintf(out, "\nRuns\n");
-		fprintf(out, "  %6s  %-20s  %4s  %9s  %6s  %6s  %6s  %6s  %6s  %10s  %6s  %6s\n", "run", "started",
-			"exit", "duration", "dates", "loaded", "closed", "failed", "pend.", "rows", "quar.", "errors");
+		fprintf(out, "  %6s  %-20s  %4s  %9s  %6s  %6s  %6s  %6s  %6s  %10s  %6s  %6s%s\n", "run", "started",
+			"exit", "duration", "dates", "loaded", "closed", "failed", "pend.", "rows", "quar.", "errors",
+			r->nstates ? "  state file" : "");
 	}
 	cJSON_ArrayForEach(x, runs) {
 		const cJSON *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
@@ -233,10 +243,13 @@ int bf_report_summary(struct bf_report *r, int json, FILE *out, struct bf_err *e
 			fmt_duration(dur, sizeof dur, bf_json_num(x, "duration_s"));
 		else
 			snprintf(dur, sizeof dur, "-");
-		fprintf(out, "  %6.0f  %-20s  %4s  %9s  %6.0f  %6.0f  %6.0f  %6.0f  %6.0f  %10.0f  %6.0f  %6.0f\n",
+		fprintf(out, "  %6.0f  %-20s  %4s  %9s  %6.0f  %6.0f  %6.0f  %6.0f  %6.0f  %10.0f  %6.0f  %6.0f",
 			bf_json_num(x, "run_id"), bf_json_str(x, "started_at") ? bf_json_str(x, "started_at") : "-", e, dur, bf_json_num(x, "dates"),
 			bf_json_num(x, "loaded"), bf_json_num(x, "closed"), bf_json_num(x, "failed"), bf_json_num(x, "pending") + bf_json_num(x, "interrupted"),
 			bf_json_num(x, "rows_loaded"), bf_json_num(x, "quarantined_rows"), bf_json_num(x, "errors"));
+		if (r->nstates)
+			fprintf(out, "  %s", bf_json_str(x, "state"));
+		fputc('\n', out);
 	}
 	cJSON_Delete(root);
 	return report_flush_out(out, err);

@@ -1,4 +1,5 @@
-/* SQL text helpers shared by the SQL targets: identifiers are always quoted. */
+/* SQL text helpers shared by whatever writes SQL text (the targets, the state files read
+ * as one): identifiers are always quoted. */
 #ifndef BF_SQL_H
 #define BF_SQL_H
 

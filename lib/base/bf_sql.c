@@ -1,4 +1,4 @@
-#include "targets/bf_sql.h"
+#include "base/bf_sql.h"
 
 void bf_sql_ident(struct bf_buf *b, const char *name)
 {
