@@ -84,6 +84,9 @@ static int from_slurm(bf_shard_getenv *get, long want, struct bf_shard *s, struc
 	if (id < 0 || min < 0 || step < 1 || count < 1)
 		return bf_fail(err, BF_EUSAGE, "--shard auto", "the Slurm array task's variables are not whole "
 			       "numbers (SLURM_ARRAY_TASK_ID, _COUNT, _MIN, _STEP)");
+	if (count == 1 && id > 1)
+		return bf_fail(err, BF_EUSAGE, "--shard auto", "a Slurm array of one task (task %ld): it would be "
+			       "shard 1 of 1, every partition; to run one shard again give --shard K/N", id);
 	if (want > 0 && want != count)
 		return bf_fail(err, BF_EUSAGE, "--shard auto", "auto/%ld, but the Slurm array has %ld tasks "
 			       "(SLURM_ARRAY_TASK_COUNT)", want, count);

@@ -156,6 +156,12 @@ int main(void)
 	static const char *const slurm_step[] = { "SLURM_ARRAY_TASK_ID", "6", "SLURM_ARRAY_TASK_MIN", "2",
 						  "SLURM_ARRAY_TASK_STEP", "2", "SLURM_ARRAY_TASK_COUNT", "3", NULL };
 	ok(!parse("auto", slurm_step, &s) && s.index == 3 && s.count == 3, "Slurm array 2-6:2, task 6: shard 3 of 3");
+	static const char *const slurm_one[] = { "SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "3",
+		"SLURM_ARRAY_TASK_COUNT", "1", NULL };
+	ok(parse("auto", slurm_one, &s) == BF_EUSAGE, "a one-task Slurm array --array=3 (a shard run again) refused");
+	static const char *const slurm_single[] = { "SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1",
+		"SLURM_ARRAY_TASK_COUNT", "1", NULL };
+	ok(!parse("auto", slurm_single, &s) && s.index == 1 && s.count == 1, "a one-task array --array=1: shard 1 of 1");
 	static const char *const slurm_gap[] = { "SLURM_ARRAY_TASK_ID", "9", "SLURM_ARRAY_TASK_MIN", "1",
 						 "SLURM_ARRAY_TASK_COUNT", "3", NULL };
 	ok(parse("auto", slurm_gap, &s) == BF_EUSAGE, "Slurm array with gaps (1,4,9) refused");
