@@ -406,6 +406,18 @@ cJSON *bf_msg_new_schema(const char *stream, cJSON *schema, cJSON *key_propertie
 	return m;
 }
 
+void bf_msg_schema_lineage(cJSON *properties)
+{
+	static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source" };
+	for (int i = 0; i < 3; i++) {
+		cJSON *p = cJSON_AddObjectToObject(properties, lineage[i]);
+		cJSON_AddStringToObject(p, "type", "string");
+		if (i == 0)
+			cJSON_AddStringToObject(p, "format", "date");
+	}
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(properties, "_bf_line"), "type", "integer");
+}
+
 cJSON *bf_msg_new_state(cJSON *value)
 {
 	cJSON *m = cJSON_CreateObject();

@@ -104,6 +104,9 @@ void bf_out_json_line(struct bf_out *o, const cJSON *v);
 
 /* Builders for the protocol messages (the caller owns the returned tree). */
 cJSON *bf_msg_new_schema(const char *stream, cJSON *schema, cJSON *key_properties);
+/* Adds the lineage members every extracted record carries (_bf_date, _bf_location,
+ * _bf_source, _bf_line: docs/DESIGN.md) to a SCHEMA's properties. */
+void bf_msg_schema_lineage(cJSON *properties);
 cJSON *bf_msg_new_state(cJSON *value);
 
 #endif

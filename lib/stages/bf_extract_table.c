@@ -115,14 +115,7 @@ static void schema(struct bf_table_reader *r, const struct bf_sqlcol *cols, char
 			cJSON_AddStringToObject(p, "contentEncoding", "base64");
 		cJSON_AddStringToObject(p, "title", cols[i].name);
 	}
-	static const char *const lineage[] = { "_bf_date", "_bf_location", "_bf_source" };
-	for (int i = 0; i < 3; i++) {
-		cJSON *p = cJSON_AddObjectToObject(props, lineage[i]);
-		cJSON_AddStringToObject(p, "type", "string");
-		if (i == 0)
-			cJSON_AddStringToObject(p, "format", "date");
-	}
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(props, "_bf_line"), "type", "integer");
+	bf_msg_schema_lineage(props);
 	cJSON *keys = cJSON_CreateArray();
 	cJSON_AddItemToArray(keys, cJSON_CreateString("_bf_date"));
 	cJSON_AddItemToArray(keys, cJSON_CreateString("_bf_location"));
