@@ -1,5 +1,6 @@
 /* The table of target backends, and the calls of the contract. */
 #include <string.h>
+#include <strings.h>
 
 #include "base/bf_exit.h"
 #include "targets/bf_target_backend.h"
@@ -7,8 +8,7 @@
 static int open_sqlite(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
 		       struct bf_err *err)
 {
-	(void)o;
-	return bf_target_sqlite_open(rest, out, err);
+	return bf_target_sqlite_open(rest, o, out, err);
 }
 
 static int open_pg(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
@@ -20,10 +20,9 @@ static int open_pg(const char *rest, const struct bf_target_opts *o, struct bf_t
 static int open_dir(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
 		    struct bf_err *err)
 {
-	(void)o;
 	if (!*rest)
 		return bf_fail(err, BF_EUSAGE, "--target", "dir: needs a path (dir:PATH)");
-	return bf_target_dir_open(rest, out, err);
+	return bf_target_dir_open(rest, o, out, err);
 }
 
 /* prefix, whether the backend is handed the spec whole (else what follows the prefix) */
@@ -55,7 +54,7 @@ int bf_target_open(const char *spec, const struct bf_target_opts *o, struct bf_t
 	if (strstr(spec, "://"))
 		return bf_fail(err, BF_EUSAGE, "--target", "unsupported target \"%.*s\" (PATH.db, sqlite:PATH, "
 			       "postgresql://USER@HOST:PORT/DB or dir:PATH)", (int)(strchr(spec, ':') - spec), spec);
-	return bf_target_sqlite_open(spec, out, err);
+	return bf_target_sqlite_open(spec, o, out, err);
 }
 
 int bf_target_schema(struct bf_target *t, const struct bf_stream_def *def, struct bf_err *err)
@@ -107,4 +106,50 @@ int bf_target_confirm(struct bf_target *t, struct bf_err *err)
 int bf_target_flush(struct bf_target *t, struct bf_err *err)
 {
 	return t->ops->flush ? t->ops->flush(t, err) : 0;
+}
+
+int bf_target_finish(struct bf_target *t, struct bf_err *err)
+{
+	return t->ops->finish ? t->ops->finish(t, err) : 0;
+}
+
+int bf_target_loads(struct bf_target *t,
+		    int (*fn)(void *arg, const char *location, const char *date, const char *source),
+		    void *arg, struct bf_err *err)
+{
+	return t->ops->loads(t, fn, arg, err);
+}
+
+/* Prefixes the databases keep for themselves (SQLite refuses to create sqlite_*,
+ * PostgreSQL names its catalogs pg_*) and bf-load's own tables. */
+static const char *const reserved[] = { "sqlite_", "pg_", "_bf_" };
+
+const char *bf_target_table_name(const char *name, struct bf_buf *buf)
+{
+	bf_buf_reset(buf);
+	for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+		if (!strncasecmp(name, reserved[i], strlen(reserved[i]))) {
+			bf_buf_addc(buf, '_');
+			break;
+		}
+	bf_buf_adds(buf, name);
+	return buf->p;
+}
+
+const char *bf_target_keys_json(const struct bf_stream_def *def, struct bf_buf *b)
+{
+	bf_buf_reset(b);
+	bf_buf_addc(b, '[');
+	for (size_t k = 0; k < def->nkeys; k++) {
+		if (k)
+			bf_buf_addc(b, ',');
+		bf_buf_add_json_str(b, def->keys[k], strlen(def->keys[k]));
+	}
+	bf_buf_addc(b, ']');
+	return b->p;
+}
+
+const char *bf_target_display(const struct bf_target *t)
+{
+	return t->display;
 }

@@ -1,0 +1,71 @@
+/* The PostgreSQL target's parts: its tables, keys and transactions (bf_target_pg.c), the
+ * COPY of the rows (bf_target_pg_copy.c) and the connection's opening (bf_target_pg_open.c).
+ * Only those files include this. */
+#ifndef BF_TARGET_PG_INT_H
+#define BF_TARGET_PG_INT_H
+
+#include "base/bf_buf.h"
+#include "base/bf_strmap.h"
+#include "targets/bf_pgconn.h"
+#include "targets/bf_target_backend.h"
+
+struct pstream {
+	char *name;                /* the table (bf_target_table_name of the stream) */
+	size_t idx;                /* its place in pgt.s */
+	const struct bf_stream_def *def;
+	unsigned version;
+	int ready;
+	int keyed;                 /* its key was checked in this transaction */
+	char **cols;
+	unsigned *oids;            /* the type of each column in the table */
+	size_t ncols;
+	/* upserts: rows go by COPY into a temporary table, then into the table by key */
+	unsigned stage_version;    /* def->version the temporary table has the columns of, 0: none */
+	char *merge_sql;           /* the INSERT ... ON CONFLICT of the COPY under way */
+};
+
+struct known {                     /* a row of _bf_streams */
+	char *name;
+	char *keys;                /* the key it was loaded by without lineage, or NULL */
+};
+
+struct pgt {
+	struct bf_target base;
+	struct bf_pgconn k;
+	char *schema;
+	int rebuild_keys;
+	int foreign;               /* the open transaction takes records without lineage */
+	struct pstream **s;
+	size_t ns;
+	struct bf_strmap byname;   /* table -> index in s */
+	struct known *tables;
+	size_t ntables;
+	struct bf_strmap known;    /* table -> index in tables */
+	struct bf_buf sql, copy, tmp;
+	int copying;               /* index + 1 of the stream being copied, 0 if none */
+	int copy_bin;              /* that COPY is in binary format */
+	int text_only;             /* this partition fell back to text COPY */
+	size_t chunk;              /* send the COPY data when it reaches this size */
+	unsigned rows;             /* rows put in the COPY buffer, for polling */
+};
+
+int pgt_run(struct pgt *t, const char *sql, int np, const char *const *params, struct bf_err *err);
+/* schema.name quoted, appended to q. */
+void pgt_qname(struct pgt *t, struct bf_buf *q, const char *name);
+struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def);
+/* Makes s's table hold def's columns (ending a COPY under way first). */
+int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err);
+/* Creates bf-load's own tables in the schema and reads the list of the others. */
+int pgt_setup(struct pgt *t, struct bf_err *err);
+void pgt_close(struct bf_target *bt);
+extern const struct bf_target_ops pgt_ops;
+
+/* the COPY (bf_target_pg_copy.c) */
+int pgt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err);
+/* Ends the COPY under way: its data goes out, and for an upsert its merge is queued. */
+int pgt_end_copy(struct pgt *t, struct bf_err *err);
+int pgt_flush(struct bf_target *bt, struct bf_err *err);
+/* Forgets the COPY and the temporary tables (a rollback undid them). */
+void pgt_copy_reset(struct pgt *t);
+
+#endif
