@@ -58,7 +58,7 @@ SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_SRC := $(sort $(wildcard tests/tools/bf-sample.c tests/tools/sample/*.c))
-TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample)
+TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample) $(BUILD)/tests/inject-io.so
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean
@@ -93,6 +93,12 @@ $(foreach p,$(PROG_SRC),$(eval $(call prog_rule,$(p))))
 $(BUILD)/bf-sample: $(SAMPLE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libbf.a
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libbf.a $(LIBS)
+
+# failing writes, syncs and closes for the tests (LD_PRELOAD; tests/tools/inject-io.c)
+$(BUILD)/tests/inject-io.so: tests/tools/inject-io.c
+	$(SAY) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 $(WARN) -MMD -MP $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 	$(SAY) LD $@

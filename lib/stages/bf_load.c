@@ -636,25 +636,49 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 }
 
 /* The end of a run that loaded: what the target holds back is written (a failing disk
- * shows here), and the state file's pages are synced, each failure an error. Returns rc,
- * or the code of such a failure when rc was success. */
+ * shows here). Returns rc, or the code of such a failure when rc was success. */
 static int finish(struct loop *l, int rc, struct bf_err *err)
 {
 	struct bf_err ferr = { 0 };
-	int frc = 0;
-	if (rc && rc != BF_PARTIAL)
-		return rc;
-	if (l->t)
-		frc = bf_target_finish(l->t, &ferr);
-	if (!frc && l->st) {
-		int c = sqlite3_wal_checkpoint_v2(l->st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		if (c != SQLITE_OK)
-			frc = bf_sqlite_fail(l->st->db, c, l->st->path, &ferr);
-	}
-	if (!frc)
+	int frc;
+	if ((rc && rc != BF_PARTIAL) || !l->t || !(frc = bf_target_finish(l->t, &ferr)))
 		return rc;
 	*err = ferr;
 	return frc;
+}
+
+/* The state file's pages synced by a checkpoint: SQLite's own, when the file is closed,
+ * would hide a failure. */
+static int state_sync(struct bf_state *st, struct bf_err *err)
+{
+	int c = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return c == SQLITE_OK ? 0 : bf_sqlite_fail(st->db, c, st->path, err);
+}
+
+/* The run's end recorded between two syncs of the state file. A failure of any of them is
+ * 74, recorded as such if the file still takes it: a run is left with the code it ended
+ * with (or, when only the last sync failed, the one written before it), or without its
+ * end, which the next run marks as interrupted. */
+static int end_run(struct bf_state *st, int rc, struct bf_err *err)
+{
+	struct bf_err serr = { 0 };
+	int ok = !rc || rc == BF_PARTIAL, erc = 0;
+	if (!st)
+		return rc;
+	if (ok && (erc = state_sync(st, &serr)))
+		rc = BF_EIO;
+	if (bf_state_run_end(st, rc)) {
+		if (ok && !erc)
+			bf_fail(&serr, BF_EIO, st->path, "the end of this run could not be recorded");
+		erc = BF_EIO;
+	} else if (ok && !erc && (erc = state_sync(st, &serr))) {
+		bf_state_run_end(st, BF_EIO);
+	}
+	if (!ok || !erc)
+		return rc;
+	*err = serr;
+	err->code = BF_EIO;
+	return BF_EIO;
 }
 
 int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_err *err)
@@ -736,8 +760,7 @@ done:
 	}
 	if (l.t)
 		bf_target_close(l.t);
-	if (l.st && bf_state_run_end(l.st, rc) && (!rc || rc == BF_PARTIAL))
-		rc = bf_fail(err, BF_EIO, l.st->path, "the end of this run could not be recorded");
+	rc = end_run(l.st, rc, err);
 	bf_state_close(l.st);
 	bf_lines_free(&in);
 	for (size_t i = 0; i < l.nstreams; i++)

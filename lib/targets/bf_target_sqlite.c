@@ -25,14 +25,14 @@ int sqt_exec(struct sqlt *t, const char *sql, struct bf_err *err)
 	return bf_sqlite_exec(t->db, sql, t->path, err);
 }
 
-static void stream_reset(struct stream *s)
+static void stream_reset(struct sqlt *t, struct stream *s)
 {
 	for (size_t i = 0; i < s->ncols; i++)
 		free(s->cols[i]);
 	free(s->cols);
 	s->cols = NULL;
 	s->ncols = 0;
-	sqt_drop_stmts(s);
+	sqt_drop_stmts(t, s);
 	s->npend = 0;
 	bf_buf_reset(&s->arena);
 	s->ready = s->keyed = 0;
@@ -143,24 +143,32 @@ static int has_col_cb(void *ctx, const char *name)
 	return has_col(ctx, name);
 }
 
-/* The type of the schema object named name ("table", "view", "index", ...) in out, ""
- * when there is none. */
+/* The type of the table or view named name ("table", "view") in out, "" when there is
+ * none. Looked up in the connection's schema first (sqlite_schema has no index on names). */
 static int object_type(struct sqlt *t, const char *name, char out[16], struct bf_err *err)
 {
 	sqlite3_stmt *st;
 	out[0] = '\0';
-	int rc = sqlite3_prepare_v2(t->db, "SELECT type FROM sqlite_schema WHERE name = ? COLLATE NOCASE",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(t->db, "SELECT count(*) FROM pragma_table_info(?)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqt_fail(t, rc, err);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = bf_sqlite_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(out, 16, "%s", (const char *)sqlite3_column_text(st, 0));
-		rc = SQLITE_DONE;
-	}
+	int there = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sqt_fail(t, rc, err);
+	if (rc != SQLITE_ROW)
+		return sqt_fail(t, rc, err);
+	if (!there)
+		return 0;
+	rc = sqlite3_prepare_v2(t->db, "SELECT type FROM sqlite_schema WHERE name = ? COLLATE NOCASE"
+				" AND type IN ('table', 'view')", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqt_fail(t, rc, err);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = bf_sqlite_step(st);
+	snprintf(out, 16, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "table");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqt_fail(t, rc, err);
 }
 
 static int add_column(struct sqlt *t, struct stream *s, const char *name, enum bf_type type,
@@ -211,9 +219,12 @@ static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 	bf_buf_adds(q, " ON ");
 	bf_sql_ident(q, s->name);
 	bf_buf_adds(q, " (\"_bf_date\", \"_bf_location\")");
-	int rc = sqt_exec(t, q->p, err);
-	if (rc)
-		return rc;
+	int rc = sqlite3_exec(t->db, q->p, NULL, NULL, NULL);
+	if (rc != SQLITE_OK && strstr(sqlite3_errmsg(t->db), "already exists"))
+		return bf_fail(err, BF_ECONFIG, t->path, "stream %s: %s; bf-load never touches what it did "
+			       "not create", d->name, sqlite3_errmsg(t->db));
+	if (rc != SQLITE_OK)
+		return sqt_fail(t, rc, err);
 	sqlite3_stmt *st;
 	rc = sqlite3_prepare_v2(t->db, "INSERT OR IGNORE INTO _bf_streams (stream, created_at)"
 				" VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))", -1, &st, NULL);
@@ -288,7 +299,7 @@ static int set_key(struct sqlt *t, struct stream *s, struct known *kn, struct bf
 		return sqt_fail(t, rc, err);
 	free(kn->keys);
 	kn->keys = bf_xstrdup(bf_target_keys_json(d, &t->tmp));
-	sqt_drop_stmts(s);
+	sqt_drop_stmts(t, s);
 	return 0;
 }
 
@@ -330,13 +341,6 @@ static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err)
 				       "another file)", d->name, s->name);
 	}
 	if (s->ncols == 0) {
-		char type[16];
-		if ((rc = object_type(t, s->name, type, err)))
-			return rc;
-		if (type[0])
-			return bf_fail(err, BF_ECONFIG, t->path, "stream %s: an %s named %s is there (the names "
-				       "of tables are the same whatever their case); it is never touched",
-				       d->name, type, s->name);
 		if ((rc = create_table(t, s, err)))
 			return rc;
 	} else {
@@ -476,7 +480,7 @@ static void sq_rollback(struct bf_target *bt)
 	t->foreign = 0;
 	/* DDL may have been undone: re-read the tables before the next use */
 	for (size_t i = 0; i < t->ns; i++)
-		stream_reset(t->s[i]);
+		stream_reset(t, t->s[i]);
 	struct bf_err e = { 0 };
 	read_tables(t, &e);
 }
@@ -513,7 +517,7 @@ static void sq_close(struct bf_target *bt)
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->ns; i++) {
-		stream_reset(t->s[i]);
+		stream_reset(t, t->s[i]);
 		free(t->s[i]->name);
 		free(t->s[i]->pend);
 		bf_buf_free(&t->s[i]->arena);

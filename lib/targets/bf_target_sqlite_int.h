@@ -32,6 +32,7 @@ struct stream {
 	int stmt_upsert;
 	size_t batch;              /* rows per insb (1: none) */
 	int filled;                /* a batch went in during this transaction */
+	int live;                  /* it is in sqlt.live */
 	struct pcell *pend;        /* npend rows of pncols cells, waiting for their batch */
 	size_t npend, pncols, pendcap;
 	int pend_upsert;
@@ -57,6 +58,11 @@ struct sqlt {
 	size_t ntables;
 	struct bf_strmap known;    /* table -> index in tables */
 	int foreign;               /* the open transaction takes records without lineage */
+	/* the streams holding statements (and rows waiting): a few, oldest first, so that
+	 * thousands of streams neither keep thousands of statements nor are walked at each
+	 * commit (SQLite also walks every statement at each change of the schema) */
+	struct stream *live[64];
+	size_t nlive;
 	struct bf_buf sql, blob, tmp;
 };
 
@@ -69,7 +75,7 @@ int sqt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
 int sqt_flush(struct sqlt *t, struct stream *s, struct bf_err *err);
 int sqt_flush_all(struct sqlt *t, struct bf_err *err);
 /* Finalizes the statements of s (prepared again when next needed). */
-void sqt_drop_stmts(struct stream *s);
+void sqt_drop_stmts(struct sqlt *t, struct stream *s);
 /* After a commit: statements of streams that filled no batch are let go, so that thousands
  * of small streams do not each keep theirs. */
 void sqt_trim_stmts(struct sqlt *t);

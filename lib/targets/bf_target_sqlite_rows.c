@@ -13,12 +13,38 @@
 
 #define BATCH 16
 
-void sqt_drop_stmts(struct stream *s)
+void sqt_drop_stmts(struct sqlt *t, struct stream *s)
 {
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->insb);
 	s->ins = s->insb = NULL;
 	s->batch = 1;
+	if (!s->live)
+		return;
+	size_t i = 0;
+	while (t->live[i] != s)
+		i++;
+	memmove(t->live + i, t->live + i + 1, (t->nlive - i - 1) * sizeof *t->live);
+	t->nlive--;
+	s->live = 0;
+}
+
+/* s is about to hold statements: the oldest holder lets go of its own (its rows in first)
+ * when there are too many. */
+static int make_live(struct sqlt *t, struct stream *s, struct bf_err *err)
+{
+	if (s->live)
+		return 0;
+	if (t->nlive == sizeof t->live / sizeof *t->live) {
+		struct stream *old = t->live[0];
+		int rc = sqt_flush(t, old, err);
+		sqt_drop_stmts(t, old);
+		if (rc)
+			return rc;
+	}
+	t->live[t->nlive++] = s;
+	s->live = 1;
+	return 0;
 }
 
 /* INSERT of the first ncols columns of s's definition, rows tuples at once, with the
@@ -131,20 +157,22 @@ int sqt_flush(struct sqlt *t, struct stream *s, struct bf_err *err)
 	return rc;
 }
 
+/* Only streams holding statements have rows waiting. */
 int sqt_flush_all(struct sqlt *t, struct bf_err *err)
 {
 	int rc = 0;
-	for (size_t i = 0; i < t->ns && !rc; i++)
-		rc = sqt_flush(t, t->s[i], err);
+	for (size_t i = 0; i < t->nlive && !rc; i++)
+		rc = sqt_flush(t, t->live[i], err);
 	return rc;
 }
 
 void sqt_trim_stmts(struct sqlt *t)
 {
-	for (size_t i = 0; i < t->ns; i++) {
-		if (!t->s[i]->filled)
-			sqt_drop_stmts(t->s[i]);
-		t->s[i]->filled = 0;
+	for (size_t i = t->nlive; i-- > 0;) {
+		struct stream *s = t->live[i];
+		if (!s->filled)
+			sqt_drop_stmts(t, s);
+		s->filled = 0;
 	}
 }
 
@@ -162,8 +190,8 @@ int sqt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
 		return rc;
 	if (!s->ins || s->stmt_version != r->def->version || s->stmt_upsert != upsert) {
 		/* the statements for these columns and this mode (rows read before went in) */
-		sqt_drop_stmts(s);
-		if ((rc = prepare(t, s, n, 1, upsert, &s->ins, err)))
+		sqt_drop_stmts(t, s);
+		if ((rc = make_live(t, s, err)) || (rc = prepare(t, s, n, 1, upsert, &s->ins, err)))
 			return rc;
 		s->stmt_version = r->def->version;
 		s->stmt_upsert = upsert;
