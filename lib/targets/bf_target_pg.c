@@ -110,34 +110,9 @@ static int rel_kind(struct pgt *t, const char *name, char out[4], struct bf_err 
 	return 0;
 }
 
-static void free_tables(struct pgt *t)
-{
-	for (size_t i = 0; i < t->ntables; i++) {
-		free(t->tables[i].name);
-		free(t->tables[i].keys);
-	}
-	t->ntables = 0;
-	bf_strmap_free(&t->known);
-}
-
-static void add_known(struct pgt *t, const char *name, const char *keys)
-{
-	t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
-	t->tables[t->ntables].name = bf_xstrdup(name);
-	t->tables[t->ntables].keys = keys ? bf_xstrdup(keys) : NULL;
-	bf_strmap_put(&t->known, name, t->ntables);
-	t->ntables++;
-}
-
-static struct known *known_table(struct pgt *t, const char *name)
-{
-	size_t i;
-	return bf_strmap_get(&t->known, name, &i) ? &t->tables[i] : NULL;
-}
-
 static int read_tables(struct pgt *t, struct bf_err *err)
 {
-	free_tables(t);
+	bf_known_clear(&t->known);
 	bf_buf_reset(&t->sql);
 	bf_buf_adds(&t->sql, "SELECT stream, key_properties FROM ");
 	pgt_qname(t, &t->sql, "_bf_streams");
@@ -147,7 +122,7 @@ static int read_tables(struct pgt *t, struct bf_err *err)
 	if (rc)
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++)
-		add_known(t, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1));
+		bf_known_add(&t->known, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1));
 	PQclear(r);
 	return 0;
 }
@@ -173,17 +148,6 @@ static int make_views(struct pgt *t, struct pstream *s, struct bf_err *err)
 	return which ? pgt_run(t, t->sql.p, 0, NULL, err) : 0;
 }
 
-/* "<table>__<suffix>", the name of one of its indexes, quoted, appended to q. */
-static void index_ident(struct bf_buf *q, const char *table, const char *suffix)
-{
-	struct bf_buf ix = BF_BUF_INIT;
-	bf_buf_adds(&ix, table);
-	bf_buf_adds(&ix, "__");
-	bf_buf_adds(&ix, suffix);
-	bf_sql_ident(q, ix.p);
-	bf_buf_free(&ix);
-}
-
 static int create_table(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
 	struct bf_buf *q = &t->sql;
@@ -199,7 +163,7 @@ static int create_table(struct pgt *t, struct pstream *s, struct bf_err *err)
 		bf_buf_adds(q, bf_type_pg(d->cols[i].type));
 	}
 	bf_buf_adds(q, ");\nCREATE INDEX IF NOT EXISTS ");
-	index_ident(q, s->name, "bf_partition");
+	bf_sql_index_ident(q, s->name, "bf_partition");
 	bf_buf_adds(q, " ON ");
 	pgt_qname(t, q, s->name);
 	bf_buf_adds(q, " (\"_bf_date\", \"_bf_location\")");
@@ -214,13 +178,13 @@ static int create_table(struct pgt *t, struct pstream *s, struct bf_err *err)
 	const char *p[1] = { s->name };
 	if ((rc = pgt_run(t, q->p, 1, p, err)))
 		return rc;
-	if (!known_table(t, s->name))
-		add_known(t, s->name, NULL);
+	if (!bf_known_find(&t->known, s->name))
+		bf_known_add(&t->known, s->name, NULL);
 	return load_cols(t, s, err);
 }
 
 /* Records def's key as the table's and makes its unique index (dropping an old one). */
-static int set_key(struct pgt *t, struct pstream *s, struct known *kn, struct bf_err *err)
+static int set_key(struct pgt *t, struct pstream *s, struct bf_known_table *kn, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
 	struct bf_buf *q = &t->sql;
@@ -228,10 +192,10 @@ static int set_key(struct pgt *t, struct pstream *s, struct known *kn, struct bf
 	bf_buf_adds(q, "DROP INDEX IF EXISTS ");
 	bf_sql_ident(q, t->schema);
 	bf_buf_addc(q, '.');
-	index_ident(q, s->name, "bf_key");
+	bf_sql_index_ident(q, s->name, "bf_key");
 	if (d->nkeys) {
 		bf_buf_adds(q, ";\nCREATE UNIQUE INDEX ");
-		index_ident(q, s->name, "bf_key");
+		bf_sql_index_ident(q, s->name, "bf_key");
 		bf_buf_adds(q, " ON ");
 		pgt_qname(t, q, s->name);
 		bf_buf_adds(q, " (");
@@ -264,18 +228,16 @@ static int set_key(struct pgt *t, struct pstream *s, struct known *kn, struct bf
  * table that had none its first key (in their transaction). */
 static int check_key(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
-	struct known *kn = known_table(t, s->name);
+	struct bf_known_table *kn = bf_known_find(&t->known, s->name);
 	if (!kn)
 		return 0;
-	if (!kn->keys)
-		return t->foreign ? set_key(t, s, kn, err) : 0;
-	if (!strcmp(kn->keys, bf_target_keys_json(s->def, &t->tmp)))
-		return 0;
-	if (t->rebuild_keys)
-		return set_key(t, s, kn, err);
-	return bf_fail(err, BF_EDATA, t->base.display, "stream %s: key_properties %s, but table %s.%s was "
-		       "loaded by the key %s; --rebuild-keys makes its unique index again", s->def->name,
-		       bf_target_keys_json(s->def, &t->tmp), t->schema, s->name, kn->keys);
+	bf_buf_reset(&t->tmp);
+	bf_buf_addf(&t->tmp, "%s.%s", t->schema, s->name);
+	switch (bf_known_key(kn, s->def, t->foreign, t->rebuild_keys, t->base.display, t->tmp.p, err)) {
+	case BF_KEY_SET: return set_key(t, s, kn, err);
+	case BF_KEY_REFUSE: return BF_EDATA;
+	default: return 0;
+	}
 }
 
 int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
@@ -289,11 +251,11 @@ int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 			return rc;
 		changed = 1;
 	}
-	if (s->ncols && !known_table(t, s->name)) {
+	if (s->ncols && !bf_known_find(&t->known, s->name)) {
 		/* another loader may have made it since the list was read */
 		if ((rc = read_tables(t, err)))
 			return rc;
-		if (!known_table(t, s->name))
+		if (!bf_known_find(&t->known, s->name))
 			return bf_fail(err, BF_ECONFIG, t->base.display, "stream %s: a relation %s.%s is there that "
 				       "bf-load did not create; it is never written to (rename it, or load into "
 				       "another --pg-schema)", d->name, t->schema, s->name);
@@ -354,7 +316,7 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 	if (!date)
 		return pgt_run(t, "BEGIN", 0, NULL, err);
 	const char *p[2] = { date, loc };
-	size_t n = t->ntables + 1;
+	size_t n = t->known.n + 1;
 	struct bf_pgconn_stmt *st = bf_xcalloc(n + 2, sizeof *st);
 	char **sql = bf_xcalloc(n, sizeof *sql);
 	st[0].sql = "BEGIN";
@@ -365,8 +327,8 @@ static int pg_begin(struct bf_target *bt, const char *loc, const char *date, str
 	for (size_t i = 0; i < n; i++) {
 		bf_buf_reset(&t->sql);
 		bf_buf_adds(&t->sql, "DELETE FROM ");
-		if (i < t->ntables) {
-			pgt_qname(t, &t->sql, t->tables[i].name);
+		if (i < t->known.n) {
+			pgt_qname(t, &t->sql, t->known.t[i].name);
 			bf_buf_adds(&t->sql, " WHERE \"_bf_date\" = $1 AND \"_bf_location\" = $2");
 		} else {
 			pgt_qname(t, &t->sql, "_bf_loads");
@@ -471,8 +433,7 @@ void pgt_close(struct bf_target *bt)
 	}
 	free(t->s);
 	bf_strmap_free(&t->byname);
-	free_tables(t);
-	free(t->tables);
+	bf_known_free(&t->known);
 	bf_pgconn_free(&t->k);
 	bf_buf_free(&t->sql);
 	bf_buf_free(&t->copy);

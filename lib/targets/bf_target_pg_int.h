@@ -8,6 +8,7 @@
 #include "base/bf_strmap.h"
 #include "targets/bf_pgconn.h"
 #include "targets/bf_target_backend.h"
+#include "targets/bf_target_known.h"
 
 struct pstream {
 	char *name;                /* the table (bf_target_table_name of the stream) */
@@ -24,11 +25,6 @@ struct pstream {
 	char *merge_sql;           /* the INSERT ... ON CONFLICT of the COPY under way */
 };
 
-struct known {                     /* a row of _bf_streams */
-	char *name;
-	char *keys;                /* the key it was loaded by without lineage, or NULL */
-};
-
 struct pgt {
 	struct bf_target base;
 	struct bf_pgconn k;
@@ -38,9 +34,7 @@ struct pgt {
 	struct pstream **s;
 	size_t ns;
 	struct bf_strmap byname;   /* table -> index in s */
-	struct known *tables;
-	size_t ntables;
-	struct bf_strmap known;    /* table -> index in tables */
+	struct bf_known known;     /* the rows of _bf_streams */
 	struct bf_buf sql, copy, tmp;
 	int copying;               /* index + 1 of the stream being copied, 0 if none */
 	int copy_bin;              /* that COPY is in binary format */

@@ -56,56 +56,18 @@ struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def)
 	return s;
 }
 
-static void free_tables(struct sqlt *t)
-{
-	for (size_t i = 0; i < t->ntables; i++) {
-		free(t->tables[i].name);
-		free(t->tables[i].keys);
-	}
-	t->ntables = 0;
-	bf_strmap_free(&t->known);
-}
-
-/* SQLite's names are the same whatever their (ASCII) case: so is this list's. */
-static const char *fold(const char *name, struct bf_buf *b)
-{
-	bf_buf_reset(b);
-	for (const char *p = name; *p; p++)
-		bf_buf_addc(b, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
-	return b->p ? b->p : "";
-}
-
-static void add_known(struct sqlt *t, const char *name, const char *keys)
-{
-	struct bf_buf f = BF_BUF_INIT;
-	t->tables = bf_xrealloc(t->tables, (t->ntables + 1) * sizeof *t->tables);
-	t->tables[t->ntables].name = bf_xstrdup(name);
-	t->tables[t->ntables].keys = keys ? bf_xstrdup(keys) : NULL;
-	bf_strmap_put(&t->known, fold(name, &f), t->ntables);
-	t->ntables++;
-	bf_buf_free(&f);
-}
-
-static struct known *known_table(struct sqlt *t, const char *name)
-{
-	struct bf_buf f = BF_BUF_INIT;
-	size_t i;
-	int found = bf_strmap_get(&t->known, fold(name, &f), &i);
-	bf_buf_free(&f);
-	return found ? &t->tables[i] : NULL;
-}
-
 /* Every bf table of the file (a partition is deleted from all of them), with its key. */
 static int read_tables(struct sqlt *t, struct bf_err *err)
 {
-	free_tables(t);
+	bf_known_clear(&t->known);
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(t->db, "SELECT stream, key_properties FROM _bf_streams ORDER BY stream",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqt_fail(t, rc, err);
 	while ((rc = bf_sqlite_step(st)) == SQLITE_ROW)
-		add_known(t, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
+		bf_known_add(&t->known, (const char *)sqlite3_column_text(st, 0),
+			     (const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sqt_fail(t, rc, err);
 }
@@ -189,17 +151,6 @@ static int add_column(struct sqlt *t, struct stream *s, const char *name, enum b
 	return 0;
 }
 
-/* "<table>__<suffix>", the name of one of its indexes, quoted, appended to q. */
-static void index_ident(struct bf_buf *q, const char *table, const char *suffix)
-{
-	struct bf_buf ix = BF_BUF_INIT;
-	bf_buf_adds(&ix, table);
-	bf_buf_adds(&ix, "__");
-	bf_buf_adds(&ix, suffix);
-	bf_sql_ident(q, ix.p);
-	bf_buf_free(&ix);
-}
-
 static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	struct bf_buf *q = &t->sql;
@@ -215,7 +166,7 @@ static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 		bf_buf_adds(q, bf_type_sqlite(d->cols[i].type));
 	}
 	bf_buf_adds(q, ");\nCREATE INDEX ");
-	index_ident(q, s->name, "bf_partition");
+	bf_sql_index_ident(q, s->name, "bf_partition");
 	bf_buf_adds(q, " ON ");
 	bf_sql_ident(q, s->name);
 	bf_buf_adds(q, " (\"_bf_date\", \"_bf_location\")");
@@ -235,8 +186,8 @@ static int create_table(struct sqlt *t, struct stream *s, struct bf_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sqt_fail(t, rc, err);
-	if (!known_table(t, s->name))
-		add_known(t, s->name, NULL);
+	if (!bf_known_find(&t->known, s->name))
+		bf_known_add(&t->known, s->name, NULL);
 	return load_cols(t, s, err);
 }
 
@@ -262,16 +213,16 @@ static int make_views(struct sqlt *t, struct stream *s, struct bf_err *err)
 }
 
 /* Records def's key as the table's and makes its unique index (dropping an old one). */
-static int set_key(struct sqlt *t, struct stream *s, struct known *kn, struct bf_err *err)
+static int set_key(struct sqlt *t, struct stream *s, struct bf_known_table *kn, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
 	struct bf_buf *q = &t->sql;
 	bf_buf_reset(q);
 	bf_buf_adds(q, "DROP INDEX IF EXISTS ");
-	index_ident(q, s->name, "bf_key");
+	bf_sql_index_ident(q, s->name, "bf_key");
 	if (d->nkeys) {
 		bf_buf_adds(q, ";\nCREATE UNIQUE INDEX ");
-		index_ident(q, s->name, "bf_key");
+		bf_sql_index_ident(q, s->name, "bf_key");
 		bf_buf_adds(q, " ON ");
 		bf_sql_ident(q, s->name);
 		bf_buf_adds(q, " (");
@@ -308,18 +259,14 @@ static int set_key(struct sqlt *t, struct stream *s, struct known *kn, struct bf
  * table that had none its first key (in their transaction). */
 static int check_key(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
-	struct known *kn = known_table(t, s->name);
+	struct bf_known_table *kn = bf_known_find(&t->known, s->name);
 	if (!kn)
 		return 0;
-	if (!kn->keys)
-		return t->foreign ? set_key(t, s, kn, err) : 0;
-	if (!strcmp(kn->keys, bf_target_keys_json(s->def, &t->tmp)))
-		return 0;
-	if (t->rebuild_keys)
-		return set_key(t, s, kn, err);
-	return bf_fail(err, BF_EDATA, t->path, "stream %s: key_properties %s, but table %s was loaded by "
-		       "the key %s; --rebuild-keys makes its unique index again", s->def->name,
-		       bf_target_keys_json(s->def, &t->tmp), s->name, kn->keys);
+	switch (bf_known_key(kn, s->def, t->foreign, t->rebuild_keys, t->path, s->name, err)) {
+	case BF_KEY_SET: return set_key(t, s, kn, err);
+	case BF_KEY_REFUSE: return BF_EDATA;
+	default: return 0;
+	}
 }
 
 static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err)
@@ -331,11 +278,11 @@ static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err)
 			return rc;
 		changed = 1;
 	}
-	if (s->ncols && !known_table(t, s->name)) {
+	if (s->ncols && !bf_known_find(&t->known, s->name)) {
 		/* another loader may have made it since the list was read */
 		if ((rc = read_tables(t, err)))
 			return rc;
-		if (!known_table(t, s->name))
+		if (!bf_known_find(&t->known, s->name))
 			return bf_fail(err, BF_ECONFIG, t->path, "stream %s: a table or view %s is there that "
 				       "bf-load did not create; it is never written to (rename it, or load into "
 				       "another file)", d->name, s->name);
@@ -430,8 +377,8 @@ static int sq_begin(struct bf_target *bt, const char *loc, const char *date, str
 		return 0;
 	/* other loaders may have added streams since this one opened the file */
 	rc = read_tables(t, err);
-	for (size_t i = 0; i < t->ntables && !rc; i++)
-		rc = delete_partition(t, t->tables[i].name, loc, date, err);
+	for (size_t i = 0; i < t->known.n && !rc; i++)
+		rc = delete_partition(t, t->known.t[i].name, loc, date, err);
 	if (!rc)
 		rc = delete_partition(t, NULL, loc, date, err);
 	if (rc)
@@ -525,8 +472,7 @@ static void sq_close(struct bf_target *bt)
 	}
 	free(t->s);
 	bf_strmap_free(&t->byname);
-	free_tables(t);
-	free(t->tables);
+	bf_known_free(&t->known);
 	sqlite3_close(t->db);
 	bf_buf_free(&t->sql);
 	bf_buf_free(&t->blob);
@@ -587,6 +533,7 @@ int bf_target_sqlite_open(const char *path, const struct bf_target_opts *o, stru
 	t->base.display = bf_xstrdup(path);
 	t->path = bf_xstrdup(path);
 	t->rebuild_keys = o && o->rebuild_keys;
+	t->known.fold = 1;         /* SQLite's names are the same whatever their case */
 	/* a larger page cache for bulk loads; each commit synced (WAL, synchronous=FULL) */
 	if ((rc = bf_sqlite_open(path, 1, &t->db, err)) ||
 	    (rc = sqt_exec(t, "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"

@@ -8,6 +8,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_strmap.h"
 #include "targets/bf_target_backend.h"
+#include "targets/bf_target_known.h"
 
 /* A record waiting for its batch: its cells copied (text and blobs into the stream's
  * arena, by offset, as the arena may move while it grows). */
@@ -39,13 +40,6 @@ struct stream {
 	struct bf_buf arena;
 };
 
-/* A table bf-load created (a row of _bf_streams) and the key it was upserted or appended
- * by without lineage (JSON array text), NULL while only partitions went into it. */
-struct known {
-	char *name;
-	char *keys;
-};
-
 struct sqlt {
 	struct bf_target base;
 	sqlite3 *db;
@@ -54,9 +48,7 @@ struct sqlt {
 	struct stream **s;
 	size_t ns;
 	struct bf_strmap byname;   /* table -> index in s */
-	struct known *tables;      /* every bf table in the file (for partition deletes) */
-	size_t ntables;
-	struct bf_strmap known;    /* table -> index in tables */
+	struct bf_known known;     /* every bf table in the file (for partition deletes) */
 	int foreign;               /* the open transaction takes records without lineage */
 	/* the streams holding statements (and rows waiting): a few, oldest first, so that
 	 * thousands of streams neither keep thousands of statements nor are walked at each
