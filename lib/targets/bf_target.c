@@ -1,6 +1,5 @@
 /* The table of target backends, and the calls of the contract. */
 #include <string.h>
-#include <strings.h>
 
 #include "base/bf_exit.h"
 #include "targets/bf_target_backend.h"
@@ -118,35 +117,6 @@ int bf_target_loads(struct bf_target *t,
 		    void *arg, struct bf_err *err)
 {
 	return t->ops->loads(t, fn, arg, err);
-}
-
-/* Prefixes the databases keep for themselves (SQLite refuses to create sqlite_*,
- * PostgreSQL names its catalogs pg_*) and bf-load's own tables. */
-static const char *const reserved[] = { "sqlite_", "pg_", "_bf_" };
-
-const char *bf_target_table_name(const char *name, struct bf_buf *buf)
-{
-	bf_buf_reset(buf);
-	for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
-		if (!strncasecmp(name, reserved[i], strlen(reserved[i]))) {
-			bf_buf_addc(buf, '_');
-			break;
-		}
-	bf_buf_adds(buf, name);
-	return buf->p;
-}
-
-const char *bf_target_keys_json(const struct bf_stream_def *def, struct bf_buf *b)
-{
-	bf_buf_reset(b);
-	bf_buf_addc(b, '[');
-	for (size_t k = 0; k < def->nkeys; k++) {
-		if (k)
-			bf_buf_addc(b, ',');
-		bf_buf_add_json_str(b, def->keys[k], strlen(def->keys[k]));
-	}
-	bf_buf_addc(b, ']');
-	return b->p;
 }
 
 const char *bf_target_display(const struct bf_target *t)

@@ -23,14 +23,7 @@ int pgt_run(struct pgt *t, const char *sql, int np, const char *const *params, s
 	return bf_pgconn_exec(&t->k, sql, np, params, NULL, err);
 }
 
-void pgt_qname(struct pgt *t, struct bf_buf *q, const char *name)
-{
-	bf_sql_ident(q, t->schema);
-	bf_buf_addc(q, '.');
-	bf_sql_ident(q, name);
-}
-
-struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def)
+static struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def)
 {
 	const char *name = bf_target_table_name(def->name, &t->tmp);
 	size_t i;
@@ -240,7 +233,8 @@ static int check_key(struct pgt *t, struct pstream *s, struct bf_err *err)
 	}
 }
 
-int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
+/* Makes s's table hold def's columns (ending a COPY under way first). */
+static int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err)
 {
 	const struct bf_stream_def *d = s->def;
 	int rc, changed = 0;
@@ -304,6 +298,17 @@ static int pg_schema(struct bf_target *bt, const struct bf_stream_def *def, stru
 	struct pstream *s = pgt_stream(t, def);
 	s->keyed = 0;
 	return pgt_ensure(t, s, err);
+}
+
+static int pg_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
+{
+	struct pgt *t = (struct pgt *)bt;
+	struct pstream *s = pgt_stream(t, r->def);
+	int rc;
+	if ((!s->ready || s->version != r->def->version || (t->foreign && !s->keyed)) &&
+	    (rc = pgt_ensure(t, s, err)))
+		return rc;
+	return pgt_copy_row(t, s, r, err);
 }
 
 static int pg_begin(struct bf_target *bt, const char *loc, const char *date, struct bf_err *err)
@@ -444,7 +449,7 @@ void pgt_close(struct bf_target *bt)
 }
 
 const struct bf_target_ops pgt_ops = {
-	"postgresql", pg_schema, pg_begin, pgt_record, pg_commit, pg_rollback, pgt_close,
+	"postgresql", pg_schema, pg_begin, pg_record, pg_commit, pg_rollback, pgt_close,
 	pg_pending, pg_confirm, pgt_flush, NULL, pg_loads,
 };
 

@@ -51,7 +51,7 @@ static int make_stage(struct pgt *t, size_t i, struct bf_err *err)
 	bf_buf_reset(q);
 	bf_buf_adds(q, "DROP TABLE IF EXISTS ");
 	stage_name(q, i);
-	int rc = pgt_run(t, q->p, 0, NULL, err);
+	int rc = bf_pgconn_exec(&t->k, q->p, 0, NULL, NULL, err);
 	if (rc)
 		return rc;
 	bf_buf_reset(q);
@@ -60,7 +60,7 @@ static int make_stage(struct pgt *t, size_t i, struct bf_err *err)
 	bf_buf_adds(q, " (LIKE ");
 	pgt_qname(t, q, s->name);
 	bf_buf_adds(q, ", \"_bf_arrival\" bigserial) ON COMMIT DELETE ROWS");
-	if ((rc = pgt_run(t, q->p, 0, NULL, err)))
+	if ((rc = bf_pgconn_exec(&t->k, q->p, 0, NULL, NULL, err)))
 		return rc;
 	s->stage_version = s->def->version;
 	return 0;
@@ -201,15 +201,10 @@ static int flush_copy(struct pgt *t, struct bf_err *err)
 	return rc;
 }
 
-int pgt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
+int pgt_copy_row(struct pgt *t, struct pstream *s, const struct bf_row *r, struct bf_err *err)
 {
-	struct pgt *t = (struct pgt *)bt;
-	struct pstream *s = pgt_stream(t, r->def);
 	size_t i = s->idx;
 	int rc;
-	if ((!s->ready || s->version != r->def->version || (t->foreign && !s->keyed)) &&
-	    (rc = pgt_ensure(t, s, err)))
-		return rc;
 	if (t->copying != (int)i + 1) {
 		if ((rc = pgt_end_copy(t, err)) || (rc = start_copy(t, i, err)))
 			return rc;

@@ -1,6 +1,6 @@
-/* The PostgreSQL target's parts: its tables, keys and transactions (bf_target_pg.c), the
- * COPY of the rows (bf_target_pg_copy.c) and the connection's opening (bf_target_pg_open.c).
- * Only those files include this. */
+/* The PostgreSQL target's parts: the connection's opening (bf_target_pg_open.c) over its
+ * tables, keys and transactions (bf_target_pg.c) over the COPY of the rows
+ * (bf_target_pg_copy.c). Only those files include this. */
 #ifndef BF_TARGET_PG_INT_H
 #define BF_TARGET_PG_INT_H
 
@@ -9,6 +9,7 @@
 #include "targets/bf_pgconn.h"
 #include "targets/bf_target_backend.h"
 #include "targets/bf_target_known.h"
+#include "targets/bf_sql.h"
 
 struct pstream {
 	char *name;                /* the table (bf_target_table_name of the stream) */
@@ -43,19 +44,24 @@ struct pgt {
 	unsigned rows;             /* rows put in the COPY buffer, for polling */
 };
 
-int pgt_run(struct pgt *t, const char *sql, int np, const char *const *params, struct bf_err *err);
 /* schema.name quoted, appended to q. */
-void pgt_qname(struct pgt *t, struct bf_buf *q, const char *name);
-struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def);
-/* Makes s's table hold def's columns (ending a COPY under way first). */
-int pgt_ensure(struct pgt *t, struct pstream *s, struct bf_err *err);
+static inline void pgt_qname(const struct pgt *t, struct bf_buf *q, const char *name)
+{
+	bf_sql_ident(q, t->schema);
+	bf_buf_addc(q, '.');
+	bf_sql_ident(q, name);
+}
+
+/* the tables, keys and transactions (bf_target_pg.c) */
+int pgt_run(struct pgt *t, const char *sql, int np, const char *const *params, struct bf_err *err);
 /* Creates bf-load's own tables in the schema and reads the list of the others. */
 int pgt_setup(struct pgt *t, struct bf_err *err);
 void pgt_close(struct bf_target *bt);
 extern const struct bf_target_ops pgt_ops;
 
-/* the COPY (bf_target_pg_copy.c) */
-int pgt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err);
+/* the COPY (bf_target_pg_copy.c), which calls nothing of the files above it */
+/* Puts a record of s (whose table holds its columns) into its COPY. */
+int pgt_copy_row(struct pgt *t, struct pstream *s, const struct bf_row *r, struct bf_err *err);
 /* Ends the COPY under way: its data goes out, and for an upsert its merge is queued. */
 int pgt_end_copy(struct pgt *t, struct bf_err *err);
 int pgt_flush(struct bf_target *bt, struct bf_err *err);

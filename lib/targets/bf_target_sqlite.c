@@ -15,12 +15,12 @@
 #include "targets/bf_sql.h"
 #include "state/bf_state.h"
 
-int sqt_fail(struct sqlt *t, int rc, struct bf_err *err)
+static int sqt_fail(struct sqlt *t, int rc, struct bf_err *err)
 {
 	return bf_sqlite_fail(t->db, rc, t->path, err);
 }
 
-int sqt_exec(struct sqlt *t, const char *sql, struct bf_err *err)
+static int sqt_exec(struct sqlt *t, const char *sql, struct bf_err *err)
 {
 	return bf_sqlite_exec(t->db, sql, t->path, err);
 }
@@ -38,7 +38,7 @@ static void stream_reset(struct sqlt *t, struct stream *s)
 	s->ready = s->keyed = 0;
 }
 
-struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def)
+static struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def)
 {
 	const char *name = bf_target_table_name(def->name, &t->tmp);
 	size_t i;
@@ -311,7 +311,7 @@ static int ensure_locked(struct sqlt *t, struct stream *s, struct bf_err *err)
 /* Outside a partition's transaction the DDL takes the write lock first and looks at the
  * table again under it, so that two loaders starting on one warehouse never both create
  * the table or add the same column. */
-int sqt_ensure(struct sqlt *t, struct stream *s, struct bf_err *err)
+static int sqt_ensure(struct sqlt *t, struct stream *s, struct bf_err *err)
 {
 	if (!sqlite3_get_autocommit(t->db))
 		return ensure_locked(t, s, err);
@@ -340,6 +340,17 @@ static int sq_schema(struct bf_target *bt, const struct bf_stream_def *def, stru
 	if (s->ready && !sqlite3_get_autocommit(t->db))
 		return ensure_locked(t, s, err);
 	return sqt_ensure(t, s, err);
+}
+
+static int sq_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
+{
+	struct sqlt *t = (struct sqlt *)bt;
+	struct stream *s = sqt_stream(t, r->def);
+	int rc;
+	if ((!s->ready || s->version != r->def->version || (t->foreign && !s->keyed)) &&
+	    ((rc = sqt_flush(t, s, err)) || (rc = sqt_ensure(t, s, err))))
+		return rc;
+	return sqt_add_row(t, s, r, err);
 }
 
 static int delete_partition(struct sqlt *t, const char *table, const char *loc, const char *date,
@@ -483,7 +494,7 @@ static void sq_close(struct bf_target *bt)
 }
 
 static const struct bf_target_ops sqlite_ops = {
-	"sqlite", sq_schema, sq_begin, sqt_record, sq_commit, sq_rollback, sq_close,
+	"sqlite", sq_schema, sq_begin, sq_record, sq_commit, sq_rollback, sq_close,
 	NULL, NULL, NULL, sq_finish, sq_loads,
 };
 

@@ -1,5 +1,6 @@
-/* The SQLite target's parts: its tables and their DDL (bf_target_sqlite.c) and the rows on
- * their way into them (bf_target_sqlite_rows.c). Only those two files include this. */
+/* The SQLite target's parts: its tables and their DDL (bf_target_sqlite.c), which hands the
+ * rows to bf_target_sqlite_rows.c for their way into them. Only those two files include
+ * this. */
 #ifndef BF_TARGET_SQLITE_INT_H
 #define BF_TARGET_SQLITE_INT_H
 
@@ -58,11 +59,9 @@ struct sqlt {
 	struct bf_buf sql, blob, tmp;
 };
 
-int sqt_fail(struct sqlt *t, int rc, struct bf_err *err);
-int sqt_exec(struct sqlt *t, const char *sql, struct bf_err *err);
-
-/* rows */
-int sqt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err);
+/* rows (bf_target_sqlite_rows.c) */
+/* Puts a record of s (whose table holds its columns) into its batch. */
+int sqt_add_row(struct sqlt *t, struct stream *s, const struct bf_row *r, struct bf_err *err);
 /* Inserts the rows waiting in s. */
 int sqt_flush(struct sqlt *t, struct stream *s, struct bf_err *err);
 int sqt_flush_all(struct sqlt *t, struct bf_err *err);
@@ -71,10 +70,5 @@ void sqt_drop_stmts(struct sqlt *t, struct stream *s);
 /* After a commit: statements of streams that filled no batch are let go, so that thousands
  * of small streams do not each keep theirs. */
 void sqt_trim_stmts(struct sqlt *t);
-
-/* tables (bf_target_sqlite.c) */
-struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def);
-/* Makes s's table hold def's columns, with the key of a foreign transaction checked. */
-int sqt_ensure(struct sqlt *t, struct stream *s, struct bf_err *err);
 
 #endif

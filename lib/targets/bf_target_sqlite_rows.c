@@ -92,7 +92,7 @@ static int prepare(struct sqlt *t, struct stream *s, size_t ncols, size_t rows, 
 			bf_buf_adds(q, "NOTHING");
 	}
 	int rc = sqlite3_prepare_v3(t->db, q->p, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-	return rc == SQLITE_OK ? 0 : sqt_fail(t, rc, err);
+	return rc == SQLITE_OK ? 0 : bf_sqlite_fail(t->db, rc, t->path, err);
 }
 
 /* The rows per batch for ncols columns (1: no batch statement). */
@@ -114,7 +114,7 @@ static int step(struct sqlt *t, struct stream *s, sqlite3_stmt *st, struct bf_er
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return bf_fail(err, BF_EDATA, t->path, "table %s: %s (a record of a partition repeats a key "
 			       "that records without lineage were upserted by)", s->name, sqlite3_errmsg(t->db));
-	return sqt_fail(t, rc, err);
+	return bf_sqlite_fail(t->db, rc, t->path, err);
 }
 
 static void bind_pcell(struct stream *s, sqlite3_stmt *st, int p, const struct pcell *c)
@@ -176,16 +176,10 @@ void sqt_trim_stmts(struct sqlt *t)
 	}
 }
 
-int sqt_record(struct bf_target *bt, const struct bf_row *r, struct bf_err *err)
+int sqt_add_row(struct sqlt *t, struct stream *s, const struct bf_row *r, struct bf_err *err)
 {
-	struct sqlt *t = (struct sqlt *)bt;
-	struct stream *s = sqt_stream(t, r->def);
 	int upsert = t->foreign && r->def->nkeys > 0, rc;
 	size_t n = r->def->ncols;
-	if (!s->ready || s->version != r->def->version || (t->foreign && !s->keyed)) {
-		if ((rc = sqt_flush(t, s, err)) || (rc = sqt_ensure(t, s, err)))
-			return rc;
-	}
 	if (s->npend && s->pncols != n && (rc = sqt_flush(t, s, err)))
 		return rc;
 	if (!s->ins || s->stmt_version != r->def->version || s->stmt_upsert != upsert) {
