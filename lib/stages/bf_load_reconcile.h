@@ -3,8 +3,8 @@
  * file marks loaded or closed whose (location, date) the target lacks (deleted behind
  * bf's back, lost by a power cut, or never loaded into this target) is marked pending
  * again, with the reason in last_error, so that the planners (bf-extract's and bf-run's
- * skip of done partitions) take it on again. bf-load runs it when it starts; bf-run, with
- * its --source, before it plans.
+ * skip of done partitions) take it on again. bf-load runs it when it starts; a planner
+ * (bf-run) calls bf_load_reconcile_spec with its source before it reads the state file.
  *
  * Which partitions: those of source, or with source NULL those of every source the
  * target holds at least one partition of (a target knows nothing of sources it never
