@@ -56,6 +56,7 @@ struct loop {
 	struct lstream **streams;
 	size_t nstreams;
 	struct bf_strmap bystream;     /* stream -> index in streams */
+	struct lstream *last;          /* the stream last looked up */
 	struct bf_strmap bytable;      /* its table's name without case -> index in streams */
 	struct bf_member *mem;
 	size_t memcap;
@@ -76,7 +77,9 @@ static const enum bf_type lineage_type[] = { BF_T_DATE, BF_T_STRING, BF_T_STRING
 static struct lstream *find_stream(struct loop *l, const char *s)
 {
 	size_t i;
-	return bf_strmap_get(&l->bystream, s, &i) ? l->streams[i] : NULL;
+	if (l->last && !strcmp(l->last->def.name, s))
+		return l->last;        /* most records are of the last stream */
+	return bf_strmap_get(&l->bystream, s, &i) ? (l->last = l->streams[i]) : NULL;
 }
 
 static int find_col(const struct bf_stream_def *d, const char *key, size_t n)

@@ -25,11 +25,14 @@ int pgt_run(struct pgt *t, const char *sql, int np, const char *const *params, s
 
 static struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def)
 {
-	const char *name = bf_target_table_name(def->name, &t->tmp);
 	size_t i;
+	/* the loop keeps one definition a stream: most records are of the last stream */
+	if (t->last && t->last->def == def)
+		return t->last;
+	const char *name = bf_target_table_name(def->name, &t->tmp);
 	if (bf_strmap_get(&t->byname, name, &i)) {
 		t->s[i]->def = def;
-		return t->s[i];
+		return t->last = t->s[i];
 	}
 	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
 	struct pstream *s = bf_xcalloc(1, sizeof *s);
@@ -38,7 +41,7 @@ static struct pstream *pgt_stream(struct pgt *t, const struct bf_stream_def *def
 	s->def = def;
 	bf_strmap_put(&t->byname, name, t->ns);
 	t->s[t->ns++] = s;
-	return s;
+	return t->last = s;
 }
 
 static void free_cols(struct pstream *s)

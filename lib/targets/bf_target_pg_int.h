@@ -35,6 +35,7 @@ struct pgt {
 	struct pstream **s;
 	size_t ns;
 	struct bf_strmap byname;   /* table -> index in s */
+	struct pstream *last;      /* the stream of the last record */
 	struct bf_known known;     /* the rows of _bf_streams */
 	struct bf_buf sql, copy, tmp;
 	int copying;               /* index + 1 of the stream being copied, 0 if none */

@@ -40,11 +40,14 @@ static void stream_reset(struct sqlt *t, struct stream *s)
 
 static struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def)
 {
-	const char *name = bf_target_table_name(def->name, &t->tmp);
 	size_t i;
+	/* the loop keeps one definition a stream: most records are of the last stream */
+	if (t->last && t->last->def == def)
+		return t->last;
+	const char *name = bf_target_table_name(def->name, &t->tmp);
 	if (bf_strmap_get(&t->byname, name, &i)) {
 		t->s[i]->def = def;
-		return t->s[i];
+		return t->last = t->s[i];
 	}
 	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
 	struct stream *s = bf_xcalloc(1, sizeof *s);
@@ -53,7 +56,7 @@ static struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def
 	s->batch = 1;
 	bf_strmap_put(&t->byname, name, t->ns);
 	t->s[t->ns++] = s;
-	return s;
+	return t->last = s;
 }
 
 /* Every bf table of the file (a partition is deleted from all of them), with its key. */

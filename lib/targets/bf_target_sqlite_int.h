@@ -49,6 +49,7 @@ struct sqlt {
 	struct stream **s;
 	size_t ns;
 	struct bf_strmap byname;   /* table -> index in s */
+	struct stream *last;       /* the stream of the last record */
 	struct bf_known known;     /* every bf table in the file (for partition deletes) */
 	int foreign;               /* the open transaction takes records without lineage */
 	/* the streams holding statements (and rows waiting): a few, oldest first, so that
