@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,50 @@ static void bind_opt_int(sqlite3_stmt *s, int i, long long v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Runs that ended without recording their end (killed, or their last write failed) are
+ * marked by the next run: exit code 75 (interrupted, run again), finished_at when found,
+ * and an errors row saying so. A run still in progress is one whose process lives (the
+ * state file is local: SQLite's WAL needs every process on one machine). The last 1000
+ * runs are looked at. Best effort: a failure here is only warned about. */
+static void mark_interrupted(struct bf_state *st)
+{
+	sqlite3_stmt *s;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT run_id, pid, stage FROM runs WHERE exit_code IS NULL"
+			       " AND run_id >= (SELECT max(run_id) FROM runs) - 1000", -1, &s, NULL) != SQLITE_OK)
+		return;
+	while (bf_sqlite_step(s) == SQLITE_ROW) {
+		long pid = (long)sqlite3_column_int64(s, 1);
+		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue;
+		ids = bf_xrealloc(ids, (n + 1) * sizeof *ids);
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n; i++) {
+		char now[21];
+		struct bf_err err = { 0 };
+		bf_now_rfc3339(now);
+		if (prep(st, "UPDATE runs SET exit_code = 75, finished_at = ?1 WHERE run_id = ?2"
+			     " AND exit_code IS NULL", &s, &err) == 0) {
+			sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, ids[i]);
+			if (done(st, s, &err) == 0 && sqlite3_changes(st->db) > 0 &&
+			    prep(st, "INSERT INTO errors (run_id, stage, exit_code, message, at) SELECT run_id, stage,"
+				 " 75, 'interrupted: the process ended without recording its end (marked by a later"
+				 " run)', ?1 FROM runs WHERE run_id = ?2", &s, &err) == 0) {
+				sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(s, 2, ids[i]);
+				done(st, s, &err);
+			}
+		}
+		if (err.code)
+			bf_warn(st->path, "could not mark run %lld as interrupted: %s", (long long)ids[i], err.msg);
+	}
+	free(ids);
+}
+
 int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args, struct bf_err *err)
 {
 	sqlite3_stmt *s;
@@ -330,6 +375,7 @@ int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args,
 		return rc;
 	st->run_id = sqlite3_last_insert_rowid(st->db);
 	st->run_t0 = bf_mono_ms();
+	mark_interrupted(st);
 	return 0;
 }
 
