@@ -70,6 +70,39 @@ test_expect_success 'the state file of another target: only the sources a target
 	test "$(sqlite3 s2.db "SELECT count(*) FROM partitions WHERE status = \"pending\"")" = 0
 '
 
+test_expect_success JQ 'two targets: a partition deleted from A but held by B stays loaded for B and is run again for A' '
+	for w in A B; do
+		{ bf-run -q --source drop --target $w.db --state ab.db --all --no-closure --log $w.json ||
+			test $? = 1; } || return 1
+	done &&
+	test "$(wh_sum A.db)" = "$(wh_sum B.db)" &&
+	test "$(sqlite3 ab.db "SELECT count(DISTINCT target) FROM loads")" = 2 &&
+	set -- $(sqlite3 -separator " " A.db "SELECT location, date FROM _bf_loads ORDER BY date, location LIMIT 1 OFFSET 5") &&
+	loc=$1 day=$2 &&
+	for t in $(sqlite3 A.db "SELECT stream FROM _bf_streams"); do
+		sqlite3 A.db "DELETE FROM \"$t\" WHERE _bf_date = \"$day\" AND _bf_location = \"$loc\"" || return 1
+	done &&
+	sqlite3 A.db "DELETE FROM _bf_loads WHERE date = \"$day\" AND location = \"$loc\"" &&
+	sqlite3 ab.db .dump >before.sql &&
+	bf-run --source drop --target A.db --state ab.db --all --no-closure --dry-run >planA 2>errA &&
+	grep "$loc/$day of .* missing here: a run would load it again" errA &&
+	grep "^$day  pending  resume" planA &&
+	test "$(grep -c "  done  *skip (done)" planA)" = 5 &&
+	sqlite3 ab.db .dump >after.sql && test_cmp before.sql after.sql &&
+	bf-run --source drop --target B.db --state ab.db --all --no-closure --dry-run >planB 2>errB &&
+	test "$(grep -c "  done  *skip (done)" planB)" = 6 && ! grep "missing here" errB &&
+	bf-load --target A.db --state ab.db </dev/null >/dev/null 2>errL &&
+	grep "$loc/$day of .* missing here: another target holds it" errL &&
+	q="SELECT target LIKE \"%/B.db\" FROM loads WHERE location = \"$loc\" AND date = \"$day\"" &&
+	test "$(sqlite3 ab.db "$q")" = 1 &&
+	test "$(sqlite3 ab.db "SELECT status FROM partitions WHERE location = \"$loc\" AND date = \"$day\"")" = loaded &&
+	{ bf-run -q --source drop --target A.db --state ab.db --all --no-closure --log A2.json || test $? = 1; } &&
+	jq -e ".summary.processed == 1 and .summary.skipped == 5" A2.json &&
+	test "$(wh_sum A.db)" = "$(wh_sum B.db)" &&
+	{ bf-run -q --source drop --target B.db --state ab.db --all --no-closure --log B2.json || test $? = 1; } &&
+	jq -e ".summary.processed == 0 and .summary.skipped == 6" B2.json
+'
+
 test_expect_success 'power cut mid-load: the files as of their last sync; a plain re-run equals a clean run' '
 	rm -rf pc && mkdir -p pc/snap && mkfifo pc/fifo &&
 	export LD_PRELOAD=$INJECT BF_INJECT_MATCH=$PWD/pc/ BF_INJECT_SNAPSHOT=$PWD/pc/snap &&
