@@ -311,10 +311,49 @@ static void bind_opt_int(sqlite3_stmt *s, int i, long long v)
 }
 
 /* Runs that ended without recording their end (killed, or their last write failed) are
- * marked by the next run: exit code 75 (interrupted, run again), finished_at when found,
- * and an errors row saying so. A run still in progress is one whose process lives (the
+ * marked by the next run the way a run ends (bf_state_run_end): exit code 75 (interrupted,
+ * run again), finished_at and duration_ms at its last sign of life (its run_progress row,
+ * the partitions it wrote, else its start), its run_progress finished, and an errors row
+ * saying so, in one transaction. A run still in progress is one whose process lives (the
  * state file is local: SQLite's WAL needs every process on one machine). The last 1000
  * runs are looked at. Best effort: a failure here is only warned about. */
+static const char interrupted_sql[] =
+	"WITH seen(t) AS (SELECT started_at FROM runs WHERE run_id = ?1"
+	"  UNION ALL SELECT updated_at FROM run_progress WHERE run_id = ?1"
+	"  UNION ALL SELECT max(updated_at) FROM partitions WHERE run_id = ?1),"
+	" last(t) AS (SELECT max(t) FROM seen)"
+	" UPDATE runs SET exit_code = 75, finished_at = (SELECT t FROM last),"
+	" duration_ms = CAST(round((julianday((SELECT t FROM last)) - julianday(started_at)) * 86400000) AS INTEGER)"
+	" WHERE run_id = ?1 AND exit_code IS NULL;"
+	"INSERT INTO errors (run_id, stage, exit_code, message, at) SELECT run_id, stage, 75, 'interrupted: the"
+	" process ended without recording its end (marked by a later run)', ?2 FROM runs WHERE run_id = ?1"
+	" AND changes() > 0;"
+	"UPDATE run_progress SET state = 'finished', updated_at = ?2 WHERE run_id = ?1 AND state <> 'finished'";
+
+static int mark_one(struct bf_state *st, int64_t id, struct bf_err *err)
+{
+	char now[21];
+	const char *sql = interrupted_sql;
+	int rc = bf_sqlite_exec(st->db, "BEGIN IMMEDIATE", st->path, err);
+	bf_now_rfc3339(now);
+	while (!rc && *sql) {
+		sqlite3_stmt *s;
+		if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &sql)) != SQLITE_OK) {
+			rc = bf_sqlite_fail(st->db, rc, st->path, err);
+			break;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_bind_parameter_count(s) >= 2)
+			sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+		rc = done(st, s, err);
+	}
+	if (rc)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		rc = bf_sqlite_exec(st->db, "COMMIT", st->path, err);
+	return rc;
+}
+
 static void mark_interrupted(struct bf_state *st)
 {
 	sqlite3_stmt *s;
@@ -332,23 +371,8 @@ static void mark_interrupted(struct bf_state *st)
 	}
 	sqlite3_finalize(s);
 	for (size_t i = 0; i < n; i++) {
-		char now[21];
 		struct bf_err err = { 0 };
-		bf_now_rfc3339(now);
-		if (prep(st, "UPDATE runs SET exit_code = 75, finished_at = ?1 WHERE run_id = ?2"
-			     " AND exit_code IS NULL", &s, &err) == 0) {
-			sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, ids[i]);
-			if (done(st, s, &err) == 0 && sqlite3_changes(st->db) > 0 &&
-			    prep(st, "INSERT INTO errors (run_id, stage, exit_code, message, at) SELECT run_id, stage,"
-				 " 75, 'interrupted: the process ended without recording its end (marked by a later"
-				 " run)', ?1 FROM runs WHERE run_id = ?2", &s, &err) == 0) {
-				sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-				sqlite3_bind_int64(s, 2, ids[i]);
-				done(st, s, &err);
-			}
-		}
-		if (err.code)
+		if (mark_one(st, ids[i], &err))
 			bf_warn(st->path, "could not mark run %lld as interrupted: %s", (long long)ids[i], err.msg);
 	}
 	free(ids);
