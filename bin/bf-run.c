@@ -228,14 +228,14 @@ int main(int argc, char **argv)
 		case O_PASS_ARG: {
 			struct bf_buf b = BF_BUF_INIT;
 			bf_buf_addf(&b, "--%s", longopts[idx].name);
-			bf_strv_push(&o.extract_args, bf_buf_detach(&b));  /* lives until exit */
+			bf_strv_take(&o.extract_args, bf_buf_detach(&b));
 			bf_strv_push(&o.extract_args, optarg);
 			break;
 		}
 		case O_PASS_FLAG: {
 			struct bf_buf b = BF_BUF_INIT;
 			bf_buf_addf(&b, "--%s", longopts[idx].name);
-			bf_strv_push(&o.extract_args, bf_buf_detach(&b));
+			bf_strv_take(&o.extract_args, bf_buf_detach(&b));
 			break;
 		}
 		case BF_OPT_SOURCE:
@@ -306,14 +306,7 @@ int main(int argc, char **argv)
 	if (o.dry_run)
 		rc = bf_cli_close_stdout(rc);
 out:
-	bf_datesel_free(&o.dates);
-	bf_source_opts_free(&o.src);
-	bf_strv_free(&o.locations);
-	bf_strv_free(&o.extract_args);
-	bf_strv_free(&o.enrich_args);
-	bf_strv_free(&o.closure_args);
-	bf_strv_free(&o.load_args);
-	bf_strv_free(&o.alert_cmd);
+	bf_run_opts_free(&o);
 	free(args);
 	free(av);
 	return rc;

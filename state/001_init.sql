@@ -4,7 +4,7 @@
 -- One row per process run of any stage.
 CREATE TABLE runs (
     run_id      INTEGER PRIMARY KEY,
-    stage       TEXT NOT NULL,               -- extract, enrich, closure, load, run, report
+    stage       TEXT NOT NULL,               -- extract, enrich, closure, load, run (bf-report writes none)
     started_at  TEXT NOT NULL,
     finished_at TEXT,
     exit_code   INTEGER,                     -- NULL while running (or killed)

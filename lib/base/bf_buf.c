@@ -59,6 +59,14 @@ void bf_buf_init(struct bf_buf *b)
 	b->len = b->cap = 0;
 }
 
+struct bf_buf *bf_buf_array(size_t n)
+{
+	struct bf_buf *a = bf_xmalloc((n ? n : 1) * sizeof *a);
+	for (size_t i = 0; i < n; i++)
+		bf_buf_init(&a[i]);
+	return a;
+}
+
 void bf_buf_free(struct bf_buf *b)
 {
 	if (b->cap)

@@ -18,6 +18,8 @@ extern char bf_buf_slop[1];
 #define BF_BUF_INIT { bf_buf_slop, 0, 0 }
 
 void bf_buf_init(struct bf_buf *b);
+/* n buffers, each bf_buf_init()ed (free each, then the array). */
+struct bf_buf *bf_buf_array(size_t n);
 void bf_buf_free(struct bf_buf *b);
 char *bf_buf_detach(struct bf_buf *b);
 void bf_buf_grow(struct bf_buf *b, size_t extra);

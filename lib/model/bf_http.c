@@ -37,6 +37,12 @@ static void end_request(struct bf_http *h, struct bf_http_req *r)
 	h->active--;
 }
 
+void bf_http_req_init(struct bf_http_req *r)
+{
+	memset(r, 0, sizeof *r);
+	bf_buf_init(&r->resp);
+}
+
 struct bf_http *bf_http_new(void)
 {
 	static int inited;
@@ -169,7 +175,9 @@ int bf_http_poll(struct bf_http *h, int wait_ms, void (*done)(void *, struct bf_
 	int running, n = 0, left;
 	CURLMsg *msg;
 	curl_multi_perform(h->multi, &running);
-	if (wait_ms > 0 && h->active) {
+	/* wait only when nothing finished yet: a transfer done by that first perform is
+	 * handed back at once */
+	if (wait_ms > 0 && h->active && running == h->active) {
 		curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
 		curl_multi_perform(h->multi, &running);
 	}

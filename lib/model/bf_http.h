@@ -35,6 +35,9 @@ struct bf_http_req {
 
 struct bf_http;
 
+/* Empties r (all fields zero, the response an empty buffer). */
+void bf_http_req_init(struct bf_http_req *r);
+
 struct bf_http *bf_http_new(void);
 void bf_http_free(struct bf_http *h);
 /* Starts req; returns 0 or BF_EOS. */

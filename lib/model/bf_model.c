@@ -157,7 +157,7 @@ void bf_model_submit(struct bf_model *m, struct bf_model_job *j)
 	j->attempt = 0;
 	j->due_ms = 0;
 	j->probe = 0;
-	memset(&j->req, 0, sizeof j->req);
+	bf_http_req_init(&j->req);
 	build_body(m, j);
 	m->pending++;
 	push(&m->wait_head, &m->wait_tail, j);
@@ -205,9 +205,11 @@ static void usage_of(struct bf_model_job *j, const cJSON *root)
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
-	if (cJSON_IsNumber(p) && p->valuedouble >= 0)
+	/* counts from the server: taken only when they fit (a cast of a huge double is
+	 * undefined) */
+	if (cJSON_IsNumber(p) && p->valuedouble >= 0 && p->valuedouble < 1e15)
 		j->prompt_tokens += (long long)p->valuedouble;
-	if (cJSON_IsNumber(c) && c->valuedouble >= 0)
+	if (cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble < 1e15)
 		j->completion_tokens += (long long)c->valuedouble;
 }
 
@@ -216,7 +218,7 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 {
 	struct bf_model_task *t = (struct bf_model_task *)j->task;
 	struct bf_jsoncheck ck = { 0 };
-	if (bf_jsoncheck(j->req.resp.p ? j->req.resp.p : "", j->req.resp.len, &ck) != 0 || !ck.top_is_object)
+	if (bf_jsoncheck(j->req.resp.p, j->req.resp.len, &ck) != 0 || !ck.top_is_object)
 		return "the answer is not a JSON object";
 	cJSON *root = cJSON_ParseWithLength(j->req.resp.p, j->req.resp.len);
 	if (!root)
@@ -234,9 +236,12 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 		cJSON_ArrayForEach(it, data) {
 			const cJSON *ix = cJSON_GetObjectItemCaseSensitive(it, "index");
 			const cJSON *emb = cJSON_GetObjectItemCaseSensitive(it, "embedding"), *v;
-			int k = cJSON_IsNumber(ix) ? (int)ix->valuedouble : i;
+			/* an index is a whole number below n (a huge or fractional one is refused
+			 * before any conversion: (int) of it would be undefined) */
+			double dk = cJSON_IsNumber(ix) ? ix->valuedouble : i;
+			int k = dk >= 0 && dk < j->n && dk == (double)(int)dk ? (int)dk : -1;
 			i++;
-			if (k < 0 || k >= j->n || j->outputs[k]) {
+			if (k < 0 || j->outputs[k]) {
 				bad = "the answer's embedding indexes are wrong";
 				goto out;
 			}
@@ -245,8 +250,12 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 				bad = "an embedding is missing";
 				goto out;
 			}
+			/* every embedding of the column has one dimension: the one asked for, else
+			 * the first seen (in this answer or an earlier one) */
+			if (!t->dim && !t->seen_dim)
+				t->seen_dim = dim;
 			int want = t->dim ? t->dim : t->seen_dim;
-			if (want && dim != want) {
+			if (dim != want) {
 				snprintf(why, whylen, "embedding dimension %d, expected %d", dim, want);
 				bad = why;
 				goto out;
@@ -268,9 +277,6 @@ static const char *validate(struct bf_model_job *j, char *why, size_t whylen)
 			bf_buf_addc(&b, ']');
 			j->outputs[k] = bf_buf_detach(&b);
 		}
-		if (!t->seen_dim)
-			t->seen_dim = t->dim ? t->dim : cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-							cJSON_GetArrayItem(data, 0), "embedding"));
 	} else {
 		const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
@@ -409,7 +415,7 @@ static void on_http(void *ctx, struct bf_http_req *r)
 static int send_job(struct bf_model *m, struct bf_model_job *j, struct bf_err *err)
 {
 	bf_http_req_clear(&j->req);
-	memset(&j->req, 0, sizeof j->req);
+	bf_http_req_init(&j->req);
 	j->req.url = j->task->kind == BF_MODEL_EMBED ? m->url_embed : m->url_chat;
 	j->req.body = j->body;
 	j->req.body_len = strlen(j->body);

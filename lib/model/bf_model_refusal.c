@@ -91,7 +91,7 @@ void bf_model_refusal(const char *body, size_t len, const char *key, char *out, 
 		bf_buf_addc(&b, c >= 0x20 && c < 0x7f ? (char)c : c >= 0x80 ? '?' : ' ');
 	}
 	int cut = b.len >= MAX_SHOWN;
-	snprintf(out, n, "%.*s%s", MAX_SHOWN, b.p ? b.p : "", cut ? "..." : "");
+	snprintf(out, n, "%.*s%s", MAX_SHOWN, b.p, cut ? "..." : "");
 	bf_buf_free(&b);
 	free(hide);
 	cJSON_Delete(root);

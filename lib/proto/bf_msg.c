@@ -207,7 +207,7 @@ const char *bf_msg_stream_name(const struct bf_msg *m, struct bf_buf *buf)
 	bf_buf_reset(buf);
 	if (s.len >= 2 && m->line[s.start] == '"')
 		bf_json_text(m->line + s.start, s.len, buf);
-	return buf->p ? buf->p : "";
+	return buf->p;
 }
 
 void bf_out_init(struct bf_out *o, int fd, const char *name)

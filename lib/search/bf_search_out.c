@@ -56,7 +56,7 @@ void bf_search_format_table(const struct bf_search_results *r, int width, struct
 		add_cut(&loc, cJSON_IsString(l) ? l->valuestring : "-", 8);
 		bf_buf_addf(out, "%4zu  %-8.4f  %-10.10s  %-8s  ", i + 1, r->hits[i].score,
 			    cJSON_IsString(d) ? d->valuestring : "-", loc.p);
-		add_cut(out, text.p ? text.p : "", (size_t)width - 42);
+		add_cut(out, text.p, (size_t)width - 42);
 		bf_buf_addc(out, '\n');
 		bf_buf_free(&text);
 		bf_buf_free(&loc);

@@ -41,15 +41,16 @@ static int prepare(struct sq *d, const char *sql, sqlite3_stmt **st, struct bf_e
 	return rc == SQLITE_OK ? 0 : fail(d, rc, err);
 }
 
+/* 1 when the table exists, 0 when not, -1 when the file cannot be read (the error in d->db). */
 static int has_table(struct sq *d, const char *name)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM sqlite_master WHERE name = ?", -1, &st, NULL))
-		return 0;
+		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int yes = bf_sqlite_step(st) == SQLITE_ROW;
+	int rc = bf_sqlite_step(st);
 	sqlite3_finalize(st);
-	return yes;
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 static void ident_suffixed(struct bf_buf *q, const char *prefix, const char *name, const char *suffix)
@@ -70,9 +71,12 @@ static int sq_columns(struct bf_sdb *bd, struct bf_sdb_col **out, size_t *n, str
 	sqlite3_stmt *st;
 	*out = NULL;
 	*n = 0;
-	if (!has_table(d, "_bf_streams"))
+	int has = has_table(d, "_bf_streams");
+	if (has < 0)
+		return bf_fail(err, BF_EIO, d->path, "cannot read: %s", sqlite3_errmsg(d->db));
+	if (!has)
 		return bf_fail(err, BF_EDATA, d->path, "not a warehouse bf-load wrote (no _bf_streams table)");
-	d->has_cols = has_table(d, "_bf_columns");
+	d->has_cols = has_table(d, "_bf_columns") == 1;
 	const char *sql = d->has_cols
 		? "SELECT s.stream, p.name, coalesce(c.type, CASE upper(p.type) WHEN 'BLOB' THEN 'vector'"
 		  " WHEN 'INTEGER' THEN 'integer' ELSE 'string' END), c.embedding"
@@ -108,7 +112,7 @@ static int sq_parts(struct bf_sdb *bd, struct bf_sdb_part **out, size_t *n, stru
 	sqlite3_stmt *st;
 	*out = NULL;
 	*n = 0;
-	d->has_gen = has_table(d, "_bf_search_gen");
+	d->has_gen = has_table(d, "_bf_search_gen") == 1;
 	int rc = prepare(d, d->has_gen
 			 ? "SELECT l.location, l.date, coalesce(g.gen, 0) FROM _bf_loads l"
 			   " LEFT JOIN _bf_search_gen g ON g.location = l.location AND g.date = l.date"
@@ -394,7 +398,7 @@ static int sq_text_index(struct bf_sdb *bd, const char *stream, const char *cons
 		return bf_fail(err, BF_EUSAGE, stream, "the stream has no text column to search");
 	}
 	cols_key(&key, cols, n);
-	if (has_table(d, "_bf_search_text")) {
+	if (has_table(d, "_bf_search_text") == 1) {
 		if ((rc = prepare(d, "SELECT columns FROM _bf_search_text WHERE stream = ?", &st, err)))
 			goto out;
 		sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
@@ -560,7 +564,7 @@ static int sq_chunks(struct bf_sdb *bd, const char *stream, const char *column, 
 	sqlite3_stmt *st;
 	*out = NULL;
 	*n = 0;
-	if (!has_table(d, "_bf_search_int8"))
+	if (has_table(d, "_bf_search_int8") != 1)
 		return 0;
 	int rc = prepare(d, with_codes
 			 ? "SELECT location, date, gen, dim, n, ids, scales, closed, codes FROM _bf_search_int8"
@@ -700,7 +704,7 @@ int bf_sdb_sqlite_open(const char *path, struct bf_sdb **out, struct bf_err *err
 		return rc;
 	}
 	/* once per warehouse: the generations (a write; skipped when the file is read-only) */
-	if (d->base.writable && has_table(d, "_bf_loads") && !has_table(d, "_bf_search_seq")) {
+	if (d->base.writable && has_table(d, "_bf_loads") == 1 && has_table(d, "_bf_search_seq") == 0) {
 		if ((rc = exec(d, "BEGIN IMMEDIATE", err)) == 0) {
 			if ((rc = exec(d, gen_ddl, err)))
 				sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);

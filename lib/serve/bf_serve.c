@@ -105,6 +105,7 @@ int bf_serve_run(const struct bf_serve_opts *o, struct bf_err *err)
 	memset(&sv, 0, sizeof sv);
 	sv.o = o;
 	serve_child_init(&sv.child);
+	serve_search_init(&sv);
 	block_signals(&set);
 	if ((rc = setup(&sv, err)))
 		goto out;
@@ -128,6 +129,7 @@ out:
 	if (sv.db_ready)
 		serve_db_fini(&sv);
 	serve_child_fini(&sv.child);
+	serve_search_fini(&sv);
 	free(sv.canon);
 	free(sv.bf_run);
 	free(sv.log_dir);

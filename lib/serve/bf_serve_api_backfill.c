@@ -53,6 +53,15 @@ static cJSON *current_json(const struct serve_progress *p)
 		cJSON_AddNumberToObject(o, "eta_s", p->eta_s);
 	else
 		cJSON_AddNullToObject(o, "eta_s");
+	if (p->recorded) {
+		cJSON_AddStringToObject(o, "state", p->state);
+		d = cJSON_AddObjectToObject(o, "partitions");
+		cJSON_AddNumberToObject(d, "planned", (double)p->parts_planned);
+		cJSON_AddNumberToObject(d, "done", (double)p->parts_done);
+		cJSON_AddNumberToObject(d, "closed", (double)p->parts_closed);
+		cJSON_AddNumberToObject(o, "rows_quarantined", (double)p->quarantined);
+		cJSON_AddNumberToObject(o, "batch_size", (double)p->batch_size);
+	}
 	return o;
 }
 

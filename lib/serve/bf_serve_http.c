@@ -91,6 +91,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (!cr) {
 		cr = bf_xcalloc(1, sizeof *cr);
+		bf_buf_init(&cr->body);
 		*con_cls = cr;
 		return first_call(sv, cr, conn, url, method);
 	}
@@ -114,7 +115,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		serve_reply_error(&r, 413, "the request body is over %d bytes", SERVE_MAX_BODY);
 		return early(cr, conn, &r);
 	}
-	struct serve_req q = { sv, conn, method, url, cr->arg, cr->body.p ? cr->body.p : "", cr->body.len };
+	struct serve_req q = { sv, conn, method, url, cr->arg, cr->body.p, cr->body.len };
 	cr->route->fn(&q, &r);
 	if (!r.body)
 		serve_reply_error(&r, 500, "no reply");

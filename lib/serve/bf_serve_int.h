@@ -11,6 +11,7 @@
  *   bf_serve_progress.c   the current run's figures (what bf-run's progress line shows)
  *   bf_serve_child.c      the bf-run supervisor: plan, start, reap, stop
  *   bf_serve_report.c     bf-report's writers, captured in memory
+ *   bf_serve_api_search.c GET /api/search, and the server's one search engine
  *   bf_serve_api_*.c      one handler per endpoint */
 #ifndef BF_SERVE_INT_H
 #define BF_SERVE_INT_H
@@ -26,6 +27,8 @@
 #include "base/bf_log.h"
 #include "serve/bf_serve.h"
 #include "stages/report/bf_report.h"
+
+struct bf_search;
 
 #define SERVE_MAX_BODY (1024 * 1024)
 
@@ -53,6 +56,8 @@ struct serve {
 	pthread_key_t dbkey;       /* struct serve_conns of the thread */
 	int db_ready;              /* dbkey was created */
 	struct serve_child child;
+	pthread_mutex_t search_mu;  /* guards search: one query at a time */
+	struct bf_search *search;  /* opened by the first query, NULL until then */
 	void *daemon;              /* struct MHD_Daemon * */
 };
 
@@ -141,6 +146,10 @@ struct serve_progress {
 	long long total;           /* -1: unknown */
 	double secs, rows_per_s, pct;
 	double eta_s;              /* -1: unknown */
+	/* from bf-run's own record (run_progress), when it wrote one */
+	int recorded;
+	char state[16];            /* running, paused, stopping, finished */
+	long long parts_planned, parts_done, parts_closed, quarantined, batch_size;
 };
 /* The run going on now, if any, from the state file (db may be NULL: no file yet);
  * mypid, myrun and mytotal: the supervisor's bf-run (0 when none), its run id (0 before
@@ -171,12 +180,16 @@ typedef int serve_report_writer(struct bf_report *rep, FILE *out, struct bf_err 
  * with err filled. */
 char *serve_report_capture(struct serve *sv, serve_report_writer *write, size_t *len, struct bf_err *err);
 
+/* bf_serve_api_search.c */
+void serve_search_init(struct serve *sv);
+void serve_search_fini(struct serve *sv);
+
 /* bf_serve_http.c */
 int serve_http_start(struct serve *sv, struct bf_err *err);
 void serve_http_stop(struct serve *sv);
 
 /* the handlers (bf_serve_api_*.c) */
 serve_handler serve_api_backfill, serve_api_run, serve_api_runlog, serve_api_closures,
-	serve_api_trends, serve_api_metrics, serve_api_page;
+	serve_api_trends, serve_api_metrics, serve_api_page, serve_api_search;
 
 #endif

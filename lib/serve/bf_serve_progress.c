@@ -1,9 +1,10 @@
 /* The figures of the run going on now, as bf-run's progress line shows them (dates
- * processed of the total, done, closed, failed, rows, rows/s, ETA), read from the state
- * file: the newest bf-run row (runs, stage 'run') without an end whose process lives,
- * and what it recorded per date (run_dates). bf-run does not record its plan in the
- * state file: the total is what the supervisor learnt from bf-run's own dry run when it
- * started the run (its caller passes it), unknown (-1) for a run it did not start. */
+ * processed of the total, done, closed, failed, partitions, rows, rows/s, ETA), read from
+ * the state file: the newest bf-run row (runs, stage 'run') without an end whose process
+ * lives, and what that bf-run recorded of itself (run_progress: its plan and how far it
+ * is, written as partitions commit). Before bf-run wrote its first run_progress row (or
+ * for a state file without one), the figures come from what it recorded per date
+ * (run_dates) and the total from the dry run of the supervisor that started it. */
 #include "serve/bf_serve_int.h"
 
 #include <errno.h>
@@ -47,6 +48,43 @@ static double secs_since(const char *t)
 static int fail(sqlite3 *db, int rc, struct bf_err *err)
 {
 	return bf_sqlite_fail(db, rc, "runs", err);
+}
+
+/* bf-run's own figures (run_progress), as its progress line shows them. A state file
+ * without the table (written by an older bf) has none. */
+static int read_recorded(sqlite3 *db, struct serve_progress *p, struct bf_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, "SELECT state, dates_planned, dates_done, dates_failed,"
+				    " partitions_planned, partitions_done, partitions_closed, rows_loaded,"
+				    " rows_quarantined, rows_per_s, eta_s, batch_size FROM run_progress"
+				    " WHERE run_id = ?", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return strstr(sqlite3_errmsg(db), "no such table") ? 0 : fail(db, rc, err);
+	sqlite3_bind_int64(s, 1, p->run_id);
+	if ((rc = bf_sqlite_step(s)) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(s, 0);
+		p->recorded = 1;
+		snprintf(p->state, sizeof p->state, "%s", st ? st : "");
+		p->total = sqlite3_column_int64(s, 1);
+		p->processed = sqlite3_column_int64(s, 2);
+		p->failed = sqlite3_column_int64(s, 3);
+		p->done = p->processed - p->failed;
+		p->parts_planned = sqlite3_column_int64(s, 4);
+		p->parts_done = sqlite3_column_int64(s, 5);
+		p->parts_closed = sqlite3_column_int64(s, 6);
+		p->rows = sqlite3_column_int64(s, 7);
+		p->quarantined = sqlite3_column_int64(s, 8);
+		p->rows_per_s = round(sqlite3_column_double(s, 9));
+		p->eta_s = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : round(sqlite3_column_double(s, 10));
+		p->batch_size = sqlite3_column_int64(s, 11);
+		/* bf-run's percentage: partitions committed of those planned */
+		p->pct = p->parts_planned ? round(1000.0 * (double)p->parts_done / (double)p->parts_planned) / 10
+					  : 100;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, err);
 }
 
 int serve_progress_read(sqlite3 *db, pid_t mypid, int64_t myrun, long long mytotal,
@@ -120,6 +158,10 @@ int serve_progress_read(sqlite3 *db, pid_t mypid, int64_t myrun, long long mytot
 	p->secs = p->started_at[0] ? secs_since(p->started_at) : 0;
 	if (p->secs > 0)
 		p->rows_per_s = round((double)p->rows / p->secs);
+	if (db && p->run_id && (rc = read_recorded(db, p, err)))
+		return rc;
+	if (p->recorded)
+		return 0;
 	if (p->total >= 0) {
 		p->pct = p->total ? round(1000.0 * (double)p->processed / (double)p->total) / 10 : 100;
 		if (p->processed >= p->total)

@@ -12,7 +12,7 @@ static const struct serve_route routes[] = {
 	{ "GET",  "/api/backfill/runs/*",              1, 0, serve_api_runlog },
 	{ "GET",  "/api/analytics/closure-summary",    1, 0, serve_api_closures },
 	{ "GET",  "/api/analytics/daily-trends",       1, 0, serve_api_trends },
-	/* GET /api/search comes with bf-search's library */
+	{ "GET",  "/api/search",                      1, 0, serve_api_search },
 };
 
 /* Whether path matches pattern; *arg: what a trailing '*' matched (one segment). */

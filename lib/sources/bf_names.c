@@ -26,7 +26,7 @@ static int is_low(int c) { return c >= 'a' && c <= 'z'; }
 static int is_dig(int c) { return c >= '0' && c <= '9'; }
 static int is_alnum(int c) { return is_up(c) || is_low(c) || is_dig(c); }
 
-void bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX + 1])
+int bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX + 1])
 {
 	struct bf_buf b = BF_BUF_INIT;
 	int sep = 0;        /* a separator is pending */
@@ -56,7 +56,8 @@ void bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX +
 		sep = 0;
 		bf_buf_addc(&b, (char)(is_up(c) ? c + 32 : c));
 	}
-	if (b.len == 0) {
+	int empty = b.len == 0;
+	if (empty) {
 		snprintf(out, BF_NAME_MAX + 1, "column_%zu", pos);
 	} else {
 		int lead = is_dig((unsigned char)b.p[0]);
@@ -66,6 +67,7 @@ void bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX +
 		snprintf(out, BF_NAME_MAX + 1, "%s%.*s", lead ? "_" : "", (int)n, b.p);
 	}
 	bf_buf_free(&b);
+	return empty;
 }
 
 void bf_stream_name(const char *filename, char out[BF_NAME_MAX + 1])
@@ -81,8 +83,7 @@ void bf_stream_name(const char *filename, char out[BF_NAME_MAX + 1])
 				n = i - 1;
 			break;
 		}
-	bf_snake_case(base, n, 1, out);
-	if (strncmp(out, "column_", 7) == 0)
+	if (bf_snake_case(base, n, 1, out))
 		snprintf(out, BF_NAME_MAX + 1, "stream");
 }
 

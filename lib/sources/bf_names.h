@@ -15,10 +15,12 @@
 
 #define BF_NAME_MAX 63
 
-/* snake_case of s[0..len) into out (BF_NAME_MAX+1 bytes); pos is the 1-based column. */
-void bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX + 1]);
+/* snake_case of s[0..len) into out (BF_NAME_MAX+1 bytes); pos is the 1-based column.
+ * Returns 1 when s has no letter or digit to name it by (out is then "column_POS"). */
+int bf_snake_case(const char *s, size_t len, size_t pos, char out[BF_NAME_MAX + 1]);
 /* Stream name of a file name: its stem (without directories, .gz and the last extension) in
- * snake_case: "OrderDetails.csv.gz" -> "order_details". */
+ * snake_case: "OrderDetails.csv.gz" -> "order_details"; a stem with no letter or digit
+ * ("---.csv") is "stream". */
 void bf_stream_name(const char *filename, char out[BF_NAME_MAX + 1]);
 /* Collision-safe names for a header of n fields; out[i] are malloc'ed, free with
  * bf_names_free. */

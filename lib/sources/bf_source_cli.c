@@ -122,7 +122,7 @@ char **bf_source_args(const struct bf_source_opts *o, size_t *n)
 		bf_buf_addf(&name, "--%s", r->name);
 		push(&v, n, bf_buf_detach(&name));
 		if (r->kind != FLAG)
-			push(&v, n, bf_xstrdup(b.p ? b.p : ""));
+			push(&v, n, bf_xstrdup(b.p));
 	}
 	bf_buf_free(&b);
 	return v;

@@ -32,6 +32,11 @@ struct bf_table_reader *bf_table_reader_new(struct bf_sqlsrc *src, struct bf_out
 					    struct bf_state *st, int strict)
 {
 	struct bf_table_reader *r = bf_xcalloc(1, sizeof *r);
+	bf_buf_init(&r->hash);
+	bf_buf_init(&r->prefix);
+	bf_buf_init(&r->lineage);
+	bf_buf_init(&r->suffix);
+	bf_buf_init(&r->json);
 	r->src = src;
 	r->out = out;
 	r->st = st;
@@ -191,7 +196,7 @@ static void hash_final(struct bf_table_reader *r, char sha[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
-	EVP_DigestUpdate(r->md, r->hash.p ? r->hash.p : "", r->hash.len);
+	EVP_DigestUpdate(r->md, r->hash.p, r->hash.len);
 	EVP_DigestFinal_ex(r->md, md, &mdlen);
 	for (int i = 0; i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", md[i]);

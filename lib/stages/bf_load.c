@@ -721,7 +721,7 @@ static int end_run(struct bf_state *st, int rc, struct bf_err *err)
 
 int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_err *err)
 {
-	struct loop l = { .o = o };
+	struct loop l = { .o = o, .scratch = BF_BUF_INIT, .name = BF_BUF_INIT };
 	struct bf_lines in;
 	struct bf_msg m;
 	char *line;

@@ -123,23 +123,63 @@ int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *e
 	return 0;
 }
 
-int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
+/* A file: URI for path with mode=ro (and immutable=1), so that the file is never created
+ * or written. */
+static void readonly_uri(struct bf_buf *uri, const char *path, int immutable)
 {
-	struct bf_buf uri = BF_BUF_INIT;
-	sqlite3 *db = NULL;
-	*out = NULL;
-	/* a file: URI with mode=ro, so that the file is never created or written */
-	bf_buf_adds(&uri, "file:");
+	bf_buf_adds(uri, "file:");
 	for (const char *p = path; *p; p++) {
 		if (*p == '?' || *p == '#' || *p == '%')
-			bf_buf_addf(&uri, "%%%02X", (unsigned char)*p);
+			bf_buf_addf(uri, "%%%02X", (unsigned char)*p);
 		else
-			bf_buf_addc(&uri, *p);
+			bf_buf_addc(uri, *p);
 	}
-	bf_buf_adds(&uri, "?mode=ro");
-	int rc = sqlite3_open_v2(uri.p, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	bf_buf_adds(uri, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+}
+
+static int open_uri(const char *path, int immutable, sqlite3 **db)
+{
+	struct bf_buf uri = BF_BUF_INIT;
+	readonly_uri(&uri, path, immutable);
+	*db = NULL;
+	int rc = sqlite3_open_v2(uri.p, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	bf_buf_free(&uri);
+	return rc;
+}
+
+/* 1 when a first read of db fails because a WAL file's shared memory cannot be made. */
+static int wal_unreadable(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return (sqlite3_errcode(db) & 0xff) == SQLITE_CANTOPEN || (sqlite3_errcode(db) & 0xff) == SQLITE_READONLY;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY;
+}
+
+/* A file in WAL mode in a folder this user cannot write (a shared warehouse, a copied
+ * state file) cannot have its -shm made. When no -wal file is beside it, everything
+ * committed is in the file itself and no writer has it open, so it is read as immutable;
+ * with a -wal file, it cannot be read safely and the error says why. */
+int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
+{
+	sqlite3 *db = NULL;
+	*out = NULL;
+	int rc = open_uri(path, 0, &db);
+	if (rc == SQLITE_OK && wal_unreadable(db)) {
+		struct bf_buf wal = BF_BUF_INIT;
+		bf_buf_addf(&wal, "%s-wal", path);
+		int has_wal = access(wal.p, F_OK) == 0;
+		bf_buf_free(&wal);
+		sqlite3_close(db);
+		db = NULL;
+		if (has_wal)
+			return bf_fail(err, BF_EIO, path,
+				       "cannot read: a writer's -wal file is beside it and this user cannot "
+				       "make its -shm (needs write access to the folder)");
+		rc = open_uri(path, 1, &db);
+	}
 	if (rc != SQLITE_OK) {
 		bf_fail(err, BF_EIO, path, "cannot open: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);

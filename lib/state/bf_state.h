@@ -41,7 +41,9 @@ void bf_state_close(struct bf_state *st);
 /* Opens any SQLite file with the same settings (WAL, busy timeout), creating it 0600. */
 int bf_sqlite_open(const char *path, int create, sqlite3 **out, struct bf_err *err);
 /* Opens an existing SQLite file read-only: it is never created, written or migrated (a
- * file: URI with mode=ro); the same busy wait. Returns 0, or BF_EIO with err filled. */
+ * file: URI with mode=ro); the same busy wait. A file in WAL mode whose folder this user
+ * cannot write is read as immutable when no -wal file is beside it, and refused when one
+ * is. Returns 0, or BF_EIO with err filled. */
 int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err);
 /* Runs sql (no results) retrying while busy; returns 0, BF_ETEMP or BF_ESOFTWARE. */
 int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err);

@@ -336,7 +336,7 @@ static char *state_source(const char *file)
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		bf_buf_add(&b, chunk, n);
 	fclose(f);
-	cJSON *v = b.p ? cJSON_Parse(b.p) : NULL;
+	cJSON *v = cJSON_Parse(b.p);
 	bf_buf_free(&b);
 	const cJSON *bf = v ? cJSON_GetObjectItemCaseSensitive(v, "bf") : NULL;
 	const char *src = bf ? bf_json_str(bf, "source") : NULL;

@@ -13,7 +13,7 @@ static const char *map_key(const struct bf_known *k, const char *name, struct bf
 	bf_buf_reset(b);
 	for (const char *p = name; *p; p++)
 		bf_buf_addc(b, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
-	return b->p ? b->p : "";
+	return b->p;
 }
 
 void bf_known_add(struct bf_known *k, const char *name, const char *keys)

@@ -14,6 +14,9 @@ int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf
 	if (rc)
 		return rc;
 	struct pgt *t = bf_xcalloc(1, sizeof *t);
+	bf_buf_init(&t->sql);
+	bf_buf_init(&t->copy);
+	bf_buf_init(&t->tmp);
 	t->base.ops = &pgt_ops;
 	t->base.display = bf_xstrdup(url);
 	t->schema = bf_xstrdup(o && o->pg_schema ? o->pg_schema : "public");

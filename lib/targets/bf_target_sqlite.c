@@ -54,6 +54,7 @@ static struct stream *sqt_stream(struct sqlt *t, const struct bf_stream_def *def
 	}
 	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
 	struct stream *s = bf_xcalloc(1, sizeof *s);
+	bf_buf_init(&s->arena);
 	s->name = bf_xstrdup(name);
 	s->def = def;
 	s->batch = 1;
@@ -576,6 +577,9 @@ int bf_target_sqlite_open(const char *path, const struct bf_target_opts *o, stru
 			  struct bf_err *err)
 {
 	struct sqlt *t = bf_xcalloc(1, sizeof *t);
+	bf_buf_init(&t->sql);
+	bf_buf_init(&t->blob);
+	bf_buf_init(&t->tmp);
 	int rc;
 	t->base.ops = &sqlite_ops;
 	t->base.display = bf_xstrdup(path);

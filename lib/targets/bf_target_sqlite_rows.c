@@ -119,7 +119,7 @@ static int step(struct sqlt *t, struct stream *s, sqlite3_stmt *st, struct bf_er
 
 static void bind_pcell(struct stream *s, sqlite3_stmt *st, int p, const struct pcell *c)
 {
-	const char *base = s->arena.p ? s->arena.p : "";
+	const char *base = s->arena.p;
 	switch (c->kind) {
 	case BF_C_TEXT:
 		sqlite3_bind_text(st, p, base + c->off, (int)c->len, SQLITE_STATIC);
@@ -212,7 +212,7 @@ int sqt_add_row(struct sqlt *t, struct stream *s, const struct bf_row *r, struct
 			bf_vec_le_bytes(c, &t->blob);
 			pc->off = s->arena.len;
 			pc->len = t->blob.len;
-			bf_buf_add(&s->arena, t->blob.p ? t->blob.p : "", t->blob.len);
+			bf_buf_add(&s->arena, t->blob.p, t->blob.len);
 			break;
 		default: break;
 		}

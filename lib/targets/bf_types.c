@@ -288,7 +288,10 @@ static int parse_when(const char *s, size_t n, struct tm_parts *t)
 	size_t i = 0;
 	memset(t, 0, sizeof *t);
 	int a;
-	if (n == 8 && strspn(s, "0123456789") >= 8) {
+	size_t nd = 0;
+	while (nd < n && s[nd] >= '0' && s[nd] <= '9')
+		nd++;
+	if (n == 8 && nd == 8) {                /* YYYYMMDD; s is not NUL-terminated */
 		digits(s, n, &i, 4, 4, &t->y);
 		digits(s, n, &i, 2, 2, &t->mo);
 		digits(s, n, &i, 2, 2, &t->d);

@@ -532,7 +532,7 @@ test_out_dir() {
 	test -f deep/er/out/manifest.json || say "no manifest in a new nested folder"
 	echo x >plain
 	"$SAMPLE" --out plain --days 1 2>err
-	test $? = 73 || say "out is a file: exit $?"
+	test $? = 74 || say "out is a file: exit $?"
 }
 t 'OUT must be empty unless --force; created with parents' test_out_dir
 

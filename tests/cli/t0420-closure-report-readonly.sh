@@ -54,10 +54,24 @@ test_expect_success 'not a state file: exit 65' '
 	test ! -s empty.db
 '
 
-test_expect_success !ROOT 'a file that cannot be written is read' '
-	cp ro.db locked.db && chmod a-w locked.db &&
-	bf-closure --report --state locked.db >locked.txt &&
+test_expect_success 'a file that cannot be written is read' '
+	cp ro.db locked.db && chmod 444 locked.db && own_unprivileged locked.db &&
+	run_unprivileged bf-closure --report --state locked.db >locked.txt &&
 	test_cmp report.txt locked.txt
+'
+
+test_expect_success 'a WAL file in a folder that cannot be written is read; beside a -wal file it is refused' '
+	mkdir walro && cp st.db walro/st.db &&
+	test "$(sqlite3 walro/st.db "PRAGMA journal_mode")" = wal &&
+	test ! -e walro/st.db-wal &&
+	own_unprivileged walro/st.db && chmod 555 walro &&
+	test_when_finished "chmod 755 walro" &&
+	run_unprivileged bf-closure --report --state walro/st.db >wal.txt &&
+	test_cmp report.txt wal.txt &&
+	test ! -e walro/st.db-shm &&
+	chmod 755 walro && : >walro/st.db-wal && chmod 555 walro &&
+	test_expect_code 74 run_unprivileged bf-closure --report --state walro/st.db 2>err &&
+	grep "^bf-closure: walro/st.db: cannot read: a writer.s -wal file is beside it" err
 '
 
 test_done

@@ -127,4 +127,25 @@ test_expect_success 'a large stream: every record comes out, in order' '
 	test "$(grep -c "\"amount_cents\":[0-9]" bigout.ndjson)" = 20000
 '
 
+test_expect_success JQ 'a column of the data named like a derived one is never replaced: the derived one is suffixed' '
+	s2="{\"type\":\"SCHEMA\",\"stream\":\"o\",\"schema\":{\"type\":\"object\",\"properties\":{\"opened\":{\"type\":[\"string\",\"null\"]},\"opened_iso\":{\"type\":[\"string\",\"null\"]},\"amount\":{\"type\":[\"string\",\"null\"]}}}}" &&
+	{
+		echo "$s2" &&
+		echo "{\"type\":\"RECORD\",\"stream\":\"o\",\"record\":{\"opened\":\"4/4/24 11:32 AM\",\"opened_iso\":\"the source says so\",\"amount\":\"1.00\",\"_bf_date\":\"2024-04-04\",\"_bf_location\":\"l\"}}"
+	} >clash.ndjson &&
+	bf-enrich <clash.ndjson >clash.out 2>clash.err &&
+	grep -q "the data has a column opened_iso: bf-enrich writes its own as opened_iso_2" clash.err &&
+	jq -c "select(.type==\"RECORD\") | .record | [.opened_iso, .opened_iso_2, .amount_cents]" clash.out >got &&
+	echo "[\"the source says so\",\"2024-04-04T11:32:00\",100]" >expect &&
+	test_cmp expect got &&
+	jq -c "select(.type==\"SCHEMA\") | .schema.properties | [.opened_iso.type, .opened_iso_2.\"x-bf-derived\"]" clash.out >got &&
+	echo "[[\"string\",\"null\"],\"opened\"]" >expect &&
+	test_cmp expect got &&
+	# enriched again: its own members are known for its own, not suffixed once more
+	bf-enrich <clash.out >again.out 2>again.err &&
+	jq -c "select(.type==\"RECORD\") | .record | keys" again.out >got &&
+	jq -c "select(.type==\"RECORD\") | .record | keys" clash.out >expect &&
+	test_cmp expect got
+'
+
 test_done

@@ -71,7 +71,6 @@ test_expect_success CURL,JQ 'without the token, or with a wrong one: 401 with a 
 
 test_expect_success CURL,JQ 'unknown paths 404, wrong methods 405 (with Allow), all as JSON errors' '
 	test "$(api $URL_A GET /api/nope)" = 404 && jq -e .error out.json &&
-	test "$(api $URL_A GET /api/search?q=x)" = 404 &&
 	test "$(api $URL_A GET /api/backfill/runs/abc)" = 404 &&
 	test "$(api $URL_A GET /api/backfill/runs/999)" = 404 &&
 	test "$(api $URL_A POST /api/backfill)" = 405 && jq -e .error out.json &&
@@ -158,6 +157,39 @@ test_expect_success PG,JQ 'daily trends from a PostgreSQL warehouse: the same da
 	test "$(jq ".days | length" out.json)" = "$(jq "[.[] | select(.[0] == \"$d\")] | length" pg.days)"
 '
 
+test_expect_success SQLITE3,JQ,CURL 'GET /api/search: the results of bf-search --json, in-process; bad arguments 400' '
+	bf-extract --source drop --all --state se.db 2>/dev/null |
+	bf-enrich --embed item_selection_details.menu_item:32 |
+	bf-load --target sw.db --state se.db >/dev/null &&
+	serve S --source drop --target sw.db --state se.db --log-dir . &&
+	for mode in vector text hybrid; do
+		bf-search --target sw.db --json -k 5 --mode $mode --location 185130 "burger" | jq -c . >expect &&
+		test_line_count = 5 expect &&
+		test "$(api $URL_S GET "/api/search?q=burger&k=5&mode=$mode&location=185130")" = 200 &&
+		jq -c ".results[]" out.json >got &&
+		test_cmp expect got &&
+		test "$(jq -r .mode out.json)" = $mode &&
+		test "$(jq -r .stream out.json)" = item_selection_details || return 1
+	done &&
+	test "$(jq -r .column out.json)" = menu_item_embedding &&
+	bf-search --target sw.db --json -k 3 --start-date 2024-01-10 --end-date 2024-01-12 "salad" | jq -c . >expect &&
+	test "$(api $URL_S GET "/api/search?q=salad&k=3&start_date=2024-01-10&end_date=2024-01-12")" = 200 &&
+	jq -c ".results[]" out.json >got && test_cmp expect got &&
+	jq -r ".results[].record._bf_date" out.json | sort -u >dates &&
+	awk "\$0 < \"2024-01-10\" || \$0 > \"2024-01-12\" { bad = 1 } END { exit bad }" dates &&
+	test "$(api $URL_S GET "/api/search?q=x%20y&stream=item_selection_details&exact=1")" = 200 &&
+	test "$(jq -r .used_index out.json)" = false &&
+	test "$(api $URL_S GET /api/search)" = 400 && jq -e ".error | test(\"q:\")" out.json &&
+	test "$(api $URL_S GET "/api/search?q=x&k=0")" = 400 &&
+	test "$(api $URL_S GET "/api/search?q=x&k=abc")" = 400 &&
+	test "$(api $URL_S GET "/api/search?q=x&mode=fuzzy")" = 400 &&
+	test "$(api $URL_S GET "/api/search?q=x&start_date=2024-13-01")" = 400 &&
+	test "$(api $URL_S GET "/api/search?q=x&stream=nope")" = 400 && jq -e ".error | test(\"no stream nope\")" out.json &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$URL_S/api/search?q=x")" = 401 &&
+	# the state warehouse of server A has no embedding column: said, not a crash
+	test "$(api $URL_A GET "/api/search?q=x")" = 400 && jq -e .error out.json
+'
+
 test_expect_success 'GET /metrics is bf-report --prometheus' '
 	curl -sf -H "$AUTH" $URL_A/metrics >got.prom &&
 	bf-report --state s.db --source drop --prometheus >want.prom &&
@@ -210,6 +242,10 @@ test_expect_success SQLITE3,JQ 'POST run: 202 with the run id, 409 while it runs
 	test "$(api $URL_B POST /api/backfill/run run.json)" = 409 && jq -e ".error | test(\"is going\")" out.json &&
 	running $URL_B && test "$(jq .current.run_id st.json)" = "$id" &&
 	test "$(jq .current.dates.total st.json)" = 30 &&
+	# once bf-run recorded its progress, the figures are its own (run_progress)
+	wait_until "status $URL_B && jq -e \".current.partitions.done >= 2\" st.json" 60 &&
+	test "$(q s2.db "select partitions_planned from run_progress where run_id = $id")" = 60 &&
+	test "$(jq -r "[.current.state, .current.partitions.planned] | join(\"|\")" st.json)" = "running|60" &&
 	wait_until "idle $URL_B" 120 &&
 	test "$(jq .runs[0].exit_code st.json)" = 0 &&
 	test "$(jq .runs[0].summary.dates st.json)" = 30 &&
@@ -293,9 +329,11 @@ test_expect_success VALGRIND,PLAIN_SERVE,JQ 'valgrind: a short session (every en
 	printf "{\"dates\":[\"2024-01-01\",\"2024-01-02\"]}" >two.json &&
 	test "$(api $U POST /api/backfill/run two.json)" = 202 &&
 	wait_until "idle $U" 120 &&
-	for p in /api/backfill /api/backfill/runs/1 /api/analytics/closure-summary /api/analytics/daily-trends /metrics / /nope; do
-		api $U GET $p >/dev/null || return 1
+	for p in /api/backfill /api/backfill/runs/1 /api/analytics/closure-summary /api/analytics/daily-trends /metrics / /nope \
+		"/api/search?q=burger" "/api/search?q=burger&stream=order_details&mode=text"; do
+		api $U GET "$p" >/dev/null || return 1
 	done &&
+	test "$(jq -r .mode out.json)" = text &&
 	test "$(api $U POST /api/backfill/run bad.json)" = 400 &&
 	test "$(curl -s -o /dev/null -w "%{http_code}" $U/api/backfill)" = 401 &&
 	kill -TERM $vg && wait_until "! kill -0 $vg 2>/dev/null" 60 &&

@@ -134,10 +134,11 @@ test_expect_success 'usage and exit codes' '
 	bf-search --version | grep "^bf-search "
 '
 
-test_expect_success !ROOT 'a read-only warehouse: vectors are searched, the text index is asked for' '
-	bf-search --target ro.db --json -k 3 "cold room" >ro &&
+test_expect_success 'a read-only warehouse: vectors are searched, the text index is asked for' '
+	own_unprivileged ro.db &&
+	run_unprivileged bf-search --target ro.db --json -k 3 "cold room" >ro &&
 	test_line_count = 3 ro &&
-	test_expect_code 66 bf-search --target ro.db --mode text "cold" 2>err &&
+	test_expect_code 66 run_unprivileged bf-search --target ro.db --mode text "cold" 2>err &&
 	grep "bf-search --index" err
 '
 

@@ -57,6 +57,7 @@
 #	(default DIR: $TRASH_DIRECTORY/sshd|pg|https), source its env file into the
 #	script and stop the server when the script ends; start_openai DIR [OPTIONS]:
 #	the loopback model API (sets API); valgrind_plain_build PROG;
+#	run_unprivileged PROG ARGS...: PROG as a user who is not root (see below);
 #	odbc_driver FILE, odbc_setup: unixODBC drivers and a test-local odbcinst.ini.
 # Prerequisites known to every script: ROOT, SSHD, PG, MARIADB, ODBC_PG, ODBC_MARIADB,
 # ODBC_SQLITE, HTTPS, SQLITE3, CURL, JQ, VALGRIND, CHROMIUM. A test whose prerequisite is missing is skipped,
@@ -642,6 +643,25 @@ valgrind_plain_build() {
 	else
 		test_skip_all "sanitizer build and no plain build in $plain for valgrind"
 	fi
+}
+
+# run_unprivileged PROG ARGS...: runs PROG as a user that file permissions bind, for
+# tests of a file that cannot be written. Run by root (as CI is), PROG is copied into
+# the trash directory and run as nobody, and the files the test names must be owned by
+# nobody (own_unprivileged FILE...); otherwise both are plain.
+run_unprivileged() {
+	if [ "$(id -u)" -ne 0 ]; then
+		"$@"
+		return
+	fi
+	local bin=$TRASH_DIRECTORY/unprivileged-bin
+	mkdir -p "$bin" && cp "$(command -v "$1")" "$bin/" && chmod 755 "$bin" "$bin/$1" || return
+	local prog=$1
+	shift
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$bin/$prog" "$@"
+}
+own_unprivileged() {
+	[ "$(id -u)" -ne 0 ] || chown 65534:65534 "$@"
 }
 
 # ---------------------------------------------------------------------------

@@ -87,7 +87,7 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t
 	if (!ok || errno || *end || v < min || v > max) {
 		snprintf(msg, sizeof msg, "not an integer from %llu to %llu: '%.40s'",
 			 (unsigned long long)min, (unsigned long long)max, s);
-		fail(EXIT_USAGE, opt, msg);
+		fail(BF_EUSAGE, opt, msg);
 	}
 	return v;
 }
@@ -97,7 +97,7 @@ static unsigned parse_defects(const char *s)
 	unsigned mask = 0;
 	char msg[200];
 	if (strlen(s) >= 256)
-		fail(EXIT_USAGE, "--defects", "list too long");
+		fail(BF_EUSAGE, "--defects", "list too long");
 	char *buf = bf_xstrdup(s);
 	for (char *tok = buf, *next; tok; tok = next) {
 		int k;
@@ -105,7 +105,7 @@ static unsigned parse_defects(const char *s)
 		if (next)
 			*next++ = 0;
 		if (!*tok)
-			fail(EXIT_USAGE, "--defects", "empty item in the list");
+			fail(BF_EUSAGE, "--defects", "empty item in the list");
 		if (!strcmp(tok, "all")) {
 			mask |= ((1u << D_N) - 1) & ~1u;
 			continue;
@@ -118,7 +118,7 @@ static unsigned parse_defects(const char *s)
 		if (k == D_N) {
 			snprintf(msg, sizeof msg, "unknown defect '%.40s' (bom, ragged, truncated, "
 				 "invalid_utf8, blank_lines, gzip, all, none)", tok);
-			fail(EXIT_USAGE, "--defects", msg);
+			fail(BF_EUSAGE, "--defects", msg);
 		}
 		mask |= 1u << k;
 	}
@@ -166,7 +166,7 @@ static void parse_args(int argc, char **argv, struct cfg *c)
 		case O_SEED: c->seed = parse_num("--seed", optarg, 0, UINT64_MAX); break;
 		case O_START:
 			if (parse_date(optarg, &c->start))
-				fail(EXIT_USAGE, "--start-date", "not a date YYYY-MM-DD from 1971 to 2199");
+				fail(BF_EUSAGE, "--start-date", "not a date YYYY-MM-DD from 1971 to 2199");
 			break;
 		case O_DAYS: c->days = (int)parse_num("--days", optarg, 1, 36600); break;
 		case O_OPD: c->orders_per_day = (int)parse_num("--orders-per-day", optarg, 1, 50000); break;
@@ -180,11 +180,11 @@ static void parse_args(int argc, char **argv, struct cfg *c)
 		case 'h':
 			usage(stdout);
 			if (fflush(stdout) != 0 || ferror(stdout))
-				fail(EXIT_IOERR, "stdout", strerror(errno));
+				fail(BF_EIO, "stdout", strerror(errno));
 			exit(0);
 		case 'V':
 			if (printf("%s %s\n", PROG, VERSION) < 0 || fflush(stdout) != 0)
-				fail(EXIT_IOERR, "stdout", strerror(errno));
+				fail(BF_EIO, "stdout", strerror(errno));
 			exit(0);
 		case ':':
 		case '?':
@@ -193,18 +193,18 @@ static void parse_args(int argc, char **argv, struct cfg *c)
 				snprintf(where, sizeof where, "-%c", optopt);
 			else
 				snprintf(where, sizeof where, "%.60s", argv[optind - 1]);
-			fail(EXIT_USAGE, where, ch == ':' ? "option requires an argument"
+			fail(BF_EUSAGE, where, ch == ':' ? "option requires an argument"
 							  : "unknown option (see --help)");
 		}
 	}
 	if (optind < argc) {
 		snprintf(where, sizeof where, "%.60s", argv[optind]);
-		fail(EXIT_USAGE, where, "unexpected argument (see --help)");
+		fail(BF_EUSAGE, where, "unexpected argument (see --help)");
 	}
 	if (!c->out || !*c->out)
-		fail(EXIT_USAGE, "--out", "required (see --help)");
+		fail(BF_EUSAGE, "--out", "required (see --help)");
 	if (c->start + c->days - 1 > bf_date_from_ymd(2199, 12, 31))
-		fail(EXIT_USAGE, "--days", "the range goes past 2199-12-31");
+		fail(BF_EUSAGE, "--days", "the range goes past 2199-12-31");
 }
 
 /* ------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	(void)st;
 	(void)ftw;
 	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0)
-		fail(EXIT_CANTCREAT, path, strerror(errno));
+		fail(BF_EIO, path, strerror(errno));
 	return 0;
 }
 
@@ -237,15 +237,15 @@ static void prepare_out(const struct cfg *c)
 	char path[PATH_MAX];
 	if (stat(c->out, &st) != 0) {
 		if (errno != ENOENT)
-			fail(EXIT_CANTCREAT, c->out, strerror(errno));
+			fail(BF_EIO, c->out, strerror(errno));
 		sample_mkdirs(c->out);
 		return;
 	}
 	if (!S_ISDIR(st.st_mode))
-		fail(EXIT_CANTCREAT, c->out, "exists and is not a directory");
+		fail(BF_EIO, c->out, "exists and is not a directory");
 	DIR *d = opendir(c->out);
 	if (!d)
-		fail(EXIT_CANTCREAT, c->out, strerror(errno));
+		fail(BF_EIO, c->out, strerror(errno));
 	struct dirent *e;
 	int nonempty = 0;
 	while ((e = readdir(d))) {
@@ -257,13 +257,13 @@ static void prepare_out(const struct cfg *c)
 		if (strcmp(e->d_name, "manifest.json") && !all_digits(e->d_name))
 			continue;
 		if (snprintf(path, sizeof path, "%s/%s", c->out, e->d_name) >= (int)sizeof path)
-			fail(EXIT_CANTCREAT, c->out, "path too long");
+			fail(BF_EIO, c->out, "path too long");
 		if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-			fail(EXIT_CANTCREAT, path, strerror(errno));
+			fail(BF_EIO, path, strerror(errno));
 	}
 	closedir(d);
 	if (nonempty && !c->force)
-		fail(EXIT_USAGE, c->out, "not empty (use --force to overwrite earlier output)");
+		fail(BF_EUSAGE, c->out, "not empty (use --force to overwrite earlier output)");
 }
 
 /* ------------------------------------------------------------------------------------

@@ -74,8 +74,6 @@ static char *parse_with(const void *in, size_t len, size_t chunk, size_t max_row
 	if (rc != 0)
 		bf_buf_addf(&out, "E%d %s\n", rc, err.msg);
 	bf_csv_close(c);
-	if (!out.p)
-		bf_buf_adds(&out, "");
 	return bf_buf_detach(&out);
 }
 

@@ -126,6 +126,8 @@ int main(void)
 	stream(".csv", "csv");
 	stream("###.csv", "num_num_num");
 	stream("---.csv", "stream");
+	stream("Column Totals.csv", "column_totals");
+	stream("column_7.csv", "column_7");
 
 	/* reserved names */
 	const char *const reserved[] = { "_bf_date", "_bf_location", "_bf_source", "_bf_line",

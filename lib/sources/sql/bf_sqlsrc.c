@@ -321,7 +321,7 @@ void bf_sqlcur_alloc(struct bf_sqlcur *c)
 	c->rlen = bf_xcalloc(n, sizeof *c->rlen);
 	c->v = bf_xcalloc(n, sizeof *c->v);
 	c->len = bf_xcalloc(n, sizeof *c->len);
-	c->scratch = bf_xcalloc(n, sizeof *c->scratch);
+	c->scratch = bf_buf_array(n);
 }
 
 /* A connection lost on the way: reconnect before the next statement. */

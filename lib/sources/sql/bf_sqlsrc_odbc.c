@@ -365,6 +365,8 @@ static int odbc_query(struct bf_sqlcur *cur, const char *sql, int np, const char
 	cur->ncols = (size_t)(n > 0 ? n : 0);
 	cur->cols = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *cur->cols);
 	k->c = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *k->c);
+	for (size_t i = 0; i < cur->ncols; i++)
+		bf_buf_init(&k->c[i].big);
 	for (size_t i = 0; i < cur->ncols; i++) {
 		SQLCHAR name[256] = "", tn[128] = "";
 		SQLSMALLINT nlen = 0, type = 0, digits = 0, nullable = 0;
@@ -450,7 +452,7 @@ static int odbc_next(struct bf_sqlcur *cur, struct bf_err *err)
 			int rc = get_long(cur, k, i, err);
 			if (rc > 1)
 				return -rc;
-			cur->rv[i] = rc == 1 ? NULL : c->big.p ? c->big.p : "";
+			cur->rv[i] = rc == 1 ? NULL : c->big.p;
 			cur->rlen[i] = c->big.len;
 			if (rc == 0 && cur->cols[i].kind == BF_SQL_TIMESTAMPTZ)
 				utc_if_bare(c, &cur->rv[i], &cur->rlen[i]);

@@ -131,7 +131,7 @@ static int param_types(struct bf_sqlsrc *s, const PGresult *d, int np, char ***n
 	struct bf_buf oids = BF_BUF_INIT;
 	for (int i = 0; i < np; i++)
 		bf_buf_addf(&oids, "%s%u", i ? "," : "", PQparamtype(d, i));
-	const char *pv[1] = { oids.p ? oids.p : "" };
+	const char *pv[1] = { oids.p };
 	PGresult *r = PQexecParams(conn(s), "SELECT format_type(o::oid, NULL) FROM"
 				   " unnest(string_to_array($1, ',')) WITH ORDINALITY AS t(o, n) ORDER BY n",
 				   1, NULL, pv, NULL, NULL, 0);
@@ -206,7 +206,7 @@ static int pg_query(struct bf_sqlcur *cur, const char *sql, int np, const char *
 		cur->cols[i].kind = kind_of(PQftype(d, (int)i));
 	}
 	bf_sqlcur_alloc(cur);
-	k->val = bf_xcalloc(cur->ncols ? cur->ncols : 1, sizeof *k->val);
+	k->val = bf_buf_array(cur->ncols);
 	if (np && (rc = param_types(s, d, np, &types, err)))
 		goto out;
 	if (np) {
@@ -341,7 +341,7 @@ static int pg_next(struct bf_sqlcur *cur, struct bf_err *err)
 		}
 		if (cur->cols[i].kind == BF_SQL_BINARY && len >= 2 && f[0] == '\\' && f[1] == 'x') {
 			unhex(&k->val[i], f, len);
-			f = k->val[i].p ? k->val[i].p : "";
+			f = k->val[i].p;
 			len = k->val[i].len;
 		}
 		cur->rv[i] = f;

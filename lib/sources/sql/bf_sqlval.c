@@ -184,7 +184,7 @@ void bf_sqlval_text(enum bf_sqlkind k, const char *raw, size_t n, struct bf_buf 
 	default:
 		return;
 	}
-	*out = scratch->p ? scratch->p : "";
+	*out = scratch->p;
 	*outn = scratch->len;
 }
 

@@ -265,7 +265,7 @@ static void say(struct cl *c, const char *loc, const char *date, const struct bf
 	struct bf_buf now = BF_BUF_INIT;
 	bf_buf_addf(&now, "%s %s %s %s", me->activity_stream ? me->activity_stream : "-", me->activity_how,
 		    amount ? amount : "-", me->amount_how);
-	if (!c->said.p || strcmp(c->said.p, now.p)) {
+	if (strcmp(c->said.p, now.p)) {
 		bf_note(NULL, "%s/%s: activity %s (%s); amount %s (%s)", l, date,
 			me->activity_stream ? me->activity_stream : "none", awhy ? awhy : "",
 			amount ? amount : "none", swhy ? swhy : "");
@@ -278,7 +278,7 @@ static void say(struct cl *c, const char *loc, const char *date, const struct bf
 	if (amount && obs->have_sales)
 		bf_buf_addf(&now, ", %s %.2f", amount, obs->sales);
 	bf_note(NULL, "%s/%s: %s%s%s%s", l, date, v->verdict, v->reason ? " " : "",
-		v->reason ? v->reason : "", now.p ? now.p : "");
+		v->reason ? v->reason : "", now.p);
 	bf_buf_free(&now);
 }
 
@@ -407,7 +407,8 @@ static int on_end(void *ctx, struct bf_filter *f, struct bf_err *err)
 
 int bf_closure_run(const struct bf_closure_opts *o, int in_fd, int out_fd, struct bf_err *err)
 {
-	struct cl c = { .o = o };
+	struct cl c = { .o = o, .members = BF_BUF_INIT, .sname = BF_BUF_INIT, .rec = BF_BUF_INIT,
+			 .said = BF_BUF_INIT };
 	c.tally.cfg = &o->cfg;
 	struct bf_filter_ops ops = {
 		.on_schema = on_schema, .on_record = on_record, .on_state = on_state,

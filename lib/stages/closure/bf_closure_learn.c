@@ -258,12 +258,12 @@ void bf_closure_learn(const struct bf_closure_cfg *cfg, const struct bf_closure_
 	cJSON *l = m->learned = cJSON_CreateObject();
 	add_str_or_null(l, "activity_stream", m->activity_stream);
 	cJSON_AddStringToObject(l, "activity_how", m->activity_how);
-	cJSON_AddStringToObject(l, "activity_why", awhy.p ? awhy.p : "");
+	cJSON_AddStringToObject(l, "activity_why", awhy.p);
 	if (m->amount_stream)
 		bf_buf_addf(&amount, "%s.%s", m->amount_stream, m->amount_column);
 	add_str_or_null(l, "amount_column", m->amount_stream ? amount.p : NULL);
 	cJSON_AddStringToObject(l, "amount_how", m->amount_how);
-	cJSON_AddStringToObject(l, "amount_why", swhy.p ? swhy.p : "");
+	cJSON_AddStringToObject(l, "amount_why", swhy.p);
 	cJSON_AddNumberToObject(l, "days", (double)cat->days);
 	const struct bf_closure_seen **sorted = bf_xmalloc((cat->nstreams + 1) * sizeof *sorted);
 	for (size_t i = 0; i < cat->nstreams; i++)

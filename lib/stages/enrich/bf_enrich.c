@@ -12,10 +12,11 @@
 #include "base/bf_exit.h"
 #include "model/bf_embed_hash.h"
 
-static void add_prop(cJSON *props, const char *col, const char *suffix, const char *type, const char *format)
+/* Declares a member bf-enrich adds; "x-bf-derived" names what it was made from, so that a
+ * later bf-enrich of the same stream knows it for its own (bf_enrich_plan.c). */
+static cJSON *add_prop(cJSON *props, const char *name, const char *from, const char *type,
+		       const char *format)
 {
-	char name[512];
-	snprintf(name, sizeof name, "%s%s", col, suffix);
 	cJSON_DeleteItemFromObjectCaseSensitive(props, name);
 	cJSON *p = cJSON_AddObjectToObject(props, name);
 	cJSON *t = cJSON_AddArrayToObject(p, "type");
@@ -25,14 +26,15 @@ static void add_prop(cJSON *props, const char *col, const char *suffix, const ch
 		cJSON_AddStringToObject(p, "format", format);
 	if (!strcmp(type, "array"))
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "items"), "type", "number");
+	cJSON_AddStringToObject(p, "x-bf-derived", from);
+	return p;
 }
 
 /* How an embedding column is made, in its SCHEMA property (the x-bf-embedding extension
  * of docs/enrich.md): bf-load records it, bf-search embeds a query the same way. The API
  * base goes without any user:password@ part; the key is never written. */
-static void add_embedding_spec(cJSON *props, const struct bf_enrich_task *t, const struct bf_enrich_opts *o)
+static void add_embedding_spec(cJSON *p, const struct bf_enrich_task *t, const struct bf_enrich_opts *o)
 {
-	cJSON *p = cJSON_GetObjectItemCaseSensitive(props, t->out);
 	cJSON *e = cJSON_AddObjectToObject(p, "x-bf-embedding");
 	if (t->kind == BF_ET_HASH) {
 		cJSON_AddStringToObject(e, "method", "hash");
@@ -90,28 +92,29 @@ static int on_schema(void *ctx, struct bf_filter *f, struct bf_msg *msg, struct 
 			continue;
 		any = 1;
 		if (col->derive == BF_EK_TIMESTAMP) {
-			add_prop(props, col->name, "_iso", "string", c->tz.kind == BF_TZ_NONE ? NULL : "date-time");
-			add_prop(props, col->name, "_weekday", "string", NULL);
-			add_prop(props, col->name, "_hour", "integer", NULL);
-			add_prop(props, col->name, "_daypart", "string", NULL);
+			add_prop(props, col->oname[0], col->name, "string", c->tz.kind == BF_TZ_NONE ? NULL : "date-time");
+			add_prop(props, col->oname[1], col->name, "string", NULL);
+			add_prop(props, col->oname[2], col->name, "integer", NULL);
+			add_prop(props, col->oname[3], col->name, "string", NULL);
 		} else {
-			add_prop(props, col->name, col->derive == BF_EK_MONEY ? "_cents" : "_seconds", "integer", NULL);
+			add_prop(props, col->oname[0], col->name, "integer", NULL);
 		}
 	}
 	for (int t = 0; t < p->ntasks; t++) {
 		struct bf_enrich_task *task = p->tasks[t];
 		any = 1;
+		const char *name = p->tout[t];
 		if (task->kind == BF_ET_HASH || task->kind == BF_ET_EMBED) {
-			add_prop(props, task->out, "", "array", NULL);
-			add_embedding_spec(props, task, c->o);
+			add_embedding_spec(add_prop(props, name, task->out, "array", NULL), task, c->o);
 		} else if (task->kind == BF_ET_PROMPT && task->json) {
-			cJSON_DeleteItemFromObjectCaseSensitive(props, task->out);
-			cJSON_AddObjectToObject(props, task->out);   /* any JSON value */
+			cJSON_DeleteItemFromObjectCaseSensitive(props, name);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(props, name), "x-bf-derived",
+						task->out);   /* any JSON value */
 		} else
-			add_prop(props, task->out, "", "string", NULL);
+			add_prop(props, name, task->out, "string", NULL);
 	}
 	if (p->nmodel)
-		add_prop(props, "_bf_enrich_error", "", "string", NULL);
+		add_prop(props, "_bf_enrich_error", "bf-enrich", "string", NULL);
 	if (!any)
 		return bf_enrich_hold_raw(c, msg->line, msg->len);
 	char *s = cJSON_PrintUnformatted(msg->root);
@@ -207,6 +210,11 @@ int bf_enrich_run(struct bf_enrich_opts *o, int in_fd, int out_fd, struct bf_err
 	struct ctx c;
 	int rc = 0, nmodel = 0;
 	memset(&c, 0, sizeof c);
+	bf_buf_init(&c.scratch);
+	bf_buf_init(&c.text);
+	bf_buf_init(&c.mem);
+	bf_buf_init(&c.sname);
+	bf_buf_init(&c.lin);
 	c.o = o;
 	c.auto_on = o->auto_derive >= 0 ? o->auto_derive : (o->nderives == 0 && o->ntasks == 0);
 	c.pass = o->on_error_pass > 0;

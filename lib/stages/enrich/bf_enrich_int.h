@@ -24,7 +24,9 @@ struct pcol {
 	size_t nlen;
 	int derive;                /* enum bf_enrich_dkind, or -1 */
 	int always;                /* add the derived fields even when the column is absent */
-	char *mname[4];            /* the derived members' names as JSON ("\"col_iso\":") */
+	char *oname[4];            /* the derived members' names ("col_iso"; "col_iso_2" when the
+				      data has a column of that name) */
+	char *mname[4];            /* the same as JSON ("\"col_iso\":") */
 	size_t mlen[4];
 };
 
@@ -40,6 +42,8 @@ struct plan {
 	struct bf_enrich_task **tasks;
 	int ntasks, nmodel;
 	int **tcols;               /* per task: its columns' indexes in cols */
+	char **tout;               /* per task: its member's name in this stream (the task's out,
+				      suffixed when the data has a column of that name) */
 	int declared;              /* a SCHEMA declared the stream */
 	size_t slen;               /* strlen(stream) */
 	struct bf_colmap map;      /* member position -> column index, or KS_NONE, KS_DATE, KS_LOC */

@@ -283,7 +283,7 @@ int bf_enrich_load_config(struct bf_enrich_opts *o, const char *path, struct bf_
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
 		bf_buf_add(&b, chunk, (size_t)n);
 	close(fd);
-	cJSON *root = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
+	cJSON *root = cJSON_ParseWithLength(b.p, b.len);
 	bf_buf_free(&b);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/bf_buf.h"
+#include "base/bf_log.h"
 
 /* Well-known POS (Toast export) columns, as bf-extract names them: the default. */
 static const struct { const char *name; enum bf_enrich_dkind kind; } auto_cols[] = {
@@ -50,6 +51,37 @@ static int plan_col(struct plan *p, const char *name, int derive, int always)
 	return i;
 }
 
+/* Whether the SCHEMA property name is the data's own column: not absent, and not a member
+ * bf-enrich added (marked "x-bf-derived", or an embedding's "x-bf-embedding"), so that
+ * enriching a stream again replaces what the earlier run added. */
+static int data_column(const cJSON *props, const char *name)
+{
+	const cJSON *p = props ? cJSON_GetObjectItemCaseSensitive(props, name) : NULL;
+	return p && !cJSON_GetObjectItemCaseSensitive(p, "x-bf-derived") &&
+	       !cJSON_GetObjectItemCaseSensitive(p, "x-bf-embedding");
+}
+
+/* The name of a member bf-enrich adds: base, or base_2, base_3, ... when the data has a
+ * column of that name or an earlier output took it; never replaces the data's column. */
+static char *out_name(const cJSON *props, char **taken, size_t ntaken, const char *base)
+{
+	struct bf_buf b = BF_BUF_INIT;
+	for (int k = 1;; k++) {
+		bf_buf_reset(&b);
+		bf_buf_adds(&b, base);
+		if (k > 1)
+			bf_buf_addf(&b, "_%d", k);
+		int used = data_column(props, b.p);
+		for (size_t i = 0; i < ntaken && !used; i++)
+			used = !strcmp(taken[i], b.p);
+		if (!used)
+			break;
+	}
+	if (strcmp(b.p, base))
+		bf_warn(NULL, "the data has a column %s: bf-enrich writes its own as %s", base, b.p);
+	return bf_buf_detach(&b);
+}
+
 static int stream_match(const char *pat, const char *s)
 {
 	return !strcmp(pat, "*") || !strcmp(pat, s);
@@ -85,6 +117,8 @@ struct plan *bf_enrich_plan_build(struct bf_enrich_opts *o, int auto_on, const c
 		p->ntasks++;
 	}
 	static const char *const ts_suffix[4] = { "_iso", "_weekday", "_hour", "_daypart" };
+	char **taken = NULL;
+	size_t ntaken = 0;
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *col = &p->cols[i];
 		int nm = col->derive == BF_EK_TIMESTAMP ? 4 : col->derive >= 0 ? 1 : 0;
@@ -92,14 +126,25 @@ struct plan *bf_enrich_plan_build(struct bf_enrich_opts *o, int auto_on, const c
 			const char *suffix = col->derive == BF_EK_TIMESTAMP ? ts_suffix[k]
 					   : col->derive == BF_EK_MONEY ? "_cents" : "_seconds";
 			struct bf_buf b = BF_BUF_INIT;
-			bf_buf_addc(&b, '"');
 			bf_buf_add(&b, col->name, col->nlen);
 			bf_buf_adds(&b, suffix);
-			bf_buf_adds(&b, "\":");
+			col->oname[k] = out_name(props, taken, ntaken, b.p);
+			taken = bf_xrealloc(taken, (ntaken + 1) * sizeof *taken);
+			taken[ntaken++] = col->oname[k];
+			bf_buf_reset(&b);
+			bf_buf_add_json_str(&b, col->oname[k], strlen(col->oname[k]));
+			bf_buf_addc(&b, ':');
 			col->mlen[k] = b.len;
 			col->mname[k] = bf_buf_detach(&b);
 		}
 	}
+	p->tout = bf_xcalloc((size_t)p->ntasks + 1, sizeof *p->tout);
+	for (int t = 0; t < p->ntasks; t++) {
+		p->tout[t] = out_name(props, taken, ntaken, p->tasks[t]->out);
+		taken = bf_xrealloc(taken, (ntaken + 1) * sizeof *taken);
+		taken[ntaken++] = p->tout[t];
+	}
+	free(taken);
 	return p;
 }
 
@@ -109,13 +154,18 @@ void bf_enrich_plan_free(struct plan *p)
 		struct plan *older = p->older;
 		for (int i = 0; i < p->ncols; i++) {
 			free(p->cols[i].name);
-			for (int k = 0; k < 4; k++)
+			for (int k = 0; k < 4; k++) {
+				free(p->cols[i].oname[k]);
 				free(p->cols[i].mname[k]);
+			}
 		}
 		free(p->cols);
 		bf_colmap_free(&p->map);
-		for (int i = 0; i < p->ntasks; i++)
+		for (int i = 0; i < p->ntasks; i++) {
 			free(p->tcols[i]);
+			free(p->tout[i]);
+		}
+		free(p->tout);
 		free(p->tcols);
 		free(p->tasks);
 		free(p->stream);

@@ -31,7 +31,7 @@ void bf_enrich_write_record(struct ctx *c, struct held *h)
 	for (int t = 0; t < h->plan->ntasks; t++) {
 		if (m->len)
 			bf_buf_addc(m, ',');
-		bf_buf_add_json_str(m, h->plan->tasks[t]->out, strlen(h->plan->tasks[t]->out));
+		bf_buf_add_json_str(m, h->plan->tout[t], strlen(h->plan->tout[t]));
 		bf_buf_addc(m, ':');
 		bf_buf_adds(m, h->res && h->res[t] ? h->res[t] : "null");
 	}
@@ -45,7 +45,7 @@ void bf_enrich_write_record(struct ctx *c, struct held *h)
 			c->total_passed++;
 		}
 	}
-	bf_filter_write_spliced(c->f, h->line, h->len, h->rs, m->p ? m->p : "", m->len);
+	bf_filter_write_spliced(c->f, h->line, h->len, h->rs, m->p, m->len);
 }
 
 void bf_enrich_held_free(struct held *h)

@@ -81,7 +81,7 @@ static int token_view(struct ctx *c, struct val v, const char **s, size_t *n)
 		return 1;
 	}
 	token_text(v, &c->text);
-	*s = c->text.p ? c->text.p : "";
+	*s = c->text.p;
 	*n = c->text.len;
 	return 1;
 }
@@ -321,7 +321,7 @@ int bf_enrich_on_record(void *ctx, struct bf_filter *f, struct bf_msg *msg, stru
 	if (!h && !c->qlen) {
 		/* nothing to wait for: out now */
 		if (!res) {
-			bf_filter_write_spliced(f, msg->line, msg->len, msg->record_span, mem->p ? mem->p : "", mem->len);
+			bf_filter_write_spliced(f, msg->line, msg->len, msg->record_span, mem->p, mem->len);
 		} else {
 			struct held tmp = { 1, msg->line, msg->len, msg->record_span, pl, mem->p, mem->len, res, 0, NULL, part };
 			bf_enrich_write_record(c, &tmp);

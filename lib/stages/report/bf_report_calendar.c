@@ -105,7 +105,7 @@ static void calendar_text(struct bf_report *r, int color, FILE *out)
 				bf_buf_adds(&line, "\033[0m");
 			while (line.len && line.p[line.len - 1] == ' ')
 				line.len--;
-			fprintf(out, "%.*s\n", (int)line.len, line.p ? line.p : "");
+			fprintf(out, "%.*s\n", (int)line.len, line.p);
 			bf_buf_free(&line);
 		}
 		fputc('\n', out);

@@ -5,7 +5,8 @@
  * handling, progress (also in the state file's run_progress), a summary, a JSON log and
  * alerts. "Done" is asked of the target at hand (the state file's loads table).
  *
- * Ownership: struct bf_run_opts borrows every string and array it points to. */
+ * Ownership: struct bf_run_opts owns what its string vectors hold (bf_run_opts_free) and
+ * borrows every other string and array it points to. */
 #ifndef BF_RUN_H
 #define BF_RUN_H
 
@@ -13,15 +14,8 @@
 
 #include "base/bf_datesel.h"
 #include "base/bf_log.h"
+#include "base/bf_strv.h"
 #include "sources/bf_source.h"
-
-struct bf_strv {
-	char **v;
-	size_t n;
-};
-/* Appends a borrowed string. */
-void bf_strv_push(struct bf_strv *s, char *str);
-void bf_strv_free(struct bf_strv *s);
 
 struct bf_run_opts {
 	const char *source, *target;
@@ -59,6 +53,8 @@ struct bf_run_opts {
 };
 
 void bf_run_opts_init(struct bf_run_opts *o);
+/* Frees what o owns: its date selection, source options and string vectors. */
+void bf_run_opts_free(struct bf_run_opts *o);
 /* Returns 0 when every selected date is done, 1 when some failed, 75 when interrupted,
  * or the code of what stopped the run. */
 int bf_run_run(const struct bf_run_opts *o, struct bf_err *err);

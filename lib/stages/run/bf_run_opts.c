@@ -1,24 +1,11 @@
-/* bf-run's options: their defaults, and the string vectors that hold the repeatable ones. */
+/* bf-run's options: their defaults, and freeing what they own. */
 #include "stages/run/bf_run.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/bf_buf.h"
-
-void bf_strv_push(struct bf_strv *s, char *str)
-{
-	s->v = bf_xrealloc(s->v, (s->n + 2) * sizeof *s->v);
-	s->v[s->n++] = str;
-	s->v[s->n] = NULL;
-}
-
-void bf_strv_free(struct bf_strv *s)
-{
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
+#include "sources/bf_source_cli.h"
 
 void bf_run_opts_init(struct bf_run_opts *o)
 {
@@ -35,4 +22,16 @@ void bf_run_opts_init(struct bf_run_opts *o)
 	o->breaker_cooldown = 30;
 	o->breaker_probes = 3;
 	o->alert_burst_window = 60;
+}
+
+void bf_run_opts_free(struct bf_run_opts *o)
+{
+	bf_datesel_free(&o->dates);
+	bf_source_opts_free(&o->src);
+	bf_strv_free(&o->locations);
+	bf_strv_free(&o->extract_args);
+	bf_strv_free(&o->enrich_args);
+	bf_strv_free(&o->closure_args);
+	bf_strv_free(&o->load_args);
+	bf_strv_free(&o->alert_cmd);
 }

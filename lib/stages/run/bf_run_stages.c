@@ -71,7 +71,7 @@ static void setup_shell(struct ctx *c)
 	s->path = bf_xstrdup(o->shell ? o->shell : "/bin/sh");
 	bf_strv_push(&s->argv, s->path);
 	bf_strv_push(&s->argv, "-c");
-	bf_strv_push(&s->argv, (char *)o->shell_pipeline);
+	bf_strv_push(&s->argv, o->shell_pipeline);
 	bf_strv_push(&s->argv, "bf-run");
 }
 
@@ -101,7 +101,7 @@ int run_setup_stages(struct ctx *c, struct bf_err *err)
 		bf_strv_push(&s->argv, path);
 		if (i == 0) {
 			bf_strv_push(&s->argv, "--source");
-			bf_strv_push(&s->argv, (char *)o->source);
+			bf_strv_push(&s->argv, o->source);
 			/* the source options as bf-extract takes them (--layout first) */
 			c->src_args = bf_source_args(&o->src, &c->nsrc_args);
 			for (size_t k = 0; k < c->nsrc_args; k++)
@@ -113,7 +113,7 @@ int run_setup_stages(struct ctx *c, struct bf_err *err)
 		}
 		if (i == 3) {
 			bf_strv_push(&s->argv, "--target");
-			bf_strv_push(&s->argv, (char *)o->target);
+			bf_strv_push(&s->argv, o->target);
 		}
 		for (size_t k = 0; k < extra[i]->n; k++)
 			bf_strv_push(&s->argv, extra[i]->v[k]);

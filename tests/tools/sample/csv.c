@@ -13,10 +13,10 @@ static void w_flush(struct csvw *w)
 		if (gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len) {
 			int e = 0;
 			const char *msg = gzerror(w->gz, &e);
-			fail(EXIT_IOERR, w->path, e == Z_ERRNO ? strerror(errno) : msg);
+			fail(BF_EIO, w->path, e == Z_ERRNO ? strerror(errno) : msg);
 		}
 	} else if (fwrite(w->buf, 1, w->len, w->fp) != w->len) {
-		fail(EXIT_IOERR, w->path, strerror(errno));
+		fail(BF_EIO, w->path, strerror(errno));
 	}
 	w->len = 0;
 }
@@ -302,19 +302,19 @@ void w_open(struct csvw *w, int k, const char *dir, int gz)
 {
 	snprintf(w->name, sizeof w->name, "%s.csv%s", file_stem[k], gz ? ".gz" : "");
 	if (snprintf(w->path, sizeof w->path, "%s/%s", dir, w->name) >= (int)sizeof w->path)
-		fail(EXIT_CANTCREAT, dir, "path too long");
+		fail(BF_EIO, dir, "path too long");
 	errno = 0;
 	w->fp = NULL;
 	w->gz = NULL;
 	if (gz) {
 		w->gz = gzopen(w->path, "wb6");
 		if (!w->gz)
-			fail(EXIT_CANTCREAT, w->path, errno ? strerror(errno) : "cannot open");
+			fail(BF_EIO, w->path, errno ? strerror(errno) : "cannot open");
 		gzbuffer(w->gz, 1u << 17);
 	} else {
 		w->fp = fopen(w->path, "wb");
 		if (!w->fp)
-			fail(EXIT_CANTCREAT, w->path, strerror(errno));
+			fail(BF_EIO, w->path, strerror(errno));
 	}
 	w->on = 1;
 	w->len = 0;
@@ -395,11 +395,11 @@ int w_close(struct csvw *w)
 	if (w->gz) {
 		int rc = gzclose(w->gz);
 		if (rc != Z_OK)
-			fail(EXIT_IOERR, w->path, rc == Z_ERRNO ? strerror(errno) : "gzip write failed");
+			fail(BF_EIO, w->path, rc == Z_ERRNO ? strerror(errno) : "gzip write failed");
 		w->gz = NULL;
 	} else {
 		if (fclose(w->fp) != 0)
-			fail(EXIT_IOERR, w->path, strerror(errno));
+			fail(BF_EIO, w->path, strerror(errno));
 		w->fp = NULL;
 	}
 	w->on = 0;

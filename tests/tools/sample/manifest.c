@@ -10,7 +10,7 @@
 static cJSON *jchk(cJSON *item)
 {
 	if (!item)
-		fail(EXIT_OSERR, "manifest", "out of memory");
+		fail(BF_EOS, "manifest", "out of memory");
 	return item;
 }
 
@@ -18,7 +18,7 @@ static cJSON *jadd(cJSON *obj, const char *key, cJSON *item)
 {
 	jchk(item);
 	if (key ? !cJSON_AddItemToObject(obj, key, item) : !cJSON_AddItemToArray(obj, item))
-		fail(EXIT_OSERR, "manifest", "out of memory");
+		fail(BF_EOS, "manifest", "out of memory");
 	return item;
 }
 
@@ -125,14 +125,14 @@ void write_manifest(struct gen *g)
 
 	char *s = cJSON_Print(root);
 	if (!s)
-		fail(EXIT_OSERR, "manifest", "out of memory");
+		fail(BF_EOS, "manifest", "out of memory");
 	struct bf_buf text = BF_BUF_INIT;
 	struct bf_err err = { 0 };
 	bf_buf_adds(&text, s);
 	bf_buf_addc(&text, '\n');
 	snprintf(path, sizeof path, "%s/manifest.json", g->c.out);
 	if (bf_write_file_atomic(path, text.p, text.len, 0666, &err))
-		fail(EXIT_IOERR, NULL, err.msg);
+		fail(BF_EIO, NULL, err.msg);
 	bf_buf_free(&text);
 	cJSON_free(s);
 	cJSON_Delete(root);

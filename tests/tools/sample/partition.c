@@ -11,7 +11,7 @@ void sample_mkdirs(const char *path)
 {
 	struct bf_err err = { 0 };
 	if (bf_mkdirs(path, 0777, &err))
-		fail(EXIT_CANTCREAT, NULL, err.msg);
+		fail(BF_EIO, NULL, err.msg);
 }
 
 /* Sun..Sat */
@@ -172,7 +172,7 @@ void gen_partition(struct gen *g, int loc, int dayidx, struct part *pt)
 		return;
 	if (snprintf(dir, sizeof dir, "%s/%s/%04d%02d%02d", g->c.out, g->locid[loc], dy.y, dy.m,
 		     dy.d) >= (int)sizeof dir)
-		fail(EXIT_CANTCREAT, g->c.out, "path too long");
+		fail(BF_EIO, g->c.out, "path too long");
 	sample_mkdirs(dir);
 	pt->folder = 1;
 	if (pt->closure == CL_EMPTY)

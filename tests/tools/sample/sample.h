@@ -11,12 +11,11 @@
 #include <stdio.h>
 #include <zlib.h>
 
+#include "base/bf_exit.h"
 #include "base/bf_time.h"
 
 #define PROG "bf-sample"
 #define VERSION "0.1.0"
-
-enum { EXIT_USAGE = 64, EXIT_OSERR = 71, EXIT_CANTCREAT = 73, EXIT_IOERR = 74 };
 
 /* Prints "bf-sample: where: what" ("bf-sample: what" when where is NULL) and exits. */
 void fail(int code, const char *where, const char *what) __attribute__((noreturn));
