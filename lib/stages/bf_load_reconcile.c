@@ -285,13 +285,18 @@ int bf_load_reconcile_spec(struct bf_state *st, const char *spec, const struct b
 			   const char *key, const char *source, bf_reconcile_fn fn, void *arg,
 			   long long *corrected, struct bf_err *err)
 {
+	struct bf_target_opts ro = { 0 };
 	struct bf_target *t = NULL;
 	int any, rc = any_done(st->db, st->path, 0, key ? key : "", source, &any, err);
 	if (corrected)
 		*corrected = 0;
 	if (rc || !any)
 		return rc;
-	if (!(rc = bf_target_open(spec, o, &t, err)))
+	/* only its _bf_loads is read: nothing made or changed there */
+	if (o)
+		ro = *o;
+	ro.read_only = 1;
+	if (!(rc = bf_target_open(spec, &ro, &t, err)))
 		rc = bf_load_reconcile(st, t, key, source, fn, arg, corrected, err);
 	bf_target_close(t);
 	return rc;

@@ -38,7 +38,7 @@ typedef void (*bf_reconcile_fn)(void *arg, const struct bf_reconcile_miss *m);
 int bf_load_reconcile(struct bf_state *st, struct bf_target *t, const char *key, const char *source,
 		      bf_reconcile_fn fn, void *arg, long long *corrected, struct bf_err *err);
 
-/* The same for the target of spec (opened and closed here): the call of bf-run. */
+/* The same for the target of spec (opened read-only and closed here): the call of bf-run. */
 int bf_load_reconcile_spec(struct bf_state *st, const char *spec, const struct bf_target_opts *o,
 			   const char *key, const char *source, bf_reconcile_fn fn, void *arg,
 			   long long *corrected, struct bf_err *err);

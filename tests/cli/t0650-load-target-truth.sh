@@ -103,6 +103,17 @@ test_expect_success JQ 'two targets: a partition deleted from A but held by B st
 	jq -e ".summary.processed == 0 and .summary.skipped == 6" B2.json
 '
 
+test_expect_success JQ 'bf-run alone corrects the state file before it plans: the date missing in A is run again' '
+	for t in $(sqlite3 A.db "SELECT stream FROM _bf_streams"); do
+		sqlite3 A.db "DELETE FROM \"$t\" WHERE _bf_date = \"$day\" AND _bf_location = \"$loc\"" || return 1
+	done &&
+	sqlite3 A.db "DELETE FROM _bf_loads WHERE date = \"$day\" AND location = \"$loc\"" &&
+	{ bf-run --source drop --target A.db --state ab.db --all --no-closure --log A3.json 2>errR || test $? = 1; } &&
+	grep "$loc/$day of .* missing here: another target holds it" errR &&
+	jq -e ".summary.processed == 1 and .summary.skipped == 5" A3.json &&
+	test "$(wh_sum A.db)" = "$(wh_sum B.db)"
+'
+
 test_expect_success 'power cut mid-load: the files as of their last sync; a plain re-run equals a clean run' '
 	rm -rf pc && mkdir -p pc/snap && mkfifo pc/fifo &&
 	export LD_PRELOAD=$INJECT BF_INJECT_MATCH=$PWD/pc/ BF_INJECT_SNAPSHOT=$PWD/pc/snap &&
