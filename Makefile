@@ -58,7 +58,7 @@ SQL      := $(sort $(wildcard state/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE_SRC := $(sort $(wildcard tests/tools/bf-sample.c tests/tools/sample/*.c))
-TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample) $(BUILD)/bf-hammer
+TOOLS    := $(if $(SAMPLE_SRC),$(BUILD)/bf-sample) $(BUILD)/bf-hammer $(BUILD)/tests/inject-io.so
 CLI_TESTS := $(sort $(wildcard tests/cli/t*.sh))
 
 .PHONY: all test unit-test cli-test bench install uninstall clean
@@ -98,6 +98,12 @@ $(BUILD)/bf-sample: $(SAMPLE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libbf.a
 $(BUILD)/bf-hammer: $(BUILD)/tests/tools/bf-hammer.o
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< -lpthread
+
+# failing writes, syncs and closes for the tests (LD_PRELOAD; tests/tools/inject-io.c)
+$(BUILD)/tests/inject-io.so: tests/tools/inject-io.c
+	$(SAY) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 $(WARN) -MMD -MP $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbf.a
 	$(SAY) LD $@

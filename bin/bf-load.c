@@ -16,7 +16,8 @@ static const char usage[] =
 	"Usage: bf-load --target TARGET [options] < messages.ndjson\n"
 	"Loads SCHEMA/RECORD/STATE messages into a warehouse. Each partition (location, date)\n"
 	"is replaced and committed in one transaction when its STATE arrives; the STATE is then\n"
-	"marked in the state file and written to stdout.\n"
+	"marked in the state file and written to stdout. Records without bf lineage (a Singer\n"
+	"tap's) are upserted by their stream's key_properties, or appended when it has none.\n"
 	"\n"
 	"  -t, --target TARGET     PATH.db or sqlite:PATH (SQLite), postgresql://USER@HOST:PORT/DB\n"
 	"                          (password from PGPASSWORD or ~/.pgpass, never in the URL),\n"
@@ -26,6 +27,9 @@ static const char usage[] =
 	"                          date date-time timestamptz json vector (repeatable)\n"
 	"      --amount-column S.C the column summed by the <S>_daily view (repeatable;\n"
 	"                          default order_details.amount)\n"
+	"      --rebuild-keys      a stream's key_properties may change: its unique index is\n"
+	"                          made again (else such a SCHEMA is refused, exit 65)\n"
+	"      --max-streams N     the most streams one run takes (default 1000)\n"
 	"      --state PATH        state file (default $BF_STATE, else ./bf-state.db)\n"
 	"      --max-line-bytes N  longest message accepted (default 64 MiB)\n"
 	"      --progress          show progress even when stderr is not a terminal\n"
@@ -34,7 +38,7 @@ static const char usage[] =
 	"  -h, --help              this help\n"
 	"  -V, --version           version\n";
 
-enum { O_STATE = 0x100, O_MAXLINE, O_PROGRESS, O_PGSCHEMA, O_TYPE, O_AMOUNT };
+enum { O_STATE = 0x100, O_MAXLINE, O_PROGRESS, O_PGSCHEMA, O_TYPE, O_AMOUNT, O_REKEY, O_MAXSTREAMS };
 
 static const struct option longopts[] = {
 	{ "target", required_argument, NULL, 't' },
@@ -44,6 +48,8 @@ static const struct option longopts[] = {
 	{ "pg-schema", required_argument, NULL, O_PGSCHEMA },
 	{ "type", required_argument, NULL, O_TYPE },
 	{ "amount-column", required_argument, NULL, O_AMOUNT },
+	{ "rebuild-keys", no_argument, NULL, O_REKEY },
+	{ "max-streams", required_argument, NULL, O_MAXSTREAMS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -128,6 +134,14 @@ int main(int argc, char **argv)
 			amounts = bf_xrealloc(amounts, (o.namounts + 1) * sizeof *amounts);
 			amounts[o.namounts++] = a;
 			o.amounts = amounts;
+			break;
+		}
+		case O_REKEY: o.topts.rebuild_keys = 1; break;
+		case O_MAXSTREAMS: {
+			long long n;
+			if (bf_opt_llong("--max-streams", optarg, 1, 1000000000, &n))
+				return BF_EUSAGE;
+			o.max_streams = (size_t)n;
 			break;
 		}
 		case 'q': o.progress = -1; bf_log_set_level(0); break;

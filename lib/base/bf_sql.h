@@ -7,5 +7,7 @@
 
 /* Appends name as a double-quoted identifier ("a""b"). */
 void bf_sql_ident(struct bf_buf *b, const char *name);
+/* Appends "<table>__<suffix>", the name of one of bf-load's indexes of a table, quoted. */
+void bf_sql_index_ident(struct bf_buf *b, const char *table, const char *suffix);
 
 #endif

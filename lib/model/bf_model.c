@@ -14,6 +14,7 @@
 #include "proto/bf_jsoncheck.h"
 #include "base/bf_retry.h"
 #include "base/bf_time.h"
+#include "model/bf_model_refusal.h"
 
 enum breaker_state { CLOSED, OPEN, HALF_OPEN };
 
@@ -364,8 +365,10 @@ static void on_http(void *ctx, struct bf_http_req *r)
 		m->pending--;
 		return;
 	} else if (r->status < 200 || r->status >= 300) {
-		finish(m, j, BF_EDATA, "HTTP %ld: the API refused the request: %.120s", r->status,
-		       r->resp.p);
+		/* the body may echo the request, key included: only its message, redacted */
+		char msg[128];
+		bf_model_refusal(r->resp.p, r->resp.len, m->o.api_key, msg, sizeof msg);
+		finish(m, j, BF_EDATA, "HTTP %ld: the API refused the request: %s", r->status, msg);
 		m->pending--;
 		return;
 	} else if ((invalid = validate(j, why, sizeof why))) {

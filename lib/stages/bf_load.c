@@ -1,16 +1,19 @@
 #include "stages/bf_load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_strmap.h"
 #include "proto/bf_colmap.h"
 #include "proto/bf_json.h"
 #include "base/bf_progress.h"
 #include "base/bf_sql.h"
 #include "state/bf_state.h"
 #include "base/bf_time.h"
+#include "stages/bf_load_reconcile.h"
 
 /* The loop's view of a stream: its definition plus what speeds up records. */
 struct lstream {
@@ -18,10 +21,11 @@ struct lstream {
 	struct bf_cell *cells;     /* one per column, reused row after row */
 	size_t ncells;
 	struct bf_colmap map;      /* member position -> column index, tag: lineage (LIN_*) */
+	size_t *keycol;            /* the column of each of def.keys */
 };
 
 struct quar {                      /* a refused record, written at the partition's STATE */
-	char *file, *reason, *raw;
+	char *file, *reason, *raw;     /* file: the stream, for a record without lineage */
 	size_t rawlen;
 	long line;
 };
@@ -54,6 +58,9 @@ struct loop {
 	int64_t t0;
 	struct lstream **streams;
 	size_t nstreams;
+	struct bf_strmap bystream;     /* stream -> index in streams */
+	struct lstream *last;          /* the stream last looked up */
+	struct bf_strmap bytable;      /* its table's name without case -> index in streams */
 	struct bf_member *mem;
 	size_t memcap;
 	struct bf_buf scratch, name;
@@ -72,10 +79,10 @@ static const enum bf_type lineage_type[] = { BF_T_DATE, BF_T_STRING, BF_T_STRING
 
 static struct lstream *find_stream(struct loop *l, const char *s)
 {
-	for (size_t i = 0; i < l->nstreams; i++)
-		if (!strcmp(l->streams[i]->def.name, s))
-			return l->streams[i];
-	return NULL;
+	size_t i;
+	if (l->last && !strcmp(l->last->def.name, s))
+		return l->last;        /* most records are of the last stream */
+	return bf_strmap_get(&l->bystream, s, &i) ? (l->last = l->streams[i]) : NULL;
 }
 
 static int find_col(const struct bf_stream_def *d, const char *key, size_t n)
@@ -116,6 +123,34 @@ static void add_col(struct loop *l, struct lstream *s, const char *name, size_t 
 	s->ncells = d->ncols;
 }
 
+/* The streams one run may take (--max-streams): each may make a table and two views. */
+#define MAX_STREAMS_DEFAULT 1000
+
+/* A new stream of the run: at most --max-streams of them, and no two sharing a table. */
+static int check_new_stream(struct loop *l, const char *name, long lineno, const char *where,
+			    struct bf_err *err)
+{
+	size_t max = l->o->max_streams ? l->o->max_streams : MAX_STREAMS_DEFAULT, i;
+	if (l->nstreams >= max)
+		return bf_fail(err, BF_EDATA, where, "line %ld: stream \"%s\" is one more than the %zu streams "
+			       "one run takes (--max-streams); nothing of the open partition was committed",
+			       lineno, name, max);
+	struct bf_buf t = BF_BUF_INIT;
+	bf_target_table_name(name, &t);
+	for (char *p = t.p; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	int clash = bf_strmap_get(&l->bytable, t.p, &i);
+	if (clash)
+		bf_fail(err, BF_EDATA, where, "line %ld: streams \"%s\" and \"%s\" would share the table %s "
+			"(tables are named without regard to case, reserved names with a \"_\" in front)",
+			lineno, l->streams[i]->def.name, name, t.p);
+	else
+		bf_strmap_put(&l->bytable, t.p, l->nstreams);
+	bf_buf_free(&t);
+	return clash ? BF_EDATA : 0;
+}
+
 static struct lstream *new_stream(struct loop *l, const char *name)
 {
 	struct lstream *s = bf_xcalloc(1, sizeof *s);
@@ -131,8 +166,20 @@ static struct lstream *new_stream(struct loop *l, const char *name)
 	}
 	s->def.amount = amount;
 	l->streams = bf_xrealloc(l->streams, (l->nstreams + 1) * sizeof *l->streams);
+	bf_strmap_put(&l->bystream, name, l->nstreams);
 	l->streams[l->nstreams++] = s;
 	return s;
+}
+
+static void free_keys(struct lstream *s)
+{
+	for (size_t k = 0; k < s->def.nkeys; k++)
+		free(s->def.keys[k]);
+	free(s->def.keys);
+	free(s->keycol);
+	s->def.keys = NULL;
+	s->keycol = NULL;
+	s->def.nkeys = 0;
 }
 
 static void free_stream(struct lstream *s)
@@ -145,6 +192,7 @@ static void free_stream(struct lstream *s)
 	free(s->def.cols);
 	free(s->cells);
 	bf_colmap_free(&s->map);
+	free_keys(s);
 	free(s->def.name);
 	free(s);
 }
@@ -301,12 +349,12 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 			char *reason = bf_buf_detach(&r);
 			l->q = bf_xrealloc(l->q, (l->nq + 1) * sizeof *l->q);
 			struct quar *q = &l->q[l->nq++];
-			q->file = member_text(msrc);
+			q->file = date ? member_text(msrc) : bf_xstrdup(s->def.name);
 			q->reason = reason;
 			q->raw = bf_xstrndup(raw, rawlen);
 			q->rawlen = rawlen;
-			q->line = 0;
-			if (mline && (mline->kind == BF_J_NUMBER || mline->kind == BF_J_STRING) &&
+			q->line = date ? 0 : m->lineno;
+			if (date && mline && (mline->kind == BF_J_NUMBER || mline->kind == BF_J_STRING) &&
 			    mline->len < 24) {
 				char num[24];
 				memcpy(num, mline->val, mline->len);
@@ -322,6 +370,12 @@ static int on_record(struct loop *l, struct bf_msg *m, const char *where, struct
 				l->q[l->nq - 1].reason);
 		return 0;
 	}
+	/* without lineage, a stream with keys is upserted: every key member must be there */
+	for (size_t k = 0; !date && k < s->def.nkeys; k++)
+		if (s->cells[s->keycol[k]].kind == BF_C_NULL)
+			return bf_fail(err, BF_EDATA, where, "line %ld: RECORD of %s without its key \"%s\" (missing "
+				       "or null); nothing of the open transaction was committed", m->lineno,
+				       s->def.name, s->def.keys[k]);
 	/* bf-closure's marker of a closed day (docs/closures.md) */
 	int marker = msrc && msrc->kind == BF_J_STRING && same_text(msrc->val, msrc->len, "closure");
 	struct bf_row row = { &s->def, s->cells, raw, rawlen };
@@ -350,6 +404,38 @@ static void set_embedding(struct lstream *s, struct bf_col *col, const cJSON *pr
 	s->def.version++;
 }
 
+/* The SCHEMA's key_properties as s's keys (added as text columns if no property declared
+ * them); *changed says whether they differ from the last ones. Returns 0 or a code. */
+static int take_keys(struct loop *l, struct lstream *s, const cJSON *kp, long lineno, const char *where,
+		     int *changed, struct bf_err *err)
+{
+	*changed = 0;
+	size_t n = 0;
+	for (const cJSON *k = kp ? kp->child : NULL; k; k = k->next, n++)
+		if (!cJSON_IsString(k) || !k->valuestring[0])
+			return bf_fail(err, BF_EDATA, where, "line %ld: key_properties of %s: not a list of names",
+				       lineno, s->def.name);
+	size_t same = n == s->def.nkeys, i = 0;
+	for (const cJSON *k = kp ? kp->child : NULL; k && same; k = k->next, i++)
+		same = !strcmp(k->valuestring, s->def.keys[i]);
+	if (same)
+		return 0;
+	*changed = 1;
+	free_keys(s);
+	s->def.keys = bf_xcalloc(n + 1, sizeof *s->def.keys);
+	s->keycol = bf_xcalloc(n + 1, sizeof *s->keycol);
+	for (const cJSON *k = kp ? kp->child : NULL; k; k = k->next) {
+		int c = find_col(&s->def, k->valuestring, strlen(k->valuestring));
+		if (c < 0) {
+			add_col(l, s, k->valuestring, strlen(k->valuestring), BF_T_STRING);
+			c = (int)s->def.ncols - 1;
+		}
+		s->keycol[s->def.nkeys] = (size_t)c;
+		s->def.keys[s->def.nkeys++] = bf_xstrdup(k->valuestring);
+	}
+	return 0;
+}
+
 static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
 	int rc;
@@ -362,8 +448,11 @@ static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct
 		return bf_fail(err, BF_EDATA, where, "line %ld: schema \"properties\" is not an object", m->lineno);
 	struct lstream *s = find_stream(l, m->stream);
 	int fresh = !s;
-	if (!s)
+	if (!s) {
+		if ((rc = check_new_stream(l, m->stream, m->lineno, where, err)))
+			return rc;
 		s = new_stream(l, m->stream);
+	}
 	unsigned version = s->def.version;
 	for (const cJSON *p = props ? props->child : NULL; p; p = p->next) {
 		int c = find_col(&s->def, p->string, strlen(p->string));
@@ -376,9 +465,18 @@ static int on_schema(struct loop *l, struct bf_msg *m, const char *where, struct
 	for (size_t i = 0; i < 4; i++)
 		if (find_col(&s->def, lineage[i], strlen(lineage[i])) < 0)
 			add_col(l, s, lineage[i], strlen(lineage[i]), lineage_type[i]);
-	if (fresh || s->def.version != version)
-		return bf_target_schema(l->t, &s->def, err);
-	return 0;
+	int rekeyed;
+	if ((rc = take_keys(l, s, m->key_properties, m->lineno, where, &rekeyed, err)))
+		return rc;
+	if (!fresh && !rekeyed && s->def.version == version)
+		return 0;
+	if ((rc = bf_target_schema(l->t, &s->def, err)) == BF_EDATA) {
+		/* a refused key: say which line brought it */
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		bf_fail(err, rc, where, "line %ld: %s", m->lineno, why);
+	}
+	return rc;
 }
 
 static int flush_quar(struct loop *l, const struct held *h, struct bf_err *err)
@@ -464,6 +562,26 @@ static int before_wait(void *ctx, struct bf_err *err)
 	return rc ? rc : confirm_held(l, err);
 }
 
+/* Commits the records without lineage read since the last STATE; those a cast refused go
+ * to the quarantine (source, location and date empty, file: the stream, line: the input's). */
+static int commit_foreign(struct loop *l, struct bf_err *err)
+{
+	struct bf_target_part p = { NULL, NULL, NULL, l->rows, (long long)l->nq, "loaded", NULL };
+	int rc = bf_target_commit(l->t, &p, err);
+	for (size_t i = 0; i < l->nq && !rc; i++)
+		rc = bf_state_quarantine(l->st, "load", "", "", "", l->q[i].file, l->q[i].line, l->q[i].reason,
+					 l->q[i].raw, l->q[i].rawlen, err);
+	if (rc)
+		return rc;
+	if (l->nq)
+		bf_warn(NULL, "%zu records without bf lineage refused by their column types (quarantined, "
+			"stage load)", l->nq);
+	l->total_rows += l->rows;
+	l->total_quar += (long long)l->nq;
+	close_part(l);
+	return 0;
+}
+
 static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct bf_err *err)
 {
 	int rc;
@@ -478,15 +596,8 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 		loc = "";
 	if (!date) {
 		/* a foreign STATE: commit what came before it (Singer semantics) */
-		if (l->open) {
-			struct bf_target_part p = { NULL, NULL, NULL, l->rows, (long long)l->nq, "loaded", NULL };
-			if ((rc = bf_target_commit(l->t, &p, err)))
-				return rc;
-			if (l->nq)
-				bf_warn(where, "%zu records without bf lineage refused (not loaded)", l->nq);
-			l->total_rows += l->rows;
-			close_part(l);
-		}
+		if (l->open && (rc = commit_foreign(l, err)))
+			return rc;
 		bf_out_write(&l->out, m->line, m->len);
 		bf_out_write(&l->out, "\n", 1);
 		return bf_out_flush(&l->out, err);
@@ -562,6 +673,52 @@ static int on_state(struct loop *l, struct bf_msg *m, const char *where, struct 
 	return finish_held(l, err);
 }
 
+/* The end of a run that loaded: what the target holds back is written (a failing disk
+ * shows here). Returns rc, or the code of such a failure when rc was success. */
+static int finish(struct loop *l, int rc, struct bf_err *err)
+{
+	struct bf_err ferr = { 0 };
+	int frc;
+	if ((rc && rc != BF_PARTIAL) || !l->t || !(frc = bf_target_finish(l->t, &ferr)))
+		return rc;
+	*err = ferr;
+	return frc;
+}
+
+/* The state file's pages synced by a checkpoint: SQLite's own, when the file is closed,
+ * would hide a failure. */
+static int state_sync(struct bf_state *st, struct bf_err *err)
+{
+	int c = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return c == SQLITE_OK ? 0 : bf_sqlite_fail(st->db, c, st->path, err);
+}
+
+/* The run's end recorded between two syncs of the state file. A failure of any of them is
+ * 74, recorded as such if the file still takes it: a run is left with the code it ended
+ * with (or, when only the last sync failed, the one written before it), or without its
+ * end, which the next run marks as interrupted. */
+static int end_run(struct bf_state *st, int rc, struct bf_err *err)
+{
+	struct bf_err serr = { 0 };
+	int ok = !rc || rc == BF_PARTIAL, erc = 0;
+	if (!st)
+		return rc;
+	if (ok && (erc = state_sync(st, &serr)))
+		rc = BF_EIO;
+	if (bf_state_run_end(st, rc)) {
+		if (ok && !erc)
+			bf_fail(&serr, BF_EIO, st->path, "the end of this run could not be recorded");
+		erc = BF_EIO;
+	} else if (ok && !erc && (erc = state_sync(st, &serr))) {
+		bf_state_run_end(st, BF_EIO);
+	}
+	if (!ok || !erc)
+		return rc;
+	*err = serr;
+	err->code = BF_EIO;
+	return BF_EIO;
+}
+
 int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_err *err)
 {
 	struct loop l = { .o = o, .scratch = BF_BUF_INIT, .name = BF_BUF_INIT };
@@ -576,11 +733,12 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	l.in = &in;
 	bf_out_init(&l.out, out_fd, "stdout");
 	bf_progress_init(&l.prog, o->progress);
+	l.target_key = bf_target_key(o->target, o->topts.pg_schema);
 	if ((rc = bf_state_open(bf_state_path(o->state_path), &l.st, err)) ||
 	    (rc = bf_state_run_begin(l.st, "load", o->args, err)) ||
-	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)))
+	    (rc = bf_target_open(o->target, &o->topts, &l.t, err)) ||
+	    (rc = bf_load_reconcile(l.st, l.t, l.target_key, NULL, NULL, NULL, NULL, err)))
 		goto done;
-	l.target_key = bf_target_key(o->target, o->topts.pg_schema);
 	if (bf_target_defers(l.t)) {
 		in.before_wait = before_wait;
 		in.wait_ctx = &l;
@@ -611,9 +769,7 @@ int bf_load_run(const struct bf_load_opts *o, int in_fd, int out_fd, struct bf_e
 	}
 	if (rc == 0 && l.open) {
 		if (l.foreign) {
-			struct bf_target_part p = { NULL, NULL, NULL, l.rows, (long long)l.nq, "loaded", NULL };
-			rc = bf_target_commit(l.t, &p, err);
-			close_part(&l);
+			rc = commit_foreign(&l, err);
 		} else {
 			rc = bf_fail(err, BF_EDATA, where,
 				     "input ended before the STATE of %s/%s; nothing of it was committed",
@@ -632,6 +788,7 @@ done:
 		bf_target_rollback(l.t);
 		close_part(&l);
 	}
+	rc = finish(&l, rc, err);
 	{
 		struct bf_err cerr = { 0 };
 		int crc = bf_out_close(&l.out, &cerr);
@@ -642,7 +799,7 @@ done:
 	}
 	if (l.t)
 		bf_target_close(l.t);
-	bf_state_run_end(l.st, rc);
+	rc = end_run(l.st, rc, err);
 	bf_state_close(l.st);
 	bf_lines_free(&in);
 	for (size_t i = 0; i < l.nstreams; i++)
@@ -652,6 +809,8 @@ done:
 	free(l.idx);
 	bf_buf_free(&l.scratch);
 	bf_buf_free(&l.name);
+	bf_strmap_free(&l.bystream);
+	bf_strmap_free(&l.bytable);
 	clear_quar(&l);
 	free(l.target_key);
 	return rc;

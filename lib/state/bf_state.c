@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,74 @@ static void bind_opt_int(sqlite3_stmt *s, int i, long long v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Runs that ended without recording their end (killed, or their last write failed) are
+ * marked by the next run the way a run ends (bf_state_run_end): exit code 75 (interrupted,
+ * run again), finished_at and duration_ms at its last sign of life (its run_progress row,
+ * the partitions it wrote, else its start), its run_progress finished, and an errors row
+ * saying so, in one transaction. A run still in progress is one whose process lives (the
+ * state file is local: SQLite's WAL needs every process on one machine). The last 1000
+ * runs are looked at. Best effort: a failure here is only warned about. */
+static const char interrupted_sql[] =
+	"WITH seen(t) AS (SELECT started_at FROM runs WHERE run_id = ?1"
+	"  UNION ALL SELECT updated_at FROM run_progress WHERE run_id = ?1"
+	"  UNION ALL SELECT max(updated_at) FROM partitions WHERE run_id = ?1),"
+	" last(t) AS (SELECT max(t) FROM seen)"
+	" UPDATE runs SET exit_code = 75, finished_at = (SELECT t FROM last),"
+	" duration_ms = CAST(round((julianday((SELECT t FROM last)) - julianday(started_at)) * 86400000) AS INTEGER)"
+	" WHERE run_id = ?1 AND exit_code IS NULL;"
+	"INSERT INTO errors (run_id, stage, exit_code, message, at) SELECT run_id, stage, 75, 'interrupted: the"
+	" process ended without recording its end (marked by a later run)', ?2 FROM runs WHERE run_id = ?1"
+	" AND changes() > 0;"
+	"UPDATE run_progress SET state = 'finished', updated_at = ?2 WHERE run_id = ?1 AND state <> 'finished'";
+
+static int mark_one(struct bf_state *st, int64_t id, struct bf_err *err)
+{
+	char now[21];
+	const char *sql = interrupted_sql;
+	int rc = bf_sqlite_exec(st->db, "BEGIN IMMEDIATE", st->path, err);
+	bf_now_rfc3339(now);
+	while (!rc && *sql) {
+		sqlite3_stmt *s;
+		if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &sql)) != SQLITE_OK) {
+			rc = bf_sqlite_fail(st->db, rc, st->path, err);
+			break;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_bind_parameter_count(s) >= 2)
+			sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+		rc = done(st, s, err);
+	}
+	if (rc)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		rc = bf_sqlite_exec(st->db, "COMMIT", st->path, err);
+	return rc;
+}
+
+static void mark_interrupted(struct bf_state *st)
+{
+	sqlite3_stmt *s;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT run_id, pid, stage FROM runs WHERE exit_code IS NULL"
+			       " AND run_id >= (SELECT max(run_id) FROM runs) - 1000", -1, &s, NULL) != SQLITE_OK)
+		return;
+	while (bf_sqlite_step(s) == SQLITE_ROW) {
+		long pid = (long)sqlite3_column_int64(s, 1);
+		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue;
+		ids = bf_xrealloc(ids, (n + 1) * sizeof *ids);
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n; i++) {
+		struct bf_err err = { 0 };
+		if (mark_one(st, ids[i], &err))
+			bf_warn(st->path, "could not mark run %lld as interrupted: %s", (long long)ids[i], err.msg);
+	}
+	free(ids);
+}
+
 int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args, struct bf_err *err)
 {
 	sqlite3_stmt *s;
@@ -373,6 +442,7 @@ int bf_state_run_begin(struct bf_state *st, const char *stage, const char *args,
 		return rc;
 	st->run_id = sqlite3_last_insert_rowid(st->db);
 	st->run_t0 = bf_mono_ms();
+	mark_interrupted(st);
 	return 0;
 }
 

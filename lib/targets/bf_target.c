@@ -7,8 +7,7 @@
 static int open_sqlite(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
 		       struct bf_err *err)
 {
-	(void)o;
-	return bf_target_sqlite_open(rest, out, err);
+	return bf_target_sqlite_open(rest, o, out, err);
 }
 
 static int open_pg(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
@@ -20,10 +19,9 @@ static int open_pg(const char *rest, const struct bf_target_opts *o, struct bf_t
 static int open_dir(const char *rest, const struct bf_target_opts *o, struct bf_target **out,
 		    struct bf_err *err)
 {
-	(void)o;
 	if (!*rest)
 		return bf_fail(err, BF_EUSAGE, "--target", "dir: needs a path (dir:PATH)");
-	return bf_target_dir_open(rest, out, err);
+	return bf_target_dir_open(rest, o, out, err);
 }
 
 /* prefix, whether the backend is handed the spec whole (else what follows the prefix) */
@@ -55,7 +53,7 @@ int bf_target_open(const char *spec, const struct bf_target_opts *o, struct bf_t
 	if (strstr(spec, "://"))
 		return bf_fail(err, BF_EUSAGE, "--target", "unsupported target \"%.*s\" (PATH.db, sqlite:PATH, "
 			       "postgresql://USER@HOST:PORT/DB or dir:PATH)", (int)(strchr(spec, ':') - spec), spec);
-	return bf_target_sqlite_open(spec, out, err);
+	return bf_target_sqlite_open(spec, o, out, err);
 }
 
 int bf_target_schema(struct bf_target *t, const struct bf_stream_def *def, struct bf_err *err)
@@ -107,4 +105,21 @@ int bf_target_confirm(struct bf_target *t, struct bf_err *err)
 int bf_target_flush(struct bf_target *t, struct bf_err *err)
 {
 	return t->ops->flush ? t->ops->flush(t, err) : 0;
+}
+
+int bf_target_finish(struct bf_target *t, struct bf_err *err)
+{
+	return t->ops->finish ? t->ops->finish(t, err) : 0;
+}
+
+int bf_target_loads(struct bf_target *t,
+		    int (*fn)(void *arg, const char *location, const char *date, const char *source),
+		    void *arg, struct bf_err *err)
+{
+	return t->ops->loads(t, fn, arg, err);
+}
+
+const char *bf_target_display(const struct bf_target *t)
+{
+	return t->display;
 }

@@ -29,6 +29,8 @@ struct bf_stream_def {
 	size_t ncols;
 	unsigned version;
 	const char *amount;        /* the --amount-column of this stream, or NULL */
+	char **keys;               /* the key_properties of its last SCHEMA (columns of cols) */
+	size_t nkeys;
 };
 
 /* One record, cast to its columns: cells[i] is the value of def->cols[i]. raw is the
@@ -41,7 +43,8 @@ struct bf_row {
 };
 
 /* What a commit records about its partition. location/date are NULL for records that
- * carry no bf lineage (a foreign Singer tap): then nothing is replaced, only appended. */
+ * carry no bf lineage (a foreign Singer tap): then nothing is replaced; the records of a
+ * stream with keys (def->nkeys) are upserted by them, the others appended. */
 struct bf_target_part {
 	const char *source, *location, *date;
 	long long rows;            /* records loaded in this transaction */
@@ -52,6 +55,9 @@ struct bf_target_part {
 
 struct bf_target_opts {
 	const char *pg_schema;     /* PostgreSQL schema, default "public" */
+	int rebuild_keys;          /* a stream's key_properties may change: its unique index is rebuilt */
+	int read_only;             /* only bf_target_loads is called: nothing is created or
+	                            * written, and a target that does not exist holds nothing */
 };
 
 struct bf_target;
@@ -72,7 +78,11 @@ int bf_target_open(const char *spec, const struct bf_target_opts *o, struct bf_t
 		   struct bf_err *err);
 
 /* Creates or widens the stream's table to def (called again after every change of def,
- * possibly inside a partition's transaction). */
+ * possibly inside a partition's transaction). A table that was upserted or appended to
+ * without lineage keeps the key it had then: a def with other keys is refused (BF_EDATA)
+ * unless opts.rebuild_keys. A name the database reserves gets a table named with a "_"
+ * in front (bf_target_table_name); a table of that name that bf-load did not create is
+ * refused (BF_ECONFIG), never written to. */
 int bf_target_schema(struct bf_target *t, const struct bf_stream_def *def, struct bf_err *err);
 /* Starts a partition's transaction and deletes what an earlier run loaded for it. */
 int bf_target_begin(struct bf_target *t, const char *location, const char *date,
@@ -81,7 +91,23 @@ int bf_target_record(struct bf_target *t, const struct bf_row *r, struct bf_err 
 /* Records the load in the target itself and commits. */
 int bf_target_commit(struct bf_target *t, const struct bf_target_part *p, struct bf_err *err);
 void bf_target_rollback(struct bf_target *t);
+/* Makes what was committed durable where that is not done at each commit, and reports
+ * any failure to write it (a SQLite checkpoint). Called once, after the last commit. */
+int bf_target_finish(struct bf_target *t, struct bf_err *err);
 void bf_target_close(struct bf_target *t);
+
+/* Calls fn for each partition the target records as committed (its _bf_loads): location,
+ * date, and the source its STATE named (NULL if none). fn returns 0 to go on. */
+int bf_target_loads(struct bf_target *t,
+		    int (*fn)(void *arg, const char *location, const char *date, const char *source),
+		    void *arg, struct bf_err *err);
+
+/* The table of stream name in buf: the name itself, or "_" + name for a name the
+ * databases reserve (sqlite_*, pg_*, _bf*, any case). Returns buf's text. */
+const char *bf_target_table_name(const char *name, struct bf_buf *buf);
+
+/* The target as messages name it (no credentials). */
+const char *bf_target_display(const struct bf_target *t);
 
 /* Whether commits may return before they are durable (then pending/confirm matter) or the
  * target holds data back until flushed: the loader then flushes and confirms before it

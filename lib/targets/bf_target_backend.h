@@ -21,7 +21,17 @@ struct bf_target_ops {
 	int (*confirm)(struct bf_target *t, struct bf_err *err);
 	/* Optional: sends what the target holds, when the loader is about to wait for input. */
 	int (*flush)(struct bf_target *t, struct bf_err *err);
+	/* Optional: after the last commit (bf_target_finish). */
+	int (*finish)(struct bf_target *t, struct bf_err *err);
+	/* The partitions recorded as committed (bf_target_loads). */
+	int (*loads)(struct bf_target *t,
+		     int (*fn)(void *arg, const char *location, const char *date, const char *source),
+		     void *arg, struct bf_err *err);
 };
+
+/* The key of def as the targets record it (_bf_streams.key_properties): a JSON array of
+ * its names, in b (reset first). Returns b's text. */
+const char *bf_target_keys_json(const struct bf_stream_def *def, struct bf_buf *b);
 
 /* The first member of every backend's own struct. */
 struct bf_target {
@@ -29,9 +39,11 @@ struct bf_target {
 	char *display;             /* for messages; no credentials */
 };
 
-int bf_target_sqlite_open(const char *path, struct bf_target **out, struct bf_err *err);
+int bf_target_sqlite_open(const char *path, const struct bf_target_opts *o, struct bf_target **out,
+			  struct bf_err *err);
 int bf_target_pg_open(const char *url, const struct bf_target_opts *o, struct bf_target **out,
 		      struct bf_err *err);
-int bf_target_dir_open(const char *path, struct bf_target **out, struct bf_err *err);
+int bf_target_dir_open(const char *path, const struct bf_target_opts *o, struct bf_target **out,
+		       struct bf_err *err);
 
 #endif

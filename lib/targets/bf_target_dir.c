@@ -6,9 +6,11 @@
  * Each file is written as a temporary file in its own directory, fsynced and renamed at
  * the partition's STATE; a partition that has no rows of a stream any more loses that
  * stream's old file. PATH/_bf_loads/<date>/<location>.json keeps the STATE of each load.
- * Records without bf lineage are appended as PATH/<stream>/_appended/<time>-<pid>-<n>.ndjson.
- * Each stream's folder also holds its schema for BigQuery and Snowflake
- * (targets/bf_target_dir_schema.h). */
+ * Records without bf lineage are appended as PATH/<stream>/_appended/<time>-<pid>-<n>.ndjson,
+ * with or without key_properties (merging by key is the warehouse load's: each file holds
+ * the records in the order they came). A stream's folder is named as its table would be
+ * (bf_target_table_name: "_bf_loads" is bf-load's), and also holds its schema for
+ * BigQuery and Snowflake (targets/bf_target_dir_schema.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 #include "base/bf_file.h"
+#include "proto/bf_json.h"
 #include "targets/bf_target_backend.h"
 #include "targets/bf_target_dir_schema.h"
 
@@ -85,8 +88,10 @@ static struct dstream *find(struct dirt *t, const char *name)
 	t->s = bf_xrealloc(t->s, (t->ns + 1) * sizeof *t->s);
 	struct dstream *s = &t->s[t->ns++];
 	memset(s, 0, sizeof *s);
+	struct bf_buf tn = BF_BUF_INIT;
 	s->name = bf_xstrdup(name);
-	s->enc = encode(name);
+	s->enc = encode(bf_target_table_name(name, &tn));
+	bf_buf_free(&tn);
 	s->f.fd = -1;
 	return s;
 }
@@ -228,7 +233,7 @@ static int dir_commit(struct bf_target *bt, const struct bf_target_part *p, stru
 		DIR *dh = opendir(t->root);
 		struct dirent *e;
 		while (dh && !rc && (e = readdir(dh))) {
-			if (e->d_name[0] == '.' || e->d_name[0] == '_')
+			if (e->d_name[0] == '.' || !strcmp(e->d_name, "_bf_loads"))
 				continue;
 			int written = 0;
 			for (size_t i = 0; i < t->ns; i++)
@@ -300,14 +305,103 @@ static void dir_close(struct bf_target *bt)
 	free(t);
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* encode() undone: %XX back to the byte; "_" alone is the empty name. */
+static char *decode(const char *s, size_t n)
+{
+	struct bf_buf b = BF_BUF_INIT;
+	bf_buf_adds(&b, "");
+	if (n == 1 && s[0] == '_')
+		return bf_buf_detach(&b);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			bf_buf_addc(&b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			i += 2;
+		} else {
+			bf_buf_addc(&b, s[i]);
+		}
+	}
+	return bf_buf_detach(&b);
+}
+
+/* The source a recorded STATE names (NULL if none or unreadable). */
+static char *state_source(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return NULL;
+	struct bf_buf b = BF_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		bf_buf_add(&b, chunk, n);
+	fclose(f);
+	cJSON *v = cJSON_Parse(b.p);
+	bf_buf_free(&b);
+	const cJSON *bf = v ? cJSON_GetObjectItemCaseSensitive(v, "bf") : NULL;
+	const char *src = bf ? bf_json_str(bf, "source") : NULL;
+	char *out = src ? bf_xstrdup(src) : NULL;
+	cJSON_Delete(v);
+	return out;
+}
+
+/* PATH/_bf_loads/<date>/<location>.json: one file a committed partition. */
+static int dir_loads(struct bf_target *bt,
+		     int (*fn)(void *arg, const char *location, const char *date, const char *source),
+		     void *arg, struct bf_err *err)
+{
+	struct dirt *t = (struct dirt *)bt;
+	char *root = join(t->root, "_bf_loads", NULL, NULL);
+	DIR *dd = opendir(root);
+	int stop = 0;
+	if (!dd) {
+		int e = errno;
+		free(root);
+		errno = e;
+		return e == ENOENT ? 0 : os_fail(err, t->root, "cannot read _bf_loads");
+	}
+	struct dirent *de;
+	while (!stop && (de = readdir(dd))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *ddir = join(root, de->d_name, NULL, NULL), *date = decode(de->d_name, strlen(de->d_name));
+		DIR *ld = opendir(ddir);
+		struct dirent *le;
+		while (ld && !stop && (le = readdir(ld))) {
+			size_t n = strlen(le->d_name);
+			if (le->d_name[0] == '.' || n < 6 || strcmp(le->d_name + n - 5, ".json"))
+				continue;
+			char *loc = decode(le->d_name, n - 5), *file = join(ddir, le->d_name, NULL, NULL);
+			char *src = state_source(file);
+			stop = fn(arg, loc, date, src);
+			free(src);
+			free(file);
+			free(loc);
+		}
+		if (ld)
+			closedir(ld);
+		free(ddir);
+		free(date);
+	}
+	closedir(dd);
+	free(root);
+	return 0;
+}
+
 static const struct bf_target_ops dir_ops = {
 	"dir", dir_schema, dir_begin, dir_record, dir_commit, dir_rollback, dir_close,
-	NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, dir_loads,
 };
 
-int bf_target_dir_open(const char *path, struct bf_target **out, struct bf_err *err)
+int bf_target_dir_open(const char *path, const struct bf_target_opts *o, struct bf_target **out,
+		       struct bf_err *err)
 {
-	int rc = bf_mkdirs(path, 0755, err);
+	/* read-only: dir_loads finds nothing where nothing is */
+	int rc = o && o->read_only ? 0 : bf_mkdirs(path, 0755, err);
 	if (rc)
 		return rc;
 	struct dirt *t = bf_xcalloc(1, sizeof *t);

@@ -29,6 +29,17 @@ test_expect_success 'bf-load under valgrind' '
 	test "$(sqlite3 w.db "SELECT count(*) FROM order_details")" = 9
 '
 
+test_expect_success 'bf-load under valgrind: a Singer stream upserted twice, a key change rebuilt, a refused key' '
+	tap=$TEST_DIRECTORY/fixtures/tap-mysql-incremental.ndjson &&
+	$VG bf-load --target u.db --state s.db <"$tap" >/dev/null 2>vg7 || { cat vg7; false; } &&
+	$VG bf-load --target u.db --state s.db <"$tap" >/dev/null 2>>vg7 || { cat vg7; false; } &&
+	sed "s/\"key_properties\": \[\"id\"\]/\"key_properties\": [\"id\", \"balance\"]/" "$tap" >rekey.ndjson &&
+	{ $VG bf-load --target u.db --state s.db <rekey.ndjson >/dev/null 2>>vg7; test $? = 65; } &&
+	$VG bf-load --rebuild-keys --target u.db --state s.db <rekey.ndjson >/dev/null 2>>vg7 &&
+	! grep "==[0-9]*==" vg7 &&
+	test "$(sqlite3 u.db "SELECT count(*) FROM \"shop-customers\"")" = 5
+'
+
 test_expect_success 'error paths under valgrind: --strict, broken input, usage' '
 	{ $VG bf-extract --source drop --all --force --strict --state s.db >/dev/null 2>vg3; test $? = 65; } &&
 	! grep "==[0-9]*==" vg3 &&

@@ -72,4 +72,19 @@ for seed in $(seq 1 "$SEEDS"); do
 	'
 done
 
+test_expect_success 'a bf-run killed outright is ended by the next run like any run: exit 75, its time to its last progress, its progress finished' '
+	k=$PWD/k-state.db &&
+	{ bf-run --state "$k" --source src --target k.db --all -j 1 --batch-size 1 --no-log -q & runpid=$!; } &&
+	wait_until "test \"\$(sqlite3 \"$k\" \"select max(partitions_done) from run_progress\" 2>/dev/null)\" -ge 4" 60 &&
+	kill -KILL $runpid; wait $runpid;
+	wait_until "! pgrep -f \"$k\" >/dev/null" 60 &&
+	id=$(sqlite3 "$k" "select run_id from runs where stage = \"run\"") &&
+	test "$(sqlite3 "$k" "select count(*) from runs where run_id = $id and exit_code is null")" = 1 &&
+	bf-run --state "$k" --source src --target k.db --all --no-log -q &&
+	test "$(sqlite3 "$k" "select exit_code, duration_ms > 0, finished_at >= started_at from runs where run_id = $id")" = "75|1|1" &&
+	test "$(sqlite3 "$k" "select state from run_progress where run_id = $id")" = finished &&
+	test "$(sqlite3 "$k" "select count(*) from errors where run_id = $id and exit_code = 75")" = 1 &&
+	test "$(target_sum k.db)" = "$(cat clean.sum)"
+'
+
 test_done

@@ -118,4 +118,24 @@ test_expect_success 'ids that moved under the index are caught: the query is ans
 	grep "answered through the compact index" note
 '
 
+test_expect_success 'bf-search'\''s own tables and triggers in the warehouse: bf-load goes on loading into it' '
+	bf-search --target w.db --index &&
+	bf-search --target w.db --mode text "freezer" >/dev/null &&
+	test "$(sqlite3 w.db "select count(*) from sqlite_master where type = \"trigger\"")" -gt 0 &&
+	wo_csv drop 20240306 "walk-in freezer alarm" &&
+	pipeline --dates 2024-03-06 2>err && ! grep "did not create" err &&
+	pipeline --dates 2024-03-01 --force 2>err && ! grep "did not create" err &&
+	printf "%s\n" "{\"type\":\"SCHEMA\",\"stream\":\"work_orders\",\"schema\":{\"properties\":{\"id\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"priority\":{\"type\":\"string\"}}},\"key_properties\":[]}" \
+		"{\"type\":\"RECORD\",\"stream\":\"work_orders\",\"record\":{\"id\":\"x-1\",\"description\":\"freezer door\",\"priority\":\"high\",\"_bf_date\":\"2024-03-05\",\"_bf_location\":\"100\"}}" \
+		"{\"type\":\"SCHEMA\",\"stream\":\"parts\",\"schema\":{\"properties\":{\"p\":{\"type\":\"string\"}}},\"key_properties\":[]}" \
+		"{\"type\":\"RECORD\",\"stream\":\"parts\",\"record\":{\"p\":\"hinge\",\"_bf_date\":\"2024-03-05\",\"_bf_location\":\"100\"}}" \
+		"{\"type\":\"STATE\",\"value\":{\"bf\":{\"location\":\"100\",\"date\":\"2024-03-05\",\"source\":\"drop\"}}}" |
+		bf-load --target w.db --state k.db >/dev/null &&
+	test "$(sqlite3 w.db "select count(*) from work_orders where _bf_date >= \"2024-03-05\"")" = 2 &&
+	test "$(sqlite3 w.db "select priority from work_orders where id = \"x-1\"")" = high &&
+	bf-search --target w.db --index &&
+	bf-search --target w.db --json --mode text -k 10 "freezer" | jq -r .record.id | sort >got &&
+	printf "20240301-3\n20240306-1\nx-1\n" >expect && test_cmp expect got
+'
+
 test_done

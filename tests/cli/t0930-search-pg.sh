@@ -67,4 +67,22 @@ test_expect_success PG 'no embedding column: the error names the streams with on
 	grep "streams with one: work_orders (description_embedding)" err
 '
 
+test_expect_success PG 'bf-search'\''s own indexes and tables in the warehouse: bf-load goes on loading into it' '
+	bf-search --target "$BF_PG_URL" --index &&
+	test "$(psql -X -At -c "select count(*) from pg_indexes where indexname like \$\$_bf_search_%\$\$")" -gt 0 &&
+	wo_gen 5 2024-02-05 10 77 | bf-enrich --embed work_orders.description:32 | bf-load --target "$BF_PG_URL" >/dev/null 2>err &&
+	! grep "did not create" err &&
+	printf "%s\n" "{\"type\":\"SCHEMA\",\"stream\":\"work_orders\",\"schema\":{\"properties\":{\"id\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"urgency\":{\"type\":\"string\"}}},\"key_properties\":[]}" \
+		"{\"type\":\"RECORD\",\"stream\":\"work_orders\",\"record\":{\"id\":\"x-1\",\"description\":\"freezer door\",\"urgency\":\"high\",\"_bf_date\":\"2024-02-06\",\"_bf_location\":\"10\"}}" \
+		"{\"type\":\"SCHEMA\",\"stream\":\"parts\",\"schema\":{\"properties\":{\"p\":{\"type\":\"string\"}}},\"key_properties\":[]}" \
+		"{\"type\":\"RECORD\",\"stream\":\"parts\",\"record\":{\"p\":\"hinge\",\"_bf_date\":\"2024-02-06\",\"_bf_location\":\"10\"}}" \
+		"{\"type\":\"STATE\",\"value\":{\"bf\":{\"location\":\"10\",\"date\":\"2024-02-06\",\"source\":\"t\"}}}" |
+		bf-load --target "$BF_PG_URL" >/dev/null &&
+	test "$(psql -X -At -c "select urgency from work_orders where id = \$\$x-1\$\$")" = high &&
+	test "$(psql -X -At -c "select count(*) from work_orders where _bf_date = \$\$2024-02-05\$\$")" = 5 &&
+	bf-search --target "$BF_PG_URL" --index &&
+	bf-search --target "$BF_PG_URL" --json --mode text -k 100000 "freezer" | jq -r .record.id >got &&
+	grep "^x-1$" got
+'
+
 test_done

@@ -23,6 +23,9 @@ the first line with COUNT > 0 applies and its COUNT is decreased (the file rewri
   badlabel COUNT     answer a label that is not in the set
   nan COUNT          answer an embedding holding 1e999 (infinite)
   401 COUNT          answer 401
+  echo400 COUNT      answer 400 with the request echoed: its headers (Authorization, with
+                     the API key, first) in the error message and the whole request
+                     beside it, as some servers do
 Lines starting with # are ignored.
 
 The --log file gets one line per request: "T PATH STATUS FAULT N MODEL AUTH" with T the
@@ -163,6 +166,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind in ("500", "401"):
             self.log(t, int(kind), kind, n)
             self.send(int(kind), {"error": {"message": "fault " + kind}})
+            return
+        if kind == "echo400":
+            self.log(t, 400, kind, n)
+            items = sorted(self.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
+            headers = "; ".join("%s: %s" % (k, v) for k, v in items)
+            self.send(400, {"error": {"message": "bad request: " + headers + " body: " +
+                                      raw.decode("utf-8", "replace"), "type": "invalid_request_error"},
+                            "request": {"headers": dict(self.headers.items()),
+                                        "body": raw.decode("utf-8", "replace")}})
             return
         if kind == "malformed":
             self.log(t, 200, kind, n)

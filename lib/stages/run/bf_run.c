@@ -110,7 +110,8 @@ int bf_run_run(const struct bf_run_opts *o, struct bf_err *err)
 		run_shard_item(&c, &c.it[i]);
 		c.order[i] = o->newest_first ? ndays - 1 - i : i;
 	}
-	if (ndays && (rc = run_load_status(&c, c.it[0].iso, c.it[ndays - 1].iso, err)))
+	if (ndays && ((rc = run_load_status(&c, c.it[0].iso, c.it[ndays - 1].iso, err)) ||
+		      (rc = run_reconcile(&c, path, err))))
 		goto out;
 	run_look_at_claims(&c);
 	for (size_t i = 0; i < ndays; i++) {

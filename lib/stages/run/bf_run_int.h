@@ -201,8 +201,16 @@ struct item *run_find_item(struct ctx *c, const char *iso);
 /* Reads the partitions and loads of the dates from..to (ISO) into the items and
  * classifies them. */
 int run_load_status(struct ctx *c, const char *from, const char *to, struct bf_err *err);
+/* A partition the target lacks though the state file calls it done there (read
+ * already): no longer committed there, and pending unless another target holds it. */
+void run_plan_missing(struct ctx *c, const char *location, const char *date, int elsewhere);
 /* With --retry-failed and no dates: every date that failed for this source. */
 size_t run_failed_dates(struct ctx *c, int32_t **out);
+
+/* bf_run_reconcile.c */
+/* The target is the truth (stages/bf_load_reconcile.h): the state file corrected from
+ * the target for this source (--dry-run: only looked at), and the plan with it. */
+int run_reconcile(struct ctx *c, const char *path, struct bf_err *err);
 /* Every location committed in the target (by this run when mine). */
 int run_item_committed(const struct ctx *c, const struct item *t, int mine);
 /* Locations of the item committed in the target by this run. */

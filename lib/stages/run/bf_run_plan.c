@@ -290,6 +290,18 @@ int run_load_status(struct ctx *c, const char *from, const char *to, struct bf_e
 	return rc;
 }
 
+void run_plan_missing(struct ctx *c, const char *location, const char *date, int elsewhere)
+{
+	struct item *t = run_find_item(c, date);
+	int k = loc_index(c, location);
+	if (!t || k < 0 || !t->ls)
+		return;
+	t->ls[k].tstatus = 0;
+	if (!elsewhere)
+		t->ls[k].pstatus = 'p';
+	item_classify(c, t);
+}
+
 /* With --retry-failed and no dates: every date that failed for this source. */
 size_t run_failed_dates(struct ctx *c, int32_t **out)
 {
