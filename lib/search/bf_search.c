@@ -21,7 +21,7 @@ int bf_search_open(const char *target, const struct bf_search_opts *o, struct bf
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s->threads = s->o.threads > 0 ? s->o.threads : cpus > 8 ? 8 : cpus > 0 ? (int)cpus : 1;
 	s->cache.data_version = -1;
-	int rc = bf_sdb_open(target, s->o.pg_schema, &s->db, err);
+	int rc = bf_sdb_open(target, s->o.pg_schema, s->o.read_only, &s->db, err);
 	if (rc) {
 		free(s);
 		return rc;

@@ -28,6 +28,8 @@ struct bf_search_opts {
 	int keep;                  /* keep vectors in memory between queries (a server) */
 	int threads;               /* scanning threads, 0: the CPUs online (at most 8) */
 	long timeout_ms;           /* per model request (0: 60 s) */
+	int read_only;             /* never write to the warehouse (a server beside its loaders):
+	                              no index made here, text search needs bf-search --index */
 };
 
 /* What a query leaves out: business dates, a location, closure marker rows. */

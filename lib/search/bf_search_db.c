@@ -7,22 +7,23 @@
 
 #include "base/bf_exit.h"
 
-int bf_sdb_open(const char *target, const char *pg_schema, struct bf_sdb **out, struct bf_err *err)
+int bf_sdb_open(const char *target, const char *pg_schema, int read_only, struct bf_sdb **out,
+		struct bf_err *err)
 {
 	*out = NULL;
 	if (!target || !*target)
 		return bf_fail(err, BF_EUSAGE, "--target", "required");
 	if (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11))
-		return bf_sdb_pg_open(target, pg_schema, out, err);
+		return bf_sdb_pg_open(target, pg_schema, read_only, out, err);
 	if (!strncmp(target, "sqlite:", 7))
-		return bf_sdb_sqlite_open(target + 7, out, err);
+		return bf_sdb_sqlite_open(target + 7, read_only, out, err);
 	if (!strncmp(target, "dir:", 4))
 		return bf_fail(err, BF_EUSAGE, "--target", "a dir: target holds files, not a database to search:"
 			       " search a SQLite or PostgreSQL warehouse");
 	if (strstr(target, "://"))
 		return bf_fail(err, BF_EUSAGE, "--target", "unsupported target \"%s\" (PATH.db, sqlite:PATH or "
 			       "postgresql://USER@HOST:PORT/DB)", target);
-	return bf_sdb_sqlite_open(target, out, err);
+	return bf_sdb_sqlite_open(target, read_only, out, err);
 }
 
 void bf_sdb_close(struct bf_sdb *d)

@@ -103,9 +103,12 @@ struct bf_sdb {
 	int writable;
 };
 
-int bf_sdb_open(const char *target, const char *pg_schema, struct bf_sdb **out, struct bf_err *err);
-int bf_sdb_sqlite_open(const char *path, struct bf_sdb **out, struct bf_err *err);
-int bf_sdb_pg_open(const char *url, const char *schema, struct bf_sdb **out, struct bf_err *err);
+/* read_only: the warehouse is never written (writable stays 0, a PostgreSQL session is
+ * read-only). */
+int bf_sdb_open(const char *target, const char *pg_schema, int read_only, struct bf_sdb **out,
+		struct bf_err *err);
+int bf_sdb_sqlite_open(const char *path, int read_only, struct bf_sdb **out, struct bf_err *err);
+int bf_sdb_pg_open(const char *url, const char *schema, int read_only, struct bf_sdb **out, struct bf_err *err);
 void bf_sdb_close(struct bf_sdb *d);
 
 void bf_sdb_cols_free(struct bf_sdb_col *c, size_t n);

@@ -480,7 +480,7 @@ static const struct bf_sdb_ops pg_ops = {
 	pgs_text, NULL, NULL, NULL, pgs_begin, pgs_commit, pgs_rollback, pgs_close,
 };
 
-int bf_sdb_pg_open(const char *url, const char *schema, struct bf_sdb **out, struct bf_err *err)
+int bf_sdb_pg_open(const char *url, const char *schema, int read_only, struct bf_sdb **out, struct bf_err *err)
 {
 	*out = NULL;
 	PGconn *c = NULL;
@@ -490,10 +490,12 @@ int bf_sdb_pg_open(const char *url, const char *schema, struct bf_sdb **out, str
 	struct pg *d = bf_xcalloc(1, sizeof *d);
 	d->base.ops = &pg_ops;
 	d->base.display = bf_xstrdup(url);
-	d->base.writable = 1;
+	d->base.writable = !read_only;
 	d->c = c;
 	d->schema = bf_xstrdup(schema && *schema ? schema : "public");
-	if ((rc = run(d, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET client_min_messages = warning",
+	if ((rc = run(d, read_only ? "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET client_min_messages = "
+		      "warning; SET default_transaction_read_only = on"
+		      : "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET client_min_messages = warning",
 		      0, NULL, 0, NULL, err))) {
 		pgs_close(&d->base);
 		return rc;

@@ -688,7 +688,7 @@ static const char gen_ddl[] =
 	" UPDATE _bf_search_seq SET n = n + 1;"
 	" INSERT OR REPLACE INTO _bf_search_gen SELECT old.location, old.date, n FROM _bf_search_seq; END;";
 
-int bf_sdb_sqlite_open(const char *path, struct bf_sdb **out, struct bf_err *err)
+int bf_sdb_sqlite_open(const char *path, int read_only, struct bf_sdb **out, struct bf_err *err)
 {
 	*out = NULL;
 	if (access(path, F_OK))
@@ -697,7 +697,7 @@ int bf_sdb_sqlite_open(const char *path, struct bf_sdb **out, struct bf_err *err
 	d->base.ops = &sq_ops;
 	d->base.display = bf_xstrdup(path);
 	d->path = bf_xstrdup(path);
-	d->base.writable = access(path, W_OK) == 0;
+	d->base.writable = !read_only && access(path, W_OK) == 0;
 	int rc = d->base.writable ? bf_sqlite_open(path, 0, &d->db, err) : bf_sqlite_open_readonly(path, &d->db, err);
 	if (rc) {
 		sq_close(&d->base);

@@ -2,7 +2,9 @@
  * &include_closures=&exact=: lib/search over the warehouse, in-process, the results as
  * bf-search --json prints them (each one an element of "results"). One search engine per
  * server, opened on the first query and kept (its vectors stay in memory between
- * queries, refreshed when bf-load replaced a partition); queries take turns on it. */
+ * queries, refreshed when bf-load replaced a partition); queries take turns on it. It
+ * never writes to the warehouse, so that it never holds up a loader: the text index is
+ * made by bf-search --index. */
 #include "serve/bf_serve_int.h"
 
 #include <stdlib.h>
@@ -122,18 +124,18 @@ void serve_api_search(struct serve_req *q, struct serve_reply *r)
 	pthread_mutex_lock(&sv->search_mu);
 	if (!sv->search) {
 		struct bf_search_opts so = { .pg_schema = sv->o->pg_schema, .api_key = getenv("BF_API_KEY"),
-					     .keep = 1 };
+					     .keep = 1, .read_only = 1 };
 		rc = bf_search_open(sv->o->target, &so, &sv->search, &err);
 	}
 	if (!rc)
 		rc = bf_search_query(sv->search, &sq, &res, &err);
-	if (rc && rc != BF_EUSAGE) {
+	if (rc && rc != BF_EUSAGE && rc != BF_ECONFIG) {
 		/* the connection may be what failed: the next query opens a new one */
 		bf_search_close(sv->search);
 		sv->search = NULL;
 	}
 	pthread_mutex_unlock(&sv->search_mu);
-	if (rc == BF_EUSAGE)
+	if (rc == BF_EUSAGE || rc == BF_ECONFIG)
 		serve_reply_error(r, 400, "%s", err.msg);
 	else if (rc)
 		serve_reply_err(r, &err);

@@ -162,6 +162,15 @@ test_expect_success SQLITE3,JQ,CURL 'GET /api/search: the results of bf-search -
 	bf-enrich --embed item_selection_details.menu_item:32 |
 	bf-load --target sw.db --state se.db >/dev/null &&
 	serve S --source drop --target sw.db --state se.db --log-dir . &&
+	# the server never writes to the warehouse: bf-search --index makes the text index
+	sqlite3 sw.db "select name from sqlite_master order by name" >objects.before &&
+	test "$(api $URL_S GET "/api/search?q=burger&k=5")" = 200 &&
+	test "$(jq ".results | length" out.json)" = 5 &&
+	test "$(api $URL_S GET "/api/search?q=burger&mode=text")" = 503 &&
+	jq -e ".error | test(\"bf-search --index\")" out.json &&
+	sqlite3 sw.db "select name from sqlite_master order by name" >objects.after &&
+	test_cmp objects.before objects.after &&
+	bf-search --target sw.db --index 2>/dev/null &&
 	for mode in vector text hybrid; do
 		bf-search --target sw.db --json -k 5 --mode $mode --location 185130 "burger" | jq -c . >expect &&
 		test_line_count = 5 expect &&
@@ -329,6 +338,7 @@ test_expect_success VALGRIND,PLAIN_SERVE,JQ 'valgrind: a short session (every en
 	printf "{\"dates\":[\"2024-01-01\",\"2024-01-02\"]}" >two.json &&
 	test "$(api $U POST /api/backfill/run two.json)" = 202 &&
 	wait_until "idle $U" 120 &&
+	bf-search --target w6.db --index --stream order_details 2>/dev/null &&
 	for p in /api/backfill /api/backfill/runs/1 /api/analytics/closure-summary /api/analytics/daily-trends /metrics / /nope \
 		"/api/search?q=burger" "/api/search?q=burger&stream=order_details&mode=text"; do
 		api $U GET "$p" >/dev/null || return 1

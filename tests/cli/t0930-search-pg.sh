@@ -67,6 +67,26 @@ test_expect_success PG 'no embedding column: the error names the streams with on
 	grep "streams with one: work_orders (description_embedding)" err
 '
 
+test_expect_success PG,CURL 'bf-serve searches PostgreSQL in a read-only session: bf-search'\''s results, nothing made' '
+	mkdir -p nodrop && printf "t0ken-%s\n" $$ >token && chmod 600 token &&
+	port=$(free_port) &&
+	test_bg bf-serve --listen 127.0.0.1:$port --token-file token --source nodrop \
+		--target "$BF_PG_URL" --state serve.db --log-dir . 2>serve.err &&
+	wait_for_port 127.0.0.1 $port 20 &&
+	get() { curl -s -o out.json -w "%{http_code}" -H "Authorization: Bearer $(cat token)" "http://127.0.0.1:$port$1"; } &&
+	bf-search --target "$BF_PG_URL" --json -k 7 --location 20 "door seal leak" | jq -c . >expect &&
+	test_line_count = 7 expect &&
+	psql -X -At -c "select indexname from pg_indexes order by 1" >indexes.before &&
+	status=$(get "/api/search?q=door%20seal%20leak&k=7&location=20") &&
+	{ test "$status" = 200 || { cat out.json; false; }; } &&
+	jq -c ".results[]" out.json >got && test_cmp expect got &&
+	bf-search --target "$BF_PG_URL" --json -k 5 --mode hybrid "door" | jq -c . >expect &&
+	test "$(get "/api/search?q=door&mode=hybrid&k=5")" = 200 &&
+	jq -c ".results[]" out.json >got && test_cmp expect got &&
+	psql -X -At -c "select indexname from pg_indexes order by 1" >indexes.after &&
+	test_cmp indexes.before indexes.after
+'
+
 test_expect_success PG 'bf-search'\''s own indexes and tables in the warehouse: bf-load goes on loading into it' '
 	bf-search --target "$BF_PG_URL" --index &&
 	test "$(psql -X -At -c "select count(*) from pg_indexes where indexname like \$\$_bf_search_%\$\$")" -gt 0 &&
