@@ -67,7 +67,7 @@ test_expect_success PG 'no embedding column: the error names the streams with on
 	grep "streams with one: work_orders (description_embedding)" err
 '
 
-test_expect_success PG,CURL 'bf-serve searches PostgreSQL in a read-only session: bf-search'\''s results, nothing made' '
+test_expect_success PG,CURL 'bf-serve searches PostgreSQL on a read-only connection: bf-search'\''s results, nothing made' '
 	mkdir -p nodrop && printf "t0ken-%s\n" $$ >token && chmod 600 token &&
 	port=$(free_port) &&
 	test_bg bf-serve --listen 127.0.0.1:$port --token-file token --source nodrop \
