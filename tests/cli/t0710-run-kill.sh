@@ -67,7 +67,7 @@ for seed in $(seq 1 "$SEEDS"); do
 			test $tries -lt 15 || return 1
 		done &&
 		test "$(target_sum t.db)" = "$(cat clean.sum)" &&
-		test "$(sqlite3 state.db "select count(*) from partitions where status not in ('\''loaded'\'','\''closed'\'','\''pending'\'')")" = 0 &&
+		test "$(sqlite3 -cmd ".timeout 30000" state.db "select count(*) from partitions where status not in ('\''loaded'\'','\''closed'\'','\''pending'\'')")" = 0 &&
 		echo "seed $seed: $tries runs"
 	'
 done
@@ -78,12 +78,12 @@ test_expect_success 'a bf-run killed outright is ended by the next run like any 
 	wait_until "test \"\$(sqlite3 \"$k\" \"select max(partitions_done) from run_progress\" 2>/dev/null)\" -ge 4" 60 &&
 	kill -KILL $runpid; wait $runpid;
 	wait_until "! pgrep -f \"$k\" >/dev/null" 60 &&
-	id=$(sqlite3 "$k" "select run_id from runs where stage = \"run\"") &&
-	test "$(sqlite3 "$k" "select count(*) from runs where run_id = $id and exit_code is null")" = 1 &&
+	id=$(sqlite3 -cmd ".timeout 30000" "$k" "select run_id from runs where stage = \"run\"") &&
+	test "$(sqlite3 -cmd ".timeout 30000" "$k" "select count(*) from runs where run_id = $id and exit_code is null")" = 1 &&
 	bf-run --state "$k" --source src --target k.db --all --no-log -q &&
-	test "$(sqlite3 "$k" "select exit_code, duration_ms > 0, finished_at >= started_at from runs where run_id = $id")" = "75|1|1" &&
-	test "$(sqlite3 "$k" "select state from run_progress where run_id = $id")" = finished &&
-	test "$(sqlite3 "$k" "select count(*) from errors where run_id = $id and exit_code = 75")" = 1 &&
+	test "$(sqlite3 -cmd ".timeout 30000" "$k" "select exit_code, duration_ms > 0, finished_at >= started_at from runs where run_id = $id")" = "75|1|1" &&
+	test "$(sqlite3 -cmd ".timeout 30000" "$k" "select state from run_progress where run_id = $id")" = finished &&
+	test "$(sqlite3 -cmd ".timeout 30000" "$k" "select count(*) from errors where run_id = $id and exit_code = 75")" = 1 &&
 	test "$(target_sum k.db)" = "$(cat clean.sum)"
 '
 

@@ -551,7 +551,7 @@ sqlite_checksum() {
 		echo "sqlite_checksum: no such database: $db" >&2
 		return 1
 	fi
-	sum=$(sqlite3 -batch -bail -readonly -noheader -csv "$db" "$sql" | LC_ALL=C sort | sha256sum) || {
+	sum=$(sqlite3 -batch -bail -readonly -noheader -csv -cmd ".timeout 30000" "$db" "$sql" | LC_ALL=C sort | sha256sum) || {
 		echo "sqlite_checksum: query failed on $db: $sql" >&2
 		return 1
 	}
