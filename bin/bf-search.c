@@ -1,4 +1,5 @@
 /* bf-search: semantic, lexical or hybrid search over a warehouse bf-load wrote. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "base/bf_buf.h"
 #include "base/bf_cli.h"
 #include "base/bf_exit.h"
+#include "base/bf_file.h"
 #include "base/bf_init.h"
 #include "base/bf_log.h"
 #include "base/bf_opt.h"
@@ -95,15 +97,11 @@ static double now_us(void)
  * microseconds and the ids found. The first query (which reads the vectors) apart. */
 static int bench(struct bf_search *s, struct bf_search_query *q, const char *file, struct bf_err *err)
 {
-	FILE *f = fopen(file, "rb");
-	if (!f)
-		return bf_fail(err, BF_ENOINPUT, file, "cannot open");
 	struct bf_buf b = BF_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		bf_buf_add(&b, chunk, n);
-	fclose(f);
+	if (bf_read_file(file, &b)) {
+		bf_buf_free(&b);
+		return bf_fail(err, BF_ENOINPUT, file, "cannot read: %s", strerror(errno));
+	}
 	size_t dim = q->dim, nq = dim ? b.len / (dim * sizeof(float)) : 0;
 	int rc = 0;
 	for (size_t i = 0; i < nq && !rc; i++) {

@@ -19,6 +19,28 @@ static int os_fail(struct bf_err *err, const char *path, const char *what)
 	return bf_fail(err, code, path, "%s: %s", what, strerror(e));
 }
 
+int bf_read_file(const char *path, struct bf_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char chunk[65536];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		bf_buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
 int bf_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;

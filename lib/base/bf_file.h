@@ -1,4 +1,4 @@
-/* Writing files: every write of a buffer to a descriptor goes through bf_write_all, and
+/* Reading a whole file (bf_read_file). Writing files: every write of a buffer to a descriptor goes through bf_write_all, and
  * every file that a reader must see whole or not at all through struct bf_afile (written
  * under a temporary name in its own directory, fsynced, renamed over the final name, the
  * directory fsynced; like git's lockfile). A bf_afile owns its descriptor and names until
@@ -13,6 +13,11 @@
 
 /* Writes all of p[0..n) to fd across short writes and EINTR; 0, or -1 with errno set. */
 int bf_write_all(int fd, const void *p, size_t n);
+
+/* Appends the whole of the file at path to out; 0, or -1 with errno set (out then holds
+ * what was read). */
+struct bf_buf;
+int bf_read_file(const char *path, struct bf_buf *out);
 
 struct bf_afile {
 	int fd;                    /* the temporary file, -1 when none is open */

@@ -331,15 +331,11 @@ static char *decode(const char *s, size_t n)
 /* The source a recorded STATE names (NULL if none or unreadable). */
 static char *state_source(const char *file)
 {
-	FILE *f = fopen(file, "r");
-	if (!f)
-		return NULL;
 	struct bf_buf b = BF_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		bf_buf_add(&b, chunk, n);
-	fclose(f);
+	if (bf_read_file(file, &b)) {
+		bf_buf_free(&b);
+		return NULL;
+	}
 	cJSON *v = cJSON_Parse(b.p);
 	bf_buf_free(&b);
 	const cJSON *bf = v ? cJSON_GetObjectItemCaseSensitive(v, "bf") : NULL;

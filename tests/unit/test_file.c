@@ -120,6 +120,26 @@ int main(void)
 	/* atomic files */
 	char *a = at("a.txt");
 	ok(bf_write_file_atomic(a, "one\n", 4, 0640, &err) == 0, "a new file");
+	{
+		struct bf_buf rb = BF_BUF_INIT;
+		bf_buf_adds(&rb, "x:");
+		ok(bf_read_file(a, &rb) == 0 && !strcmp(rb.p, "x:one\n"), "bf_read_file appends the whole file");
+		bf_buf_reset(&rb);
+		errno = 0;
+		ok(bf_read_file("no/such/file", &rb) == -1 && errno == ENOENT && rb.len == 0,
+		   "bf_read_file of a missing file: -1, ENOENT, nothing appended");
+		size_t big = 200000;
+		char *data = malloc(big);
+		for (size_t i = 0; i < big; i++)
+			data[i] = (char)('a' + i % 26);
+		char *bigf = at("big.txt");
+		ok(bf_write_file_atomic(bigf, data, big, 0640, &err) == 0 && bf_read_file(bigf, &rb) == 0 &&
+		   rb.len == big && !memcmp(rb.p, data, big), "bf_read_file reads a file of several chunks");
+		unlink(bigf);
+		free(bigf);
+		free(data);
+		bf_buf_free(&rb);
+	}
 	char *s = slurp(a);
 	is_str(s, "one\n", "holds what was written");
 	free(s);
