@@ -12,7 +12,6 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
-#include "base/bf_time.h"
 #include "search/bf_search.h"
 #include "search/bf_search_out.h"
 
@@ -34,8 +33,8 @@ static int flag(const char *v)
 	return v && strcmp(v, "0") && strcmp(v, "false");
 }
 
-/* Fills sq from the request; 0, or an error reply in r. */
-static int parse(struct serve_req *q, struct bf_search_query *sq, struct serve_reply *r)
+/* Fills sq from the request (its dates into dates[2]); 0, or an error reply in r. */
+static int parse(struct serve_req *q, struct bf_search_query *sq, char dates[2][11], struct serve_reply *r)
 {
 	const char *v;
 	sq->text = serve_query(q, "q");
@@ -66,15 +65,15 @@ static int parse(struct serve_req *q, struct bf_search_query *sq, struct serve_r
 			return -1;
 		}
 	}
-	const char *dates[2] = { "start_date", "end_date" };
+	static const char *const names[2] = { "start_date", "end_date" };
 	const char **to[2] = { &sq->filter.start_date, &sq->filter.end_date };
 	for (int i = 0; i < 2; i++) {
-		int32_t d;
-		if ((v = serve_query(q, dates[i])) && (strlen(v) != 10 || v[4] != '-' || bf_date_parse(v, &d))) {
-			serve_reply_error(r, 400, "%s: a date YYYY-MM-DD, not \"%s\"", dates[i], v);
+		int has = serve_query_date(q, names[i], dates[i]);
+		if (has < 0) {
+			serve_reply_error(r, 400, "%s: a date YYYY-MM-DD, not \"%s\"", names[i], serve_query(q, names[i]));
 			return -1;
 		}
-		*to[i] = v;
+		*to[i] = has ? dates[i] : NULL;
 	}
 	sq->stream = serve_query(q, "stream");
 	sq->column = serve_query(q, "column");
@@ -118,8 +117,9 @@ void serve_api_search(struct serve_req *q, struct serve_reply *r)
 	struct bf_search_query sq = { 0 };
 	struct bf_search_results res = { 0 };
 	struct bf_err err = { 0 };
+	char dates[2][11];
 	int rc = 0;
-	if (parse(q, &sq, r))
+	if (parse(q, &sq, dates, r))
 		return;
 	pthread_mutex_lock(&sv->search_mu);
 	if (!sv->search) {

@@ -10,7 +10,6 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
-#include "base/bf_time.h"
 #include "state/bf_state.h"
 #include "pg/bf_pgconnect.h"
 #include "base/bf_sql.h"
@@ -75,19 +74,6 @@ static void add_day(cJSON *days, const char *date, const char *loc, double rows,
 	cJSON_AddItemToArray(days, d);
 }
 
-static int sqlite_has_col(sqlite3 *db, const char *table, const char *col)
-{
-	sqlite3_stmt *s;
-	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, col, -1, SQLITE_STATIC);
-	yes = bf_sqlite_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return yes;
-}
-
 static int from_sqlite(struct serve *sv, struct trend_q *t, cJSON *days, struct bf_err *err)
 {
 	sqlite3 *db = serve_wh_db(sv, err);
@@ -97,12 +83,12 @@ static int from_sqlite(struct serve *sv, struct trend_q *t, cJSON *days, struct 
 	if (!db)
 		return err->code;
 	bf_buf_addf(&view, "%s_daily", sv->o->trend_stream);
-	if (!sqlite_has_col(db, view.p, "date")) {
+	if (!bf_sqlite_has_column(db, view.p, "date")) {
 		bf_buf_free(&view);
 		return bf_fail(err, BF_ENOINPUT, sv->wh_sqlite, "no view %s_daily (nothing loaded yet)", sv->o->trend_stream);
 	}
-	t->sales = sqlite_has_col(db, view.p, sv->o->trend_amount);
-	t->orders = sqlite_has_col(db, sv->o->trend_stream, sv->o->trend_order);
+	t->sales = bf_sqlite_has_column(db, view.p, sv->o->trend_amount);
+	t->orders = bf_sqlite_has_column(db, sv->o->trend_stream, sv->o->trend_order);
 	bf_buf_free(&view);
 	trend_sql(sv, t, 0, &q);
 	rc = sqlite3_prepare_v2(db, q.p, -1, &s, NULL);
@@ -180,31 +166,21 @@ static int from_pg(struct serve *sv, struct trend_q *t, cJSON *days, struct bf_e
 	return 0;
 }
 
-/* A date argument as YYYY-MM-DD into iso; dflt when absent; -1 when not a date. */
-static int date_arg(const char *s, const char *dflt, char iso[11])
-{
-	int32_t d;
-	if (!s || !*s) {
-		snprintf(iso, 11, "%s", dflt);
-		return 0;
-	}
-	if (bf_date_parse(s, &d))
-		return -1;
-	bf_date_iso(d, iso);
-	return 0;
-}
-
 void serve_api_trends(struct serve_req *q, struct serve_reply *r)
 {
 	struct serve *sv = q->sv;
 	struct bf_err err = { 0 };
 	struct trend_q t = { 0 };
 	char from[11], to[11];
-	if (date_arg(serve_query(q, "start_date"), "0001-01-01", from) ||
-	    date_arg(serve_query(q, "end_date"), "9999-12-31", to)) {
+	int has_from = serve_query_date(q, "start_date", from), has_to = serve_query_date(q, "end_date", to);
+	if (has_from < 0 || has_to < 0) {
 		serve_reply_error(r, 400, "start_date and end_date are dates (YYYY-MM-DD)");
 		return;
 	}
+	if (!has_from)
+		snprintf(from, sizeof from, "0001-01-01");
+	if (!has_to)
+		snprintf(to, sizeof to, "9999-12-31");
 	if (!sv->wh_pg && !sv->wh_sqlite) {
 		serve_reply_error(r, 501, "daily trends need a SQLite or PostgreSQL warehouse");
 		return;

@@ -107,6 +107,9 @@ void serve_reply_take(struct serve_reply *r, int status, const char *type, char 
 void serve_reply_err(struct serve_reply *r, const struct bf_err *err);
 /* The query argument name, or NULL. */
 const char *serve_query(const struct serve_req *q, const char *name);
+/* The query argument name as a date YYYY-MM-DD in iso: 1, 0 when absent (iso ""), -1
+ * when it is not a date. */
+int serve_query_date(const struct serve_req *q, const char *name, char iso[11]);
 
 /* bf_serve_auth.c */
 /* Reads the token of path: refused (77) when group or others may read the file, or

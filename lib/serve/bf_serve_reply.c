@@ -9,6 +9,7 @@
 
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
+#include "base/bf_time.h"
 
 void serve_reply_take(struct serve_reply *r, int status, const char *type, char *buf, size_t len)
 {
@@ -58,4 +59,17 @@ void serve_reply_err(struct serve_reply *r, const struct bf_err *err)
 const char *serve_query(const struct serve_req *q, const char *name)
 {
 	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int serve_query_date(const struct serve_req *q, const char *name, char iso[11])
+{
+	const char *s = serve_query(q, name);
+	int32_t d;
+	iso[0] = '\0';
+	if (!s || !*s)
+		return 0;
+	if (bf_date_parse(s, &d))
+		return -1;
+	bf_date_iso(d, iso);
+	return 1;
 }

@@ -149,11 +149,13 @@ static int open_uri(const char *path, int immutable, sqlite3 **db)
 static int wal_unreadable(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return (sqlite3_errcode(db) & 0xff) == SQLITE_CANTOPEN || (sqlite3_errcode(db) & 0xff) == SQLITE_READONLY;
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master LIMIT 1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	rc &= 0xff;
+	return rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY;
 }
 
 /* A file in WAL mode in a folder this user cannot write (a shared warehouse, a copied
@@ -186,6 +188,30 @@ int bf_sqlite_open_readonly(const char *path, sqlite3 **out, struct bf_err *err)
 	wait_and_codes(db);
 	*out = db;
 	return 0;
+}
+
+/* 1 when sql, bound to a and b, gives a row. */
+static int any_row(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	int yes = bf_sqlite_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return yes;
+}
+
+int bf_sqlite_has_table(sqlite3 *db, const char *name)
+{
+	return any_row(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name, NULL);
+}
+
+int bf_sqlite_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	return any_row(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column);
 }
 
 int bf_sqlite_is_immutable(sqlite3 *db)

@@ -51,6 +51,9 @@ struct bf_buf;
 void bf_sqlite_readonly_uri(struct bf_buf *uri, const char *path, int immutable);
 /* 1 when db was opened as immutable (see bf_sqlite_open_readonly). */
 int bf_sqlite_is_immutable(sqlite3 *db);
+/* Whether db has a table name / a column of table (0 also when it cannot be read). */
+int bf_sqlite_has_table(sqlite3 *db, const char *name);
+int bf_sqlite_has_column(sqlite3 *db, const char *table, const char *column);
 /* Runs sql (no results) retrying while busy; returns 0, BF_ETEMP or BF_ESOFTWARE. */
 int bf_sqlite_exec(sqlite3 *db, const char *sql, const char *where, struct bf_err *err);
 /* Steps a prepared statement, retrying while busy; returns the sqlite code. */

@@ -18,37 +18,11 @@
 
 const char *const bf_day_status_names[5] = { "missing", "loaded", "closed", "failed", "pending" };
 
-int report_has_column(sqlite3 *db, const char *table, const char *column)
-{
-	sqlite3_stmt *s;
-	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
-	yes = bf_sqlite_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return yes;
-}
-
 const char *report_run_seconds(const struct bf_report *r)
 {
 	/* measured by the process since version 2; whole seconds of the timestamps before */
 	return r->run_ms ? "coalesce(duration_ms / 1000.0, (julianday(finished_at) - julianday(started_at)) * 86400.0)"
 			 : "(julianday(finished_at) - julianday(started_at)) * 86400.0";
-}
-
-int report_has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *s;
-	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-			       -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	yes = bf_sqlite_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return yes;
 }
 
 /* Maps a failure of the read-only connection to an exit code. */
@@ -157,8 +131,8 @@ static int load_parts(struct bf_report *r, const struct bf_datesel *ds, struct b
 	struct bf_report_part *all = NULL;
 	size_t n = 0, cap = 0;
 
-	int markers = report_has_column(DB(r), "partitions", "marker_rows");
-	int closures = report_has_table(DB(r), "closures");
+	int markers = bf_sqlite_has_column(DB(r), "partitions", "marker_rows");
+	int closures = bf_sqlite_has_table(DB(r), "closures");
 	struct bf_buf sql = BF_BUF_INIT;
 	bf_buf_addf(&sql, "SELECT p.source, p.location, p.date, p.status, p.attempts, p.last_error, p.folder, p.rows,"
 		    " p.loaded_rows, p.quarantined, p.duration_ms, %s, %s FROM partitions p%s ORDER BY p.date, p.source,"
@@ -365,7 +339,7 @@ static int open_several(const struct bf_report_opts *o, struct bf_report **out, 
 		bf_buf_addf(&path, "%s%s", i ? ", " : "", o->state_paths[i]);
 	r->db = db;
 	r->path = bf_buf_detach(&path);
-	r->run_ms = report_has_column(db, "runs", "duration_ms");
+	r->run_ms = bf_sqlite_has_column(db, "runs", "duration_ms");
 	*out = r;
 	return 0;
 }
@@ -408,8 +382,8 @@ static int open_one(const char *path, struct bf_report **out, struct bf_err *err
 		bf_report_close(r);
 		return rc;
 	}
-	r->run_ms = report_has_column(db, "runs", "duration_ms");
-	if (!report_has_table(db, "partitions") || !report_has_table(db, "runs")) {
+	r->run_ms = bf_sqlite_has_column(db, "runs", "duration_ms");
+	if (!bf_sqlite_has_table(db, "partitions") || !bf_sqlite_has_table(db, "runs")) {
 		rc = bf_fail(err, BF_EDATA, path, "not a bf state file (no partitions table)");
 		bf_report_close(r);
 		return rc;

@@ -14,7 +14,7 @@ int bf_report_closures(struct bf_report *r, int json, FILE *out, struct bf_err *
 	memset(&st, 0, sizeof st);
 	st.db = DB(r);
 	st.path = r->path;
-	if (!report_has_table(DB(r), "closures"))
+	if (!bf_sqlite_has_table(DB(r), "closures"))
 		return bf_fail(err, BF_EDATA, r->path, "no closures table");
 	return bf_closure_report(&st, r->source, json, out, err);
 }

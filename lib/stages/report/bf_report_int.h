@@ -28,8 +28,6 @@
 #define DB(r) ((sqlite3 *)(r)->db)
 
 /* bf_report.c */
-int report_has_table(sqlite3 *db, const char *name);
-int report_has_column(sqlite3 *db, const char *table, const char *column);
 /* The SQL of a run's seconds in the runs table (duration_ms when the file has it). */
 const char *report_run_seconds(const struct bf_report *r);
 /* Maps a failure of the read-only connection to an exit code, err filled. */

@@ -66,7 +66,7 @@ int report_load_runs(struct bf_report *r, struct runrow **out, size_t *nout, str
 	size_t n = 0;
 	int rc;
 	int filtered = r->source || r->explicit_sel;
-	int has_rd = report_has_table(DB(r), "run_dates"), has_alerts = report_has_table(DB(r), "alerts");
+	int has_rd = bf_sqlite_has_table(DB(r), "run_dates"), has_alerts = bf_sqlite_has_table(DB(r), "alerts");
 
 	*out = NULL;
 	*nout = 0;

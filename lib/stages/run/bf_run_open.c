@@ -13,19 +13,6 @@
 #include "base/bf_buf.h"
 #include "base/bf_exit.h"
 
-static int has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *s;
-	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &s,
-			       NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	yes = bf_sqlite_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return yes;
-}
-
 /* What the state file has, without writing: c->db NULL when it has nothing yet. */
 static int open_dry(struct ctx *c, const char *path, struct bf_err *err)
 {
@@ -68,7 +55,7 @@ static int open_dry(struct ctx *c, const char *path, struct bf_err *err)
 	if (v > bf_migrations_count)
 		return bf_fail(err, BF_ECONFIG, path, "state file schema version %d is newer than this bf knows (%d); upgrade bf",
 			       v, bf_migrations_count);
-	if (!has_table(c->db, "partitions")) {
+	if (!bf_sqlite_has_table(c->db, "partitions")) {
 		/* an empty file: the run would create the tables */
 		sqlite3_close(c->db);
 		c->db = NULL;
@@ -76,7 +63,7 @@ static int open_dry(struct ctx *c, const char *path, struct bf_err *err)
 	}
 	/* a file of an older version is read as the run would migrate it (loads recorded
 	 * before version 2 count for every target) */
-	c->has_loads = has_table(c->db, "loads");
+	c->has_loads = bf_sqlite_has_table(c->db, "loads");
 	return 0;
 }
 
